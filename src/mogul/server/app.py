@@ -1,0 +1,83 @@
+"""The ASGI application: ChartMogul's `/v1` API over a SQL store."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .auth import AuthMiddleware, KeyRing
+from .errors import ApiError, coded
+from .responses import json
+from .routes import account, data_sources
+from .store import Database
+from .store.account import ensure_account
+from .store.data_sources import DataSources
+
+log = logging.getLogger("mogul.server")
+
+
+@dataclass
+class Stores:
+    data_sources: DataSources
+
+
+def api_routes() -> list:
+    return [*account.ROUTES, *data_sources.ROUTES]
+
+
+def create_app(database: Database | str) -> Starlette:
+    """Build the app on a database (a `Database` or a URL); creates or upgrades the schema first."""
+    db = database if isinstance(database, Database) else Database(database)
+    db.migrate()
+    ensure_account(db)
+
+    app = Starlette(
+        routes=[Mount("/v1", routes=api_routes())],
+        exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _server_error},
+    )
+    app.state.db = db
+    app.state.stores = Stores(data_sources=DataSources(db))
+    # Middleware order: outermost first. Paths are normalised before auth sees them.
+    app.add_middleware(AuthMiddleware, keys=KeyRing(db))
+    app.add_middleware(StripTrailingSlash)
+    return app
+
+
+class StripTrailingSlash:
+    """`/v1/data_sources/` and `/v1/data_sources` are the same resource (the reference shows both)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            if len(path) > 1 and path.endswith("/"):
+                scope = dict(scope, path=path.rstrip("/") or "/")
+        await self.app(scope, receive, send)
+
+
+async def _api_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return json(exc.body, exc.status, exc.headers)
+
+
+async def _http_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    messages = {404: "The requested resource does not exist.", 405: "Method Not Allowed"}
+    error = coded(exc.status_code, messages.get(exc.status_code, str(exc.detail)))
+    return json(error.body, error.status, dict(exc.headers or {}))
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    # The type and route only: bodies and headers may hold keys or customer data.
+    log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+    error = coded(500, "Internal server error")
+    return json(error.body, error.status)

@@ -1,0 +1,1 @@
+"""HTTP routes, one module per resource. Routes only parse and render; rules live in `store`."""

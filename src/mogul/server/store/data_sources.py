@@ -1,0 +1,123 @@
+"""Data sources (reference §1): the containers every imported object belongs to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row, delete, select
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import bad_request, invalid, not_found
+from ..timefmt import iso_millis, now_us
+from . import schema
+from .database import Database
+from .ids import new_uuid
+
+NAME_REQUIRED = "A name is required for each data source."
+NAME_TAKEN = "Has already been taken."
+NOT_FOUND = "Data source not found"
+MAX_NAME = 255
+
+# What a new custom source reports under `invoice_handling_setting` (the recorded defaults, §1.1).
+DEFAULT_INVOICE_HANDLING: dict[str, Any] = {
+    mode: {
+        "create_subscription_when_invoice_is": "open",
+        "update_subscription_when_invoice_is": "open",
+        "prevent_subscription_for_invoice_voided": True,
+        "prevent_subscription_for_invoice_refunded": False,
+        "prevent_subscription_for_invoice_written_off": True,
+    }
+    for mode in ("manual", "automatic")
+}
+
+
+@dataclass(frozen=True)
+class Detail:
+    """The optional blocks a list or retrieve adds when its `with_*` flag is true."""
+
+    processing_status: bool = False
+    auto_churn_subscription_setting: bool = False
+    invoice_handling_setting: bool = False
+
+
+def render(row: Row[Any], detail: Detail = Detail()) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "uuid": row.uuid,
+        "name": row.name,
+        "system": row.system,
+        "created_at": iso_millis(row.created_at),
+        "status": "working" if row.pending else "idle",
+    }
+    if detail.processing_status:
+        out["processing_status"] = {"processed": row.processed, "failed": row.failed, "pending": row.pending}
+    if detail.auto_churn_subscription_setting:
+        out["auto_churn_subscription_setting"] = {
+            "enabled": row.auto_churn_enabled,
+            "interval": row.auto_churn_interval,
+        }
+    if detail.invoice_handling_setting:
+        out["invoice_handling_setting"] = row.invoice_handling
+    return out
+
+
+class DataSources:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def list(self, *, name: str | None = None, system: str | None = None, detail: Detail = Detail()) -> list[dict[str, Any]]:
+        t = schema.data_sources
+        query = select(t).order_by(t.c.created_at.desc(), t.c.id.desc())
+        if name is not None:
+            query = query.where(t.c.name == name)
+        if system is not None:
+            # ChartMogul's examples filter with both `stripe` and `Custom`: match case-insensitively.
+            query = query.where(t.c.system.ilike(system))
+        with self.db.read() as conn:
+            return [render(row, detail) for row in conn.execute(query)]
+
+    def get(self, uuid: str, detail: Detail = Detail()) -> dict[str, Any]:
+        with self.db.read() as conn:
+            row = conn.execute(select(schema.data_sources).where(schema.data_sources.c.uuid == uuid)).first()
+        if row is None:
+            raise not_found(NOT_FOUND)
+        return render(row, detail)
+
+    def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        name = body.get("name")
+        if name is not None and not isinstance(name, str):
+            raise bad_request("name must be a string", "name")
+        if name is None or not name.strip():
+            raise invalid({"name": NAME_REQUIRED})
+        if len(name) > MAX_NAME:
+            raise invalid({"name": f"is too long (maximum is {MAX_NAME} characters)"})
+        system = body.get("system", "Custom")
+        if not isinstance(system, str) or not system.strip():
+            raise bad_request("system must be a non-empty string", "system")
+        values = {
+            "uuid": new_uuid("ds_"),
+            "name": name,
+            "system": system,
+            "created_at": now_us(),
+            "processed": 0,
+            "pending": 0,
+            "failed": 0,
+            "auto_churn_enabled": False,
+            "auto_churn_interval": None,
+            "invoice_handling": DEFAULT_INVOICE_HANDLING,
+        }
+        try:
+            with self.db.begin() as conn:
+                conn.execute(schema.data_sources.insert().values(**values))
+                row = conn.execute(
+                    select(schema.data_sources).where(schema.data_sources.c.uuid == values["uuid"])
+                ).one()
+        except IntegrityError as exc:
+            raise invalid({"name": NAME_TAKEN}) from exc
+        return render(row)
+
+    def delete(self, uuid: str) -> None:
+        with self.db.begin() as conn:
+            deleted = conn.execute(delete(schema.data_sources).where(schema.data_sources.c.uuid == uuid)).rowcount
+        if not deleted:
+            raise not_found(NOT_FOUND)

@@ -1,0 +1,104 @@
+"""Engine creation and schema management for SQLite (default) and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from . import schema
+
+DEFAULT_DATABASE = "sqlite:///mogul.db"
+
+
+def normalise_url(url: str) -> str:
+    """Accept the URLs users write (`postgresql://`, `postgres://`) and pick the psycopg 3 driver."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def describe_url(url: str) -> str:
+    """The URL with any password hidden, for logs and messages."""
+    return make_url(normalise_url(url)).render_as_string(hide_password=True)
+
+
+class Database:
+    """One SQLAlchemy engine plus the schema migration that runs on start."""
+
+    def __init__(self, url: str = DEFAULT_DATABASE, *, pool_size: int = 10) -> None:
+        self.url = normalise_url(url)
+        parsed = make_url(self.url)
+        self.dialect = parsed.get_backend_name()
+        kwargs: dict[str, Any] = {}
+        if self.dialect == "sqlite":
+            # One connection per thread would serialise nothing: SQLite itself locks; WAL lets readers run
+            # beside the single writer, and busy_timeout makes writers queue instead of failing.
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+            if parsed.database in (None, "", ":memory:"):
+                raise ValueError("an in-memory SQLite database cannot be shared; give a file path")
+            if pool_size == 0:
+                kwargs["poolclass"] = NullPool
+        else:
+            kwargs["pool_size"] = pool_size
+            kwargs["max_overflow"] = pool_size * 2
+            kwargs["pool_pre_ping"] = True
+        self.engine: Engine = create_engine(self.url, **kwargs)
+        if self.dialect == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            # pysqlite's own transaction handling defers BEGIN; take control so writes begin IMMEDIATE and
+            # concurrent writers wait on the lock instead of failing half-way with "database is locked".
+            event.listen(self.engine, "begin", _sqlite_begin)
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A write transaction: committed on success, rolled back on any exception."""
+        with self.engine.connect() as conn:
+            conn.execution_options(mogul_write=True)
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    def migrate(self) -> None:
+        """Create missing tables and bring an older schema up to `SCHEMA_VERSION`."""
+        schema.metadata.create_all(self.engine)
+        with self.begin() as conn:
+            row = conn.execute(
+                select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
+            ).scalar_one_or_none()
+            if row is None:
+                conn.execute(schema.meta.insert().values(key="schema_version", value=str(schema.SCHEMA_VERSION)))
+            elif int(row) > schema.SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"the database schema (version {row}) is newer than this mogul ({schema.SCHEMA_VERSION})"
+                )
+            # Later versions add their upgrade steps here, keyed by the version they upgrade from.
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # Writers take the lock up front (IMMEDIATE) so that two of them never deadlock on an upgrade from a
+    # read lock; readers begin deferred and, with WAL, never wait for a writer.
+    immediate = conn.get_execution_options().get("mogul_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

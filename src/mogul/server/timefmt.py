@@ -1,0 +1,72 @@
+"""Time handling shared by the server: microsecond UTC integers at rest, ChartMogul's formats on the wire."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, date, datetime, timedelta, timezone
+
+MICROS = 1_000_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# ChartMogul accepts "2016-01-01 12:00:00 UTC", "2022-11-10 00:00:00", "2000-01-01 00:00:00 +0200" and ISO-8601.
+_SPACE_FORM = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)\s*(UTC|Z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+def now_us() -> int:
+    return time.time_ns() // 1000
+
+
+def to_us(dt: datetime) -> int:
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    delta = dt - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * MICROS + delta.microseconds
+
+
+def from_us(us: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=us)
+
+
+def iso_millis(us: int | None) -> str | None:
+    """`2023-01-10T15:34:05.437Z`: the format of object timestamps (data sources, invoices...)."""
+    if us is None:
+        return None
+    dt = from_us(us)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+def iso_offset(us: int | None) -> str | None:
+    """`2016-01-01T12:00:00+00:00`: the format of `customer-since` and activity dates."""
+    if us is None:
+        return None
+    return from_us(us).replace(microsecond=0).isoformat()
+
+
+def parse_timestamp(value: str) -> int:
+    """Parse a request timestamp in any form ChartMogul accepts; raises ValueError otherwise."""
+    text = value.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return to_us(datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC))
+    m = _SPACE_FORM.match(text)
+    if not m:
+        raise ValueError(f"not a timestamp: {value!r}")
+    day, clock, zone = m.groups()
+    frac = ""
+    if "." in clock:
+        clock, frac = clock.split(".")
+    if clock.count(":") == 1:
+        clock += ":00"
+    dt = datetime.fromisoformat(f"{day}T{clock}")
+    if frac:
+        dt = dt.replace(microsecond=int(frac[:6].ljust(6, "0")))
+    if zone and zone not in ("UTC", "Z"):
+        sign = 1 if zone[0] == "+" else -1
+        digits = zone[1:].replace(":", "")
+        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        dt = dt.replace(tzinfo=timezone(sign * offset))
+    else:
+        dt = dt.replace(tzinfo=UTC)
+    return to_us(dt)
