@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .auth import AuthMiddleware, KeyRing
 from .errors import ApiError, coded
@@ -40,14 +40,50 @@ def create_app(database: Database | str) -> Starlette:
 
     app = Starlette(
         routes=[Mount("/v1", routes=api_routes())],
-        exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _server_error},
+        exception_handlers={ApiError: _api_error, HTTPException: _http_error},
     )
     app.state.db = db
+    app.state.keyring = keyring = KeyRing(db)
     app.state.stores = Stores(data_sources=DataSources(db))
-    # Middleware order: outermost first. Paths are normalised before auth sees them.
-    app.add_middleware(AuthMiddleware, keys=KeyRing(db))
+    # Each add wraps the previous: ServerErrors outermost, then path normalisation, then auth.
+    app.add_middleware(AuthMiddleware, keys=keyring)
     app.add_middleware(StripTrailingSlash)
+    app.add_middleware(ServerErrors)
     return app
+
+
+class ServerErrors:
+    """Answer any unhandled exception with a JSON 500 and log only its type and route: a traceback can carry
+    request data (keys, customer details). At DEBUG level the traceback is logged too. Starlette's own
+    handler would re-raise into the server's log, so this sits inside it and never re-raises."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            log.error(
+                "unhandled %s on %s %s",
+                type(exc).__name__,
+                scope["method"],
+                scope["path"],
+                exc_info=log.isEnabledFor(logging.DEBUG),
+            )
+            if not started:
+                error = coded(500, "Internal server error")
+                await json(error.body, error.status)(scope, receive, send)
 
 
 class StripTrailingSlash:
@@ -74,10 +110,3 @@ async def _http_error(_request: Request, exc: Exception) -> Response:
     messages = {404: "The requested resource does not exist.", 405: "Method Not Allowed"}
     error = coded(exc.status_code, messages.get(exc.status_code, str(exc.detail)))
     return json(error.body, error.status, dict(exc.headers or {}))
-
-
-async def _server_error(request: Request, exc: Exception) -> Response:
-    # The type and route only: bodies and headers may hold keys or customer data.
-    log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
-    error = coded(500, "Internal server error")
-    return json(error.body, error.status)

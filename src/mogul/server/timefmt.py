@@ -10,9 +10,7 @@ MICROS = 1_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # ChartMogul accepts "2016-01-01 12:00:00 UTC", "2022-11-10 00:00:00", "2000-01-01 00:00:00 +0200" and ISO-8601.
-_SPACE_FORM = re.compile(
-    r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)\s*(UTC|Z|[+-]\d{2}:?\d{2})?$"
-)
+_SPACE_FORM = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)\s*(UTC|Z|[+-]\d{2}:?\d{2})?$")
 
 
 def now_us() -> int:

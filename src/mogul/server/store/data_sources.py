@@ -65,7 +65,9 @@ class DataSources:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def list(self, *, name: str | None = None, system: str | None = None, detail: Detail = Detail()) -> list[dict[str, Any]]:
+    def list(
+        self, *, name: str | None = None, system: str | None = None, detail: Detail = Detail()
+    ) -> list[dict[str, Any]]:
         t = schema.data_sources
         query = select(t).order_by(t.c.created_at.desc(), t.c.id.desc())
         if name is not None:

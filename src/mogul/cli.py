@@ -1,0 +1,51 @@
+"""`mogul`: one command for the server, the API, the Airbyte source, sync and the demo."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from . import __version__
+from .client.errors import ChartMogulError
+from .commands import data_sources, demo, keys, serve
+
+
+class MogulGroup(click.Group):
+    """Turns expected failures into one line on stderr and exit code 1: no traceback for a user error."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ChartMogulError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        except (ValueError, LookupError, OSError) as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=MogulGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mogul")
+def main() -> None:
+    """mogul: a ChartMogul toolkit.
+
+    \b
+    Run a ChartMogul-compatible API server locally, talk to it (or to the real
+    api.chartmogul.com) from the command line, and see it all work with `mogul demo`.
+
+    \b
+    Commands that call the API read the key from --api-key or CHARTMOGUL_API_KEY
+    and the server from --base-url or CHARTMOGUL_BASE_URL.
+    """
+
+
+main.add_command(serve.serve)
+main.add_command(keys.keys)
+main.add_command(data_sources.data_sources)
+main.add_command(demo.demo)
+
+
+if __name__ == "__main__":
+    main()

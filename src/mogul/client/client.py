@@ -1,0 +1,67 @@
+"""`Client`: the entry point. One transport, one attribute per resource."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+
+import httpx
+
+from .models import Account
+from .resources.data_sources import DataSources
+from .retry import RetryPolicy
+from .transport import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, RetryEvent, Transport
+
+
+class Client:
+    """A ChartMogul API client; works against api.chartmogul.com and against `mogul serve`.
+
+    >>> with Client("KEY", base_url="http://127.0.0.1:8080") as cm:
+    ...     for source in cm.data_sources.list():
+    ...         print(source.name)
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        retry: RetryPolicy | None = None,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        on_retry: Callable[[RetryEvent], None] | None = None,
+        before_request: Callable[[], None] | None = None,
+        max_connections: int = 20,
+    ) -> None:
+        self.transport = Transport(
+            api_key,
+            base_url,
+            retry=retry,
+            timeout=timeout,
+            on_retry=on_retry,
+            before_request=before_request,
+            max_connections=max_connections,
+        )
+        self.data_sources = DataSources(self.transport)
+
+    @property
+    def base_url(self) -> str:
+        return self.transport.base_url
+
+    def ping(self) -> str:
+        """`GET /v1/ping`: "pong!" when the key is valid; raises AuthenticationError when not."""
+        return str(self.transport.request("GET", "/v1/ping")["data"])
+
+    def account(self) -> Account:
+        return Account(self.transport.request("GET", "/v1/account"))
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object | TracebackType) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Client(base_url={self.base_url!r})"

@@ -1,0 +1,1 @@
+"""Subcommands of `mogul`, one module each; `cli.py` assembles them."""

@@ -1,0 +1,62 @@
+"""Options and output shared by the commands that call the API."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+import click
+import orjson
+from rich.console import Console
+from rich.table import Table
+
+from ..client import Client, RetryPolicy
+from ..client.transport import DEFAULT_BASE_URL
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def api_options(func: F) -> F:
+    """`--api-key` / `--base-url` (with their environment variables) and `--json`."""
+    func = click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead of a table.")(func)
+    func = click.option(
+        "--base-url",
+        envvar="CHARTMOGUL_BASE_URL",
+        default=DEFAULT_BASE_URL,
+        show_default=True,
+        help="API origin; a `mogul serve` URL such as http://127.0.0.1:8080 works too. [env: CHARTMOGUL_BASE_URL]",
+    )(func)
+    return click.option(
+        "--api-key",
+        envvar="CHARTMOGUL_API_KEY",
+        required=True,
+        help="ChartMogul API key. [env: CHARTMOGUL_API_KEY]",
+    )(func)
+
+
+# A person at a prompt would rather see an error in seconds than wait out a long backoff.
+CLI_RETRY = RetryPolicy(max_attempts=4, max_elapsed=20.0)
+
+
+def make_client(api_key: str, base_url: str) -> Client:
+    return Client(api_key, base_url, retry=CLI_RETRY)
+
+
+def print_json(data: Any) -> None:
+    click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+
+
+def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """A table on a terminal; tab-separated lines with a header when piped, for grep, cut and awk."""
+    if not sys.stdout.isatty():
+        click.echo("\t".join(columns))
+        for row in rows:
+            click.echo("\t".join("" if v is None else str(v) for v in row))
+        return
+    table = Table(title=title, show_lines=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    Console().print(table)

@@ -1,0 +1,50 @@
+"""`mogul serve`: prepare the database, make sure a key exists, then hand over to uvicorn."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import uvicorn
+from starlette.applications import Starlette
+
+from .app import create_app
+from .store import Database
+from .store.database import describe_url
+from .store.keys import count_active_keys, create_key
+
+DATABASE_ENV = "MOGUL_DATABASE"
+
+
+def prepare(database_url: str) -> Database:
+    """Create or upgrade the schema; on a database with no key, create one and print it once to stderr."""
+    db = Database(database_url)
+    db.migrate()
+    if count_active_keys(db) == 0:
+        key, _info = create_key(db, "default", "read-write")
+        print(
+            f"mogul: no API key existed in {describe_url(database_url)}; created a read-write key.\n"
+            f"mogul: API key (shown once, store it now): {key}\n"
+            "mogul: more with `mogul keys create --name NAME --access read-only|read-write`",
+            file=sys.stderr,
+            flush=True,
+        )
+    return db
+
+
+def app_from_env() -> Starlette:
+    """uvicorn factory for worker processes: each worker opens its own engine on the same database."""
+    return create_app(os.environ[DATABASE_ENV])
+
+
+def serve(*, host: str, port: int, database_url: str, workers: int = 1, log_level: str = "info") -> None:
+    db = prepare(database_url)
+    print(f"mogul: serving {describe_url(database_url)} at http://{host}:{port}/v1", file=sys.stderr, flush=True)
+    if workers > 1:
+        db.dispose()
+        os.environ[DATABASE_ENV] = database_url
+        uvicorn.run(
+            "mogul.server.serve:app_from_env", factory=True, host=host, port=port, workers=workers, log_level=log_level
+        )
+    else:
+        uvicorn.run(create_app(db), host=host, port=port, log_level=log_level)
