@@ -1,0 +1,79 @@
+"""Cursor pagination (reference §0.6): follow `cursor` while `has_more`, lazily, one request per page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from .transport import Transport
+
+T = TypeVar("T")
+DEFAULT_PER_PAGE = 200
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page: its items, whether more follow, and the cursor that fetches them."""
+
+    items: list[T]
+    has_more: bool
+    cursor: str | None
+    raw: dict[str, Any]
+
+
+def fetch_page(
+    transport: Transport,
+    path: str,
+    *,
+    key: str = "entries",
+    params: Mapping[str, Any] | None = None,
+    cursor: str | None = None,
+    per_page: int | None = DEFAULT_PER_PAGE,
+    wrap: Callable[[dict[str, Any]], T] | None = None,
+) -> Page[Any]:
+    query = dict(params or {})
+    if per_page is not None:
+        query["per_page"] = per_page
+    if cursor:
+        query["cursor"] = cursor
+    body = transport.request("GET", path, params=query)
+    items = body.get(key) or []
+    if wrap is not None:
+        items = [wrap(item) for item in items]
+    has_more = bool(body.get("has_more"))
+    next_cursor = body.get("cursor")
+    return Page(items, has_more and bool(next_cursor), next_cursor, body)
+
+
+def iter_pages(
+    transport: Transport,
+    path: str,
+    *,
+    key: str = "entries",
+    params: Mapping[str, Any] | None = None,
+    cursor: str | None = None,
+    per_page: int | None = DEFAULT_PER_PAGE,
+    wrap: Callable[[dict[str, Any]], T] | None = None,
+) -> Iterator[Page[Any]]:
+    """Yield pages from `cursor` (None: the first page) until the server says there are no more."""
+    while True:
+        page = fetch_page(transport, path, key=key, params=params, cursor=cursor, per_page=per_page, wrap=wrap)
+        yield page
+        if not page.has_more:
+            return
+        cursor = page.cursor
+
+
+def iter_items(
+    transport: Transport,
+    path: str,
+    *,
+    key: str = "entries",
+    params: Mapping[str, Any] | None = None,
+    per_page: int | None = DEFAULT_PER_PAGE,
+    wrap: Callable[[dict[str, Any]], T] | None = None,
+) -> Iterator[Any]:
+    """Every item of every page, fetched lazily: `for c in iter_items(t, "/v1/customers"): ...`."""
+    for page in iter_pages(transport, path, key=key, params=params, per_page=per_page, wrap=wrap):
+        yield from page.items
