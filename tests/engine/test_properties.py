@@ -63,6 +63,8 @@ def test_movements_of_a_subscription_sum_to_its_mrr(customers, engine_settings):
             assert moved == current.get(sub_uuid, 0)
         assert sum(a.movement for a in result.activities) == result.mrr
         assert all(a.movement != 0 for a in result.activities)
+        if engine_settings.smart_activity_window_minutes is not None:
+            continue  # the smart window may turn a contraction just before a churn into churn
         # a customer is never churned twice without a reactivation in between
         kinds = [a.type for a in result.activities if a.type in ("new_biz", "churn", "reactivation")]
         assert all(x != y for x, y in itertools.pairwise(kinds) if x == "churn")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from mogul.engine.timeutil import utc_date
+from mogul.engine.timeutil import DAY_US, utc_date
 
 IntervalUnit = Literal["day", "month", "year"]
 LineItemType = Literal["subscription", "one_time"]
@@ -159,11 +159,11 @@ class FxTable:
     def rate(self, currency: str, at_us: int) -> float:
         if currency == self.account_currency:
             return 1.0
-        day = utc_date(at_us)
-        key = (currency, day.toordinal())
+        key = (currency, at_us // DAY_US)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
+        day = utc_date(at_us)
         rate = self._lookup(currency, day)
         if rate <= 0:
             raise EngineInputError(f"FX rate for {currency} on {day} must be positive, got {rate}")

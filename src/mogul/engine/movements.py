@@ -9,6 +9,7 @@ Output per customer:
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +25,16 @@ FLOW_KEYS = ("mrr-new-business", "mrr-expansion", "mrr-contraction", "mrr-churn"
 
 # Fixed namespace: activity uuids are uuid5(customer, subscription, time, ordinal), stable across recomputes.
 ACTIVITY_NAMESPACE = uuid.UUID("8a0b2d3e-6f1c-5b7a-9c4d-2e1f0a9b8c7d")
+_NAMESPACE_BYTES = ACTIVITY_NAMESPACE.bytes
+
+
+def activity_uuid(name: str) -> str:
+    """str(uuid.uuid5(ACTIVITY_NAMESPACE, name)), without the UUID object (several times faster)."""
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name.encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +198,7 @@ def classify(
         plan = plans.get((target.new_plan if target.new_active else target.old_plan) or "")
         activities.append(
             Activity(
-                uuid=str(uuid.uuid5(ACTIVITY_NAMESPACE, f"{customer.uuid}|{sub.uuid}|{at}|{ordinal}")),
+                uuid=activity_uuid(f"{customer.uuid}|{sub.uuid}|{at}|{ordinal}"),
                 at=at,
                 date=calendar.iso(at),
                 type=ACTIVITY_TYPES[kind],

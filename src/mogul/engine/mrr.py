@@ -113,33 +113,31 @@ def subscription_history(
 ) -> SubHistory:
     """Replay one subscription's items and cancellations in time order. `items` carry their input index."""
     ordered = sorted(items, key=_item_key)
-    for _, item in ordered:
+    # Same-start items form one group, applied together (several items on one invoice, §1.4).
+    timeline: list[tuple[int, int, int, int, list[LineItem]]] = []
+    cancels = set(sub.cancellation_dates)
+    for i, item in ordered:
         if item.proration_type is not None and item.proration_type not in PRORATION_TYPES:
             raise EngineInputError(f"line item {item.uuid}: unknown proration_type {item.proration_type!r}")
         if item.service_period_end < item.service_period_start:
             raise EngineInputError(f"line item {item.uuid}: service_period_end is before its start")
-
-    # Same-start items form one group, applied together (several items on one invoice, §1.4).
-    groups: list[tuple[int, int, int, list[LineItem]]] = []
-    for i, item in ordered:
-        if groups and groups[-1][0] == item.service_period_start:
-            groups[-1][3].append(item)
+        if item.cancelled_at is not None:
+            cancels.add(item.cancelled_at)
+        if timeline and timeline[-1][0] == item.service_period_start:
+            timeline[-1][4].append(item)
         else:
-            groups.append((item.service_period_start, item.event_order or 0, i, [item]))
+            timeline.append((item.service_period_start, _ITEM, item.event_order or 0, i, [item]))
 
-    cancels = set(sub.cancellation_dates)
-    cancels.update(item.cancelled_at for _, item in ordered if item.cancelled_at is not None)
-    if settings.churn_recognition == "end_of_service_period" and cancels:
-        cancels = {_end_of_service(c, ordered) for c in cancels}
-
-    # At the same instant, items apply before a cancellation: a cancellation wins over a renewal at its time.
-    timeline: list[tuple[int, int, int, int, list[LineItem]]] = [
-        (start, _ITEM, order, i, group) for start, order, i, group in groups
-    ]
-    timeline.extend((c, _CANCEL, 0, -1, []) for c in cancels)
-    timeline.sort(key=lambda e: (e[0], e[1], e[2], e[3]))
+    if cancels:
+        if settings.churn_recognition == "end_of_service_period":
+            cancels = {_end_of_service(c, ordered) for c in cancels}
+        # At one instant items apply before a cancellation: a cancellation wins over a renewal at its time.
+        timeline.extend((c, _CANCEL, 0, -1, []) for c in cancels)
+        timeline.sort(key=lambda e: (e[0], e[1], e[2], e[3]))
 
     free_is_active = settings.free_customer_handling == "active"
+    account_currency = fx.account_currency
+    factors: dict[str, float] = {}
     requires_paid = settings.new_sub_requires_paid_invoice
     changes: list[SubChange] = []
     active = False
@@ -173,7 +171,17 @@ def subscription_history(
             plan = plans.get(item.plan_uuid or "")
             if plan is None:
                 raise EngineInputError(f"line item {item.uuid}: unknown plan_uuid {item.plan_uuid!r}")
-            item_native, item_mrr = line_item_mrr(item, plan, settings, fx)
+            if item.prorated:
+                item_native, item_mrr = line_item_mrr(item, plan, settings, fx)
+            else:  # the common case, inlined: (amount - tax) × monthly factor × rate
+                factor = factors.get(plan.uuid)
+                if factor is None:
+                    factor = factors[plan.uuid] = monthly_factor(plan, settings.day_normalisation)
+                item_native = (item.amount_in_cents - item.tax_amount_in_cents) * factor
+                if item.currency == account_currency:
+                    item_mrr = round_cents(item_native)
+                else:
+                    item_mrr = round_cents(item_native * fx.rate(item.currency, item.service_period_start))
             if item.currency != group_currency:
                 group_currency = None
             new_plan = plan.uuid

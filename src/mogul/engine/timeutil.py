@@ -63,7 +63,7 @@ class LocalCalendar:
     Periods are half-open ranges of local day ordinals [start, next_start).
     """
 
-    __slots__ = ("_offsets", "_tz", "is_utc", "time_zone", "week_start")
+    __slots__ = ("_day_text", "_offsets", "_tz", "is_utc", "time_zone", "week_start")
 
     def __init__(self, time_zone: str = "UTC", week_start: str = "sunday") -> None:
         self.time_zone = time_zone
@@ -71,6 +71,7 @@ class LocalCalendar:
         self.is_utc = time_zone in ("UTC", "Etc/UTC", "GMT")
         self._tz = UTC if self.is_utc else ZoneInfo(time_zone)
         self._offsets: dict[int, int | None] = {}
+        self._day_text: dict[int, str] = {}
 
     def day(self, us: int) -> int:
         """Local date ordinal of a UTC microsecond timestamp."""
@@ -94,7 +95,19 @@ class LocalCalendar:
 
     def iso(self, us: int) -> str:
         """`2016-01-01T12:00:00+00:00`: activity `date` and `customer-since`, in the account time zone."""
-        return from_us(us).astimezone(self._tz).replace(microsecond=0).isoformat()
+        offset = 0 if self.is_utc else self._offset_us(us)
+        local = us + offset
+        day, rest = divmod(local, DAY_US)
+        text = self._day_text.get(day)
+        if text is None:
+            text = self._day_text[day] = date.fromordinal(day + EPOCH_ORDINAL).isoformat()
+        minutes, seconds = divmod(rest // MICROS, 60)
+        sign = "+" if offset >= 0 else "-"
+        off_minutes = abs(offset) // (60 * MICROS)
+        return (
+            f"{text}T{minutes // 60:02d}:{minutes % 60:02d}:{seconds:02d}"
+            f"{sign}{off_minutes // 60:02d}:{off_minutes % 60:02d}"
+        )
 
     def period_start(self, day: int, interval: str) -> int:
         if interval == "day":
