@@ -13,6 +13,7 @@ Typical use by the server::
     result.subscriptions       # /v1/customers/{uuid}/subscriptions entries
     result.status, result.mrr, result.customer_since_iso
 
+    all_results = compute_customers(((c, subs, items), ...), plans_by_uuid, settings)  # full recompute
     agg = MetricsAggregate.from_results(all_results, settings.time_zone, settings.week_start)
     agg.set(recomputed_result)  # incremental: replaces one customer's contribution
     metrics_response(agg, "mrr", date(2024, 1, 1), date(2024, 12, 31), "month")
@@ -22,7 +23,7 @@ Bad input raises `EngineInputError` (a ValueError).
 """
 
 from mogul.engine.aggregate import MetricsAggregate
-from mogul.engine.customer import CustomerResult, compute_customer
+from mogul.engine.customer import CustomerResult, compute_customer, compute_customers
 from mogul.engine.metrics import METRICS, PeriodValues, metrics_response, period_series
 from mogul.engine.model import Customer, EngineInputError, LineItem, Plan, Settings, Subscription
 from mogul.engine.movements import ACTIVITY_TYPES, Activity
@@ -41,6 +42,7 @@ __all__ = [
     "Settings",
     "Subscription",
     "compute_customer",
+    "compute_customers",
     "metrics_response",
     "period_series",
 ]

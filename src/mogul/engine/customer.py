@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -131,6 +132,25 @@ def compute_customer(
         flows=moves.flows,
         spans=moves.spans,
     )
+
+
+def compute_customers(
+    batch: Iterable[tuple[Customer, Iterable[Subscription], Iterable[LineItem]]],
+    plans: Mapping[str, Plan],
+    settings: Settings,
+) -> list[CustomerResult]:
+    """`compute_customer` over many customers (a full recompute).
+
+    The cyclic garbage collector is paused meanwhile: results hold no reference cycles, and with a
+    million live input objects its repeated full scans cost about a third of the run time.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return [compute_customer(c, subs, items, plans, settings) for c, subs, items in batch]
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _subscription_entry(

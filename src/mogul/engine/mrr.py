@@ -137,7 +137,7 @@ def subscription_history(
 
     free_is_active = settings.free_customer_handling == "active"
     account_currency = fx.account_currency
-    factors: dict[str, float] = {}
+    plan_cache: dict[str | None, tuple[Plan, float]] = {}
     requires_paid = settings.new_sub_requires_paid_invoice
     changes: list[SubChange] = []
     active = False
@@ -168,15 +168,16 @@ def subscription_history(
         for item in group:
             if item.type != "subscription":
                 continue
-            plan = plans.get(item.plan_uuid or "")
-            if plan is None:
-                raise EngineInputError(f"line item {item.uuid}: unknown plan_uuid {item.plan_uuid!r}")
+            known = plan_cache.get(item.plan_uuid)
+            if known is None:
+                plan = plans.get(item.plan_uuid or "")
+                if plan is None:
+                    raise EngineInputError(f"line item {item.uuid}: unknown plan_uuid {item.plan_uuid!r}")
+                known = plan_cache[item.plan_uuid] = (plan, monthly_factor(plan, settings.day_normalisation))
+            plan, factor = known
             if item.prorated:
                 item_native, item_mrr = line_item_mrr(item, plan, settings, fx)
             else:  # the common case, inlined: (amount - tax) × monthly factor × rate
-                factor = factors.get(plan.uuid)
-                if factor is None:
-                    factor = factors[plan.uuid] = monthly_factor(plan, settings.day_normalisation)
                 item_native = (item.amount_in_cents - item.tax_amount_in_cents) * factor
                 if item.currency == account_currency:
                     item_mrr = round_cents(item_native)
@@ -225,7 +226,7 @@ def subscription_history(
                 active, new_mrr, new_native, end, cancelled = False, 0, 0.0, at, True
         mrr, native, qty, plan_uuid, currency = new_mrr, new_native, new_qty, new_plan, group_currency
         if active:
-            end = max(item.service_period_end for item in group)
+            end = group[0].service_period_end if len(group) == 1 else max(i.service_period_end for i in group)
 
     return SubHistory(sub, changes, mrr if active else 0, active, plan_uuid, qty, first_start, end, cancelled)
 
