@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mogul.engine.gcpause import gc_paused
 from mogul.engine.model import Customer, EngineInputError, FxTable, LineItem, Plan, Settings, Subscription
 from mogul.engine.movements import Activity, classify
 from mogul.engine.mrr import SubHistory, subscription_history
@@ -139,18 +139,9 @@ def compute_customers(
     plans: Mapping[str, Plan],
     settings: Settings,
 ) -> list[CustomerResult]:
-    """`compute_customer` over many customers (a full recompute).
-
-    The cyclic garbage collector is paused meanwhile: results hold no reference cycles, and with a
-    million live input objects its repeated full scans cost about a third of the run time.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    """`compute_customer` over many customers (a full recompute), with the garbage collector paused."""
+    with gc_paused():
         return [compute_customer(c, subs, items, plans, settings) for c, subs, items in batch]
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _subscription_entry(
