@@ -207,3 +207,13 @@ def test_percentage_change_rules():
     assert percentage_change(608, 603) == 0.83
     assert percentage_change(0, 5) == -100.0
     assert percentage_change(5, 0) == 0.0
+
+
+def test_reference_api_example_numbers():
+    from mogul.engine.metrics import _ltv
+    from mogul.engine.mrr import round_cents
+
+    assert round_cents(339704639 / 666) == 510067  # ARPA in the /metrics/all example
+    assert _ltv(510067, 17.13) == 2977624  # LTV = ARPA / churn rate
+    assert _ltv(510067, 0.0) == 0
+    assert (round_cents(2.5), round_cents(-2.5), round_cents(16666.67)) == (3, -3, 16667)
