@@ -57,6 +57,9 @@ def shift_back(us: int, unit: str, count: int) -> int:
     return add_months(us, -months)
 
 
+_CLOCKS: dict[int, str] = {}  # second of the day -> "THH:MM:SS" (at most 86,400 short strings)
+
+
 class LocalCalendar:
     """Local days (date ordinals) and reporting periods in the account time zone.
 
@@ -101,13 +104,16 @@ class LocalCalendar:
         text = self._day_text.get(day)
         if text is None:
             text = self._day_text[day] = date.fromordinal(day + EPOCH_ORDINAL).isoformat()
-        minutes, seconds = divmod(rest // MICROS, 60)
-        sign = "+" if offset >= 0 else "-"
+        second = rest // MICROS
+        clock = _CLOCKS.get(second)
+        if clock is None:
+            minutes, seconds = divmod(second, 60)
+            clock = _CLOCKS[second] = f"T{minutes // 60:02d}:{minutes % 60:02d}:{seconds:02d}"
+        if offset == 0:
+            return text + clock + "+00:00"
+        sign = "+" if offset > 0 else "-"
         off_minutes = abs(offset) // (60 * MICROS)
-        return (
-            f"{text}T{minutes // 60:02d}:{minutes % 60:02d}:{seconds:02d}"
-            f"{sign}{off_minutes // 60:02d}:{off_minutes % 60:02d}"
-        )
+        return f"{text}{clock}{sign}{off_minutes // 60:02d}:{off_minutes % 60:02d}"
 
     def period_start(self, day: int, interval: str) -> int:
         if interval == "day":
