@@ -216,7 +216,8 @@ def test_missing_or_bad_fx_rate_raises(rates, message):
 @pytest.mark.parametrize(
     "kw",
     [{"week_start": "friday"}, {"churn_recognition": "never"}, {"free_customer_handling": "x"},
-     {"ltv_mode": "x"}, {"day_normalisation": 0}, {"smart_activity_window_minutes": -5}],
+     {"ltv_mode": "x"}, {"day_normalisation": 0}, {"smart_activity_window_minutes": -5},
+     {"time_zone": "Mars/Olympus"}],
 )  # fmt: skip
 def test_bad_settings_raise(kw):
     with pytest.raises(EngineInputError):

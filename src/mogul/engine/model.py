@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mogul.engine.timeutil import DAY_US, utc_date
 
@@ -134,6 +135,10 @@ class Settings:
             raise EngineInputError("day_normalisation must be positive")
         if self.smart_activity_window_minutes is not None and self.smart_activity_window_minutes < 0:
             raise EngineInputError("smart_activity_window_minutes must be >= 0 or None")
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise EngineInputError(f"unknown time_zone {self.time_zone!r}") from exc
 
 
 class FxTable:
