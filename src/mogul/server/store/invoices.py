@@ -318,7 +318,8 @@ class Invoices:
         named = {inv.data_source_uuid for inv in parsed if inv.data_source_uuid}
         ids = {customer.ds_uuid: customer.data_source_id}
         if named - ids.keys():
-            ids.update(conn.execute(select(ds.c.uuid, ds.c.id).where(ds.c.uuid.in_(named - ids.keys()))).tuples().all())
+            rows = conn.execute(select(ds.c.uuid, ds.c.id).where(ds.c.uuid.in_(named - ids.keys())))
+            ids.update((row.uuid, row.id) for row in rows)
         out: list[int | None] = []
         for inv in parsed:
             wanted = inv.data_source_uuid or customer.ds_uuid
