@@ -111,3 +111,17 @@ def test_emptying_a_data_source_keeps_the_source(
     again = api.post("/customers", json={"data_source_uuid": source["uuid"], "external_id": "cus_001"})
     assert again.status_code == 201
     assert api.delete("/data_sources/ds_nope/all").json() == {"error": "Data source not found"}
+
+
+def test_deleting_invoices_drops_subscriptions_no_invoice_names(
+    api: httpx.Client, customer: dict[str, Any], plan: dict[str, Any]
+) -> None:
+    second = invoice(plan["uuid"])
+    second["line_items"][0]["subscription_external_id"] = "sub_2"
+    a, _ = import_(api, customer, invoice(plan["uuid"]), second)
+    assert api.delete(f"/invoices/{a['uuid']}").status_code == 204
+    assert [s["external_id"] for s in subscriptions(api, customer)["subscriptions"]] == ["sub_2"]
+    url = f"/data_sources/{customer['data_source_uuid']}/customers/{customer['uuid']}/invoices"
+    assert api.delete(url).status_code == 204
+    assert subscriptions(api, customer)["subscriptions"] == []
+    assert api.delete(f"/plans/{plan['uuid']}").status_code == 204  # no longer in use

@@ -205,8 +205,11 @@ class Invoices:
 
     def delete(self, uuid: str) -> None:
         with self.db.begin() as conn:
-            if not conn.execute(delete(inv_t).where(inv_t.c.uuid == uuid)).rowcount:
+            customer_id = conn.execute(select(inv_t.c.customer_id).where(inv_t.c.uuid == uuid)).scalar()
+            if customer_id is None:
                 raise not_found(NOT_FOUND)
+            conn.execute(delete(inv_t).where(inv_t.c.uuid == uuid))
+            _drop_orphan_subscriptions(conn, customer_id)
 
     def delete_for_customer(self, ds_uuid: str, customer_uuid: str) -> None:
         with self.db.begin() as conn:
@@ -217,6 +220,7 @@ class Invoices:
             if customer_id is None:
                 raise not_found(CUSTOMER_NOT_FOUND)
             conn.execute(delete(inv_t).where(inv_t.c.data_source_id == ds_id, inv_t.c.customer_id == customer_id))
+            _drop_orphan_subscriptions(conn, customer_id)
 
     # --- importing
 
@@ -438,6 +442,12 @@ class Invoices:
         # Recorded order: external_id, result, amount_in_cents, transaction_fees_in_cents, uuid, type, date.
         keys = ("external_id", "result", "amount_in_cents", "transaction_fees_in_cents", "uuid", "type", "date")
         return {k: out[k] for k in keys} | {"transaction_fees_currency": out["transaction_fees_currency"]}
+
+
+def _drop_orphan_subscriptions(conn: Connection, customer_id: int) -> None:
+    """Subscriptions exist because invoices named them: once no line item does, they go too."""
+    used = select(li_t.c.id).where(li_t.c.subscription_id == sub_t.c.id).exists()
+    conn.execute(delete(sub_t).where(sub_t.c.customer_id == customer_id, ~used))
 
 
 ORDER = ("uuid", "date", "due_date", "errors", "external_id", "currency", "line_items", "transactions")
