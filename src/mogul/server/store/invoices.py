@@ -17,6 +17,7 @@ from ..errors import ApiError, invalid, not_found
 from ..pagination import Page, PageParams, fetch
 from ..timefmt import iso_millis, now_us
 from . import schema
+from .bulk import insert_rows
 from .database import Database
 from .ids import new_uuid
 from .invoice_input import (
@@ -276,7 +277,11 @@ class Invoices:
             }
             for inv, ds_id in zip(parsed, ds_ids, strict=True)
         ]
-        ids = conn.execute(insert(inv_t).returning(inv_t.c.id, sort_by_parameter_order=True), inv_rows).scalars().all()
+        insert_rows(conn, inv_t, inv_rows)
+        by_uuid = dict(
+            conn.execute(select(inv_t.c.uuid, inv_t.c.id).where(inv_t.c.uuid.in_([r["uuid"] for r in inv_rows]))).all()
+        )
+        ids = [by_uuid[r["uuid"]] for r in inv_rows]
         li_rows: list[dict[str, Any]] = []
         tx_rows: list[dict[str, Any]] = []
         out: list[dict[str, Any]] = []
@@ -309,10 +314,8 @@ class Invoices:
                 txs.append(render_transaction(tx_row))
             rendered = render_invoice(row, items, txs, None)
             out.append({"uuid": rendered.pop("uuid"), "errors": {}, **rendered})
-        if li_rows:
-            conn.execute(insert(li_t), li_rows)
-        if tx_rows:
-            conn.execute(insert(tr_t), tx_rows)
+        insert_rows(conn, li_t, li_rows)
+        insert_rows(conn, tr_t, tx_rows)
         # Field order as recorded: uuid, date, due_date, errors, external_id, currency, line_items, transactions.
         return [{k: o[k] for k in ORDER} for o in out]
 
@@ -394,9 +397,12 @@ class Invoices:
             if key not in subs
         ]
         if new:
-            ids = conn.execute(insert(sub_t).returning(sub_t.c.id, sort_by_parameter_order=True), new).scalars().all()
-            for row, sub_id in zip(new, ids, strict=True):
-                subs[(row["data_source_id"], row["external_id"])] = {**row, "id": sub_id}
+            conn.execute(insert(sub_t), new)
+            ids = dict(
+                conn.execute(select(sub_t.c.uuid, sub_t.c.id).where(sub_t.c.uuid.in_([r["uuid"] for r in new]))).all()
+            )
+            for row in new:
+                subs[(row["data_source_id"], row["external_id"])] = {**row, "id": ids[row["uuid"]]}
         return subs
 
     def _stored_duplicates(self, conn: Connection, parsed: list[InvoiceIn]) -> None:
