@@ -41,8 +41,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux): throughput per CPU-second does not depend on what else the
+    machine is running, wall-clock throughput does."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
-def serve(database: str) -> Iterator[tuple[str, str]]:
+def serve(database: str) -> Iterator[tuple[str, str, int]]:
     db = Database(database)
     db.migrate()
     key = create_key(db, "bench", "read-write")[0]
@@ -71,7 +78,7 @@ def serve(database: str) -> Iterator[tuple[str, str]]:
             time.sleep(0.05)
         else:
             raise RuntimeError("mogul serve did not start")
-        yield base, key
+        yield base, key, proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -145,7 +152,7 @@ class Load:
 def run(args: argparse.Namespace) -> dict[str, float]:
     tmp = tempfile.TemporaryDirectory()
     database = args.database or f"sqlite:///{tmp.name}/bench.db"
-    with serve(database) as (base, key), httpx.Client(base_url=base, auth=(key, "")) as http:
+    with serve(database) as (base, key, pid), httpx.Client(base_url=base, auth=(key, "")) as http:
         ds = http.post("/data_sources", json={"name": f"bench {time.time_ns()}"}).json()["uuid"]
         plans = [
             http.post(
@@ -155,6 +162,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
             for p in range(5)
         ]
         load = Load(base, key, args)
+        cpu_before = cpu_seconds(pid)
         started = time.perf_counter()
         done = 0
         with ThreadPoolExecutor(args.concurrency) as pool:
@@ -163,6 +171,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
                 if done % max(1, args.customers // 10) == 0:
                     print(f"  {done:,} customers in {time.perf_counter() - started:.0f}s", file=sys.stderr)
         wall = time.perf_counter() - started
+        server_cpu = cpu_seconds(pid) - cpu_before
     tmp.cleanup()
     invoices = args.customers * args.invoices_per_customer
     # Time spent on each kind of request, spread over the concurrent workers.
@@ -177,6 +186,10 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         "line_items_per_s": invoices * args.line_items / (load.invoice_seconds * share),
         "overall_invoices_per_s": invoices / wall,
         "overall_line_items_per_s": invoices * args.line_items / wall,
+        "server_cpu_s": server_cpu,
+        "server_cpu_share": server_cpu / wall,
+        "line_items_per_server_cpu_s": invoices * args.line_items / server_cpu,
+        "load_average": os.getloadavg()[0],
     }
 
 
