@@ -229,19 +229,23 @@ class Invoices:
         raw = body.get("invoices")
         if not isinstance(raw, list) or not raw:
             raise invalid({"invoices": "can't be blank" if not raw else "must be a list"})
-        parsed = [parse_invoice(item) for item in raw]
-        batch_duplicates(parsed)
-        try:
-            with self.db.begin() as conn:
-                result = self._insert(conn, customer_uuid, parsed)
-        except IntegrityError as exc:
-            # A unique constraint fired (a stored duplicate, or a concurrent import won the race): find which.
-            with self.db.read() as conn:
-                self._stored_duplicates(conn, parsed)
-            if not any(inv.errors for inv in parsed):
-                raise
-            raise _batch_error(parsed) from exc
-        return {"invoices": result}
+        for attempt in (1, 2):
+            parsed = [parse_invoice(item) for item in raw]
+            batch_duplicates(parsed)
+            try:
+                with self.db.begin() as conn:
+                    return {"invoices": self._insert(conn, customer_uuid, parsed)}
+            except IntegrityError as exc:
+                # A unique constraint fired (a stored duplicate, or a concurrent import won the race): find which.
+                with self.db.read() as conn:
+                    self._stored_duplicates(conn, parsed)
+                if any(inv.errors for inv in parsed):
+                    raise _batch_error(parsed) from exc
+                # No duplicate of ours: a concurrent import created the same new subscription first. Once more
+                # finds and reuses it.
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def _insert(self, conn: Connection, customer_uuid: str, parsed: list[InvoiceIn]) -> list[dict[str, Any]]:
         customer = conn.execute(
