@@ -93,7 +93,9 @@ def process_batch(db: Database, settings: Settings, limit: int = BATCH) -> int:
             conn.execute(
                 update(ds)
                 .where(ds.c.id == dsid)
-                .values(processed=ds.c.processed + count - failed.get(dsid, 0), failed=ds.c.failed + failed.get(dsid, 0))
+                .values(
+                    processed=ds.c.processed + count - failed.get(dsid, 0), failed=ds.c.failed + failed.get(dsid, 0)
+                )
             )
     return len(claimed)
 

@@ -50,8 +50,18 @@ def load_inputs(conn: Connection, customer_ids: Sequence[int]) -> tuple[list[Cus
     subs: dict[int, list[Subscription]] = {}
     plan_ids: set[int] = set()
     for row in conn.execute(
-        select(s.c.id, s.c.uuid, s.c.plan_id, s.c.external_id, s.c.set_external_id, s.c.cancellation_dates, s.c.customer_id,
-               p.c.uuid.label("plan_uuid"), ds.c.uuid.label("ds_uuid"), c.c.uuid.label("customer_uuid"))
+        select(
+            s.c.id,
+            s.c.uuid,
+            s.c.plan_id,
+            s.c.external_id,
+            s.c.set_external_id,
+            s.c.cancellation_dates,
+            s.c.customer_id,
+            p.c.uuid.label("plan_uuid"),
+            ds.c.uuid.label("ds_uuid"),
+            c.c.uuid.label("customer_uuid"),
+        )
         .join(ds, ds.c.id == s.c.data_source_id)
         .join(c, c.c.id == s.c.customer_id)
         .outerjoin(p, p.c.id == s.c.plan_id)
@@ -81,8 +91,15 @@ def load_inputs(conn: Connection, customer_ids: Sequence[int]) -> tuple[list[Cus
             paid.add(row.invoice_id)
     items: dict[int, list[LineItem]] = {}
     for row in conn.execute(
-        select(li, inv.c.date.label("invoice_date"), inv.c.currency, s.c.uuid.label("sub_uuid"),
-               s.c.external_id.label("sub_external_id"), s.c.set_external_id, p.c.uuid.label("plan_uuid"))
+        select(
+            li,
+            inv.c.date.label("invoice_date"),
+            inv.c.currency,
+            s.c.uuid.label("sub_uuid"),
+            s.c.external_id.label("sub_external_id"),
+            s.c.set_external_id,
+            p.c.uuid.label("plan_uuid"),
+        )
         .join(inv, inv.c.id == li.c.invoice_id)
         .outerjoin(s, s.c.id == li.c.subscription_id)
         .outerjoin(p, p.c.id == li.c.plan_id)
@@ -156,6 +173,11 @@ def write_results(
     """Replace the results of each customer: activities, metrics inputs, subscriptions view, customer row."""
     done = list(done)
     ids = [inp.id for inp, _, _ in done]
+    # Unchanged activities keep their row id: list cursors are (date, id) positions, and a recompute must not
+    # move an activity a reader has already passed to after the reader's cursor.
+    kept_ids = dict(
+        conn.execute(select(activities.c.uuid, activities.c.id).where(activities.c.customer_id.in_(ids))).tuples().all()
+    )
     conn.execute(delete(activities).where(activities.c.customer_id.in_(ids)))
     conn.execute(delete(customer_results).where(customer_results.c.customer_id.in_(ids)))
     activity_rows: list[dict[str, Any]] = []
@@ -163,28 +185,62 @@ def write_results(
     customer_rows: list[dict[str, Any]] = []
     for inp, result, error in done:
         if result is None:
-            result_rows.append({"customer_id": inp.id, "version": version, "country": inp.customer.country,
-                                "flows": [], "spans": [], "subscriptions": [], "error": error})
+            result_rows.append(
+                {
+                    "customer_id": inp.id,
+                    "version": version,
+                    "country": inp.customer.country,
+                    "flows": [],
+                    "spans": [],
+                    "subscriptions": [],
+                    "error": error,
+                }
+            )
             continue
         for act in result.activities:
-            activity_rows.append({"uuid": act.uuid, "customer_id": inp.id, "data_source_id": inp.data_source_id,
-                                  "date": act.at, "type": act.type, "body": orjson.dumps(act.to_dict()).decode()})
+            activity_rows.append(
+                {
+                    "uuid": act.uuid,
+                    "customer_id": inp.id,
+                    "data_source_id": inp.data_source_id,
+                    "date": act.at,
+                    "type": act.type,
+                    "body": orjson.dumps(act.to_dict()).decode(),
+                }
+            )
         views = [dict(view, uuid=bare_uuid(view["uuid"])) for view in result.subscriptions]
-        result_rows.append({"customer_id": inp.id, "version": version, "country": inp.customer.country,
-                            "flows": [list(f) for f in result.flows], "spans": [list(s) for s in result.spans],
-                            "subscriptions": views, "error": None})
+        result_rows.append(
+            {
+                "customer_id": inp.id,
+                "version": version,
+                "country": inp.customer.country,
+                "flows": [list(f) for f in result.flows],
+                "spans": [list(s) for s in result.spans],
+                "subscriptions": views,
+                "error": None,
+            }
+        )
         status = inp.status if result.status == "New Lead" and inp.status in LEAD_STATUSES else result.status
-        customer_rows.append({"cid": inp.id, "status": status, "mrr": result.mrr, "arr": result.arr,
-                              "since": result.customer_since})
-    if activity_rows:
-        conn.execute(insert(activities), activity_rows)
+        customer_rows.append(
+            {"cid": inp.id, "status": status, "mrr": result.mrr, "arr": result.arr, "since": result.customer_since}
+        )
+    reused = [row | {"id": kept_ids[row["uuid"]]} for row in activity_rows if row["uuid"] in kept_ids]
+    fresh = [row for row in activity_rows if row["uuid"] not in kept_ids]
+    if reused:
+        conn.execute(insert(activities), reused)
+    if fresh:
+        conn.execute(insert(activities), fresh)
     if result_rows:
         conn.execute(insert(customer_results), result_rows)
     if customer_rows:
         c = schema.customers
         conn.execute(
-            update(c).where(c.c.id == bindparam("cid")).values(
-                status=bindparam("status"), mrr=bindparam("mrr"), arr=bindparam("arr"),
+            update(c)
+            .where(c.c.id == bindparam("cid"))
+            .values(
+                status=bindparam("status"),
+                mrr=bindparam("mrr"),
+                arr=bindparam("arr"),
                 customer_since=bindparam("since"),
             ),
             customer_rows,

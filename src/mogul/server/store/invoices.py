@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import ApiError, invalid, not_found
 from ..pagination import Page, PageParams, fetch
+from ..processing import enqueue
 from ..timefmt import iso_millis, now_us
 from . import schema
 from .database import Database
@@ -205,8 +206,14 @@ class Invoices:
 
     def delete(self, uuid: str) -> None:
         with self.db.begin() as conn:
-            if not conn.execute(delete(inv_t).where(inv_t.c.uuid == uuid)).rowcount:
+            owner = conn.execute(
+                select(c.c.id, c.c.data_source_id)
+                .join(inv_t, inv_t.c.customer_id == c.c.id)
+                .where(inv_t.c.uuid == uuid)
+            ).first()
+            if owner is None or not conn.execute(delete(inv_t).where(inv_t.c.uuid == uuid)).rowcount:
                 raise not_found(NOT_FOUND)
+            enqueue(conn, [(owner.id, owner.data_source_id)])
 
     def delete_for_customer(self, ds_uuid: str, customer_uuid: str) -> None:
         with self.db.begin() as conn:
@@ -217,6 +224,7 @@ class Invoices:
             if customer_id is None:
                 raise not_found(CUSTOMER_NOT_FOUND)
             conn.execute(delete(inv_t).where(inv_t.c.data_source_id == ds_id, inv_t.c.customer_id == customer_id))
+            enqueue(conn, [(customer_id, _own_source(conn, customer_id))])
 
     # --- importing
 
@@ -309,6 +317,7 @@ class Invoices:
             conn.execute(insert(li_t), li_rows)
         if tx_rows:
             conn.execute(insert(tr_t), tx_rows)
+        enqueue(conn, [(customer.id, customer.data_source_id)])
         # Field order as recorded: uuid, date, due_date, errors, external_id, currency, line_items, transactions.
         return [{k: o[k] for k in ORDER} for o in out]
 
@@ -431,12 +440,18 @@ class Invoices:
                     "customer_id": inv.customer_id,
                 }
                 conn.execute(insert(tr_t).values(**row))
+                enqueue(conn, [(inv.customer_id, _own_source(conn, inv.customer_id))])
         except IntegrityError as exc:
             raise invalid({"external_id": DUP_TRANSACTION}) from exc
         out = render_transaction(row)
         # Recorded order: external_id, result, amount_in_cents, transaction_fees_in_cents, uuid, type, date.
         keys = ("external_id", "result", "amount_in_cents", "transaction_fees_in_cents", "uuid", "type", "date")
         return {k: out[k] for k in keys} | {"transaction_fees_currency": out["transaction_fees_currency"]}
+
+
+def _own_source(conn: Connection, customer_id: int) -> int:
+    """The customer's own data source (invoices may come from sources merged into it)."""
+    return conn.execute(select(c.c.data_source_id).where(c.c.id == customer_id)).scalar_one()
 
 
 ORDER = ("uuid", "date", "due_date", "errors", "external_id", "currency", "line_items", "transactions")
