@@ -21,7 +21,6 @@ from .processing import Processor
 from .responses import json
 from .routes import account, activities, customers, data_sources, imports, metrics, plans
 from .store import Database
-from .store.account import ensure_account
 from .store.activities import Activities
 from .store.customers import Customers
 from .store.data_sources import DataSources
@@ -77,7 +76,6 @@ def create_app(database: Database | str) -> Starlette:
     """Build the app on a database (a `Database` or a URL); creates or upgrades the schema first."""
     db = database if isinstance(database, Database) else Database(database)
     db.migrate()
-    ensure_account(db)
 
     app = Starlette(
         routes=[Mount("/v1", routes=api_routes())],

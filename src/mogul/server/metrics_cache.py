@@ -50,7 +50,7 @@ class MetricsCache:
 
     def _rows(self, since: int | None = None) -> list[Any]:
         r, c = customer_results, schema.customers
-        query = select(r.c.customer_id, r.c.version, r.c.country, r.c.flows, r.c.spans, c.c.uuid).join(
+        query = select(r.c.customer_id, r.c.version, c.c.country, r.c.flows, r.c.spans, c.c.uuid).join(
             c, c.c.id == r.c.customer_id
         )
         if since is not None:
@@ -71,7 +71,7 @@ class MetricsCache:
 
     def _current(self, settings: Settings) -> MetricsAggregate:
         version, count = self._state()
-        if self._agg is not None and settings == self._settings and version == self._version:
+        if self._agg is not None and settings == self._settings and (version, count) == (self._version, len(self._ids)):
             return self._agg
         rows = None
         if self._agg is not None and settings == self._settings:

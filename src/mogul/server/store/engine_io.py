@@ -176,7 +176,7 @@ def write_results(
     # Unchanged activities keep their row id: list cursors are (date, id) positions, and a recompute must not
     # move an activity a reader has already passed to after the reader's cursor.
     kept_ids = dict(
-        conn.execute(select(activities.c.uuid, activities.c.id).where(activities.c.customer_id.in_(ids))).tuples().all()
+        conn.execute(select(activities.c.uuid, activities.c.id).where(activities.c.customer_id.in_(ids))).all()
     )
     conn.execute(delete(activities).where(activities.c.customer_id.in_(ids)))
     conn.execute(delete(customer_results).where(customer_results.c.customer_id.in_(ids)))
@@ -189,7 +189,6 @@ def write_results(
                 {
                     "customer_id": inp.id,
                     "version": version,
-                    "country": inp.customer.country,
                     "flows": [],
                     "spans": [],
                     "subscriptions": [],
@@ -213,7 +212,6 @@ def write_results(
             {
                 "customer_id": inp.id,
                 "version": version,
-                "country": inp.customer.country,
                 "flows": [list(f) for f in result.flows],
                 "spans": [list(s) for s in result.spans],
                 "subscriptions": views,

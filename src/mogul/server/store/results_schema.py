@@ -42,7 +42,6 @@ customer_results = Table(
     metadata,
     Column("customer_id", Integer, ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True),
     Column("version", BigInteger, nullable=False),
-    Column("country", String(2), nullable=True),
     Column("flows", JSON, nullable=False),
     Column("spans", JSON, nullable=False),
     # `/v1/customers/{uuid}/subscriptions` entries.
