@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
@@ -14,10 +16,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .auth import AuthMiddleware, KeyRing
 from .errors import ApiError, coded
+from .metrics_cache import MetricsCache
+from .processing import Processor
 from .responses import json
-from .routes import account, customers, data_sources, imports, plans
+from .routes import account, activities, customers, data_sources, imports, metrics, plans
 from .store import Database
-from .store.account import ensure_account
+from .store.activities import Activities
 from .store.customers import Customers
 from .store.data_sources import DataSources
 from .store.invoices import Invoices
@@ -34,29 +38,54 @@ class Stores:
     plans: Plans
     invoices: Invoices
     subscriptions: Subscriptions
+    activities: Activities
 
     @classmethod
     def on(cls, db: Database) -> Stores:
-        return cls(DataSources(db), Customers(db), Plans(db), Invoices(db), Subscriptions(db))
+        return cls(DataSources(db), Customers(db), Plans(db), Invoices(db), Subscriptions(db), Activities(db))
 
 
 def api_routes() -> list:
-    return [*account.ROUTES, *data_sources.ROUTES, *customers.ROUTES, *plans.ROUTES, *imports.ROUTES]
+    return [
+        *account.ROUTES,
+        *data_sources.ROUTES,
+        *customers.ROUTES,
+        *plans.ROUTES,
+        *imports.ROUTES,
+        *activities.ROUTES,
+        *metrics.ROUTES,
+    ]
+
+
+def _lifespan(db: Database) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """While the app is served, a background processor computes what imports queued (see processing.py)."""
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        processor = Processor(db)
+        processor.start()
+        try:
+            yield
+        finally:
+            processor.stop()
+
+    return lifespan
 
 
 def create_app(database: Database | str) -> Starlette:
     """Build the app on a database (a `Database` or a URL); creates or upgrades the schema first."""
     db = database if isinstance(database, Database) else Database(database)
     db.migrate()
-    ensure_account(db)
 
     app = Starlette(
         routes=[Mount("/v1", routes=api_routes())],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
+        lifespan=_lifespan(db),
     )
     app.state.db = db
     app.state.keyring = keyring = KeyRing(db)
     app.state.stores = Stores.on(db)
+    app.state.metrics = MetricsCache(db)
     # Each add wraps the previous: ServerErrors outermost, then path normalisation, then auth.
     app.add_middleware(AuthMiddleware, keys=keyring)
     app.add_middleware(StripTrailingSlash)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import ApiError, bad_request, coded, invalid, not_found
 from ..pagination import Page, PageParams, fetch
+from ..processing import enqueue
 from ..timefmt import iso_millis, iso_offset, now_us
 from . import attributes as attrs
 from . import fields, schema
@@ -228,6 +229,8 @@ class Customers:
                     values["custom"] = {**row.custom, **attrs.plain_custom(attributes["custom"], "attributes.custom")}
                 if values:
                     conn.execute(update(c).where(c.c.id == row.id).values(**values))
+                if values.keys() & {"name", "external_id"}:
+                    enqueue(conn, [(row.id, row.data_source_id)])  # activities carry the customer's name and id
                 return render(conn.execute(base_query().where(c.c.id == row.id)).one(), account_currency(conn))
         except IntegrityError as exc:
             raise invalid({"external_id": DUPLICATE}) from exc
@@ -308,6 +311,7 @@ class Customers:
                 )
             )
             conn.execute(delete(c).where(c.c.id == src.id))
+            enqueue(conn, [(dst.id, dst.data_source_id)])
 
     def _lock(self, conn: Connection, uuid: str) -> Row[Any]:
         # FOR UPDATE on PostgreSQL keeps concurrent read-modify-writes of tags/custom from losing updates;

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, delete, select
+from sqlalchemy import Row, Select, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import bad_request, invalid, not_found
@@ -13,6 +13,7 @@ from ..timefmt import iso_millis, now_us
 from . import schema
 from .database import Database
 from .ids import new_uuid
+from .results_schema import processing_queue
 
 NAME_REQUIRED = "A name is required for each data source."
 NAME_TAKEN = "Has already been taken."
@@ -61,6 +62,15 @@ def render(row: Row[Any], detail: Detail = Detail()) -> dict[str, Any]:
     return out
 
 
+def _with_pending(query: Select[Any]) -> Select[Any]:
+    """Add `pending`: the source's customers waiting in the processing queue (working while any are)."""
+    q = processing_queue
+    pending = (
+        select(func.count()).where(q.c.data_source_id == schema.data_sources.c.id).scalar_subquery().label("pending")
+    )
+    return query.add_columns(pending)
+
+
 class DataSources:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -69,7 +79,7 @@ class DataSources:
         self, *, name: str | None = None, system: str | None = None, detail: Detail = Detail()
     ) -> list[dict[str, Any]]:
         t = schema.data_sources
-        query = select(t).order_by(t.c.created_at.desc(), t.c.id.desc())
+        query = _with_pending(select(t)).order_by(t.c.created_at.desc(), t.c.id.desc())
         if name is not None:
             query = query.where(t.c.name == name)
         if system is not None:
@@ -80,7 +90,9 @@ class DataSources:
 
     def get(self, uuid: str, detail: Detail = Detail()) -> dict[str, Any]:
         with self.db.read() as conn:
-            row = conn.execute(select(schema.data_sources).where(schema.data_sources.c.uuid == uuid)).first()
+            row = conn.execute(
+                _with_pending(select(schema.data_sources)).where(schema.data_sources.c.uuid == uuid)
+            ).first()
         if row is None:
             raise not_found(NOT_FOUND)
         return render(row, detail)
@@ -102,7 +114,6 @@ class DataSources:
             "system": system,
             "created_at": now_us(),
             "processed": 0,
-            "pending": 0,
             "failed": 0,
             "auto_churn_enabled": False,
             "auto_churn_interval": None,
@@ -112,7 +123,7 @@ class DataSources:
             with self.db.begin() as conn:
                 conn.execute(schema.data_sources.insert().values(**values))
                 row = conn.execute(
-                    select(schema.data_sources).where(schema.data_sources.c.uuid == values["uuid"])
+                    _with_pending(select(schema.data_sources)).where(schema.data_sources.c.uuid == values["uuid"])
                 ).one()
         except IntegrityError as exc:
             raise invalid({"name": NAME_TAKEN}) from exc

@@ -89,6 +89,10 @@ class Database:
                     .values(value=str(schema.SCHEMA_VERSION))
                 )
 
+        from .account import ensure_account  # the account row is part of a usable schema
+
+        ensure_account(self)
+
     def dispose(self) -> None:
         self.engine.dispose()
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import ApiError, invalid, not_found
 from ..pagination import Page, PageParams, fetch
+from ..processing import enqueue
 from ..timefmt import iso_millis, now_us
 from . import schema
 from .bulk import insert_rows
@@ -206,11 +207,16 @@ class Invoices:
 
     def delete(self, uuid: str) -> None:
         with self.db.begin() as conn:
-            customer_id = conn.execute(select(inv_t.c.customer_id).where(inv_t.c.uuid == uuid)).scalar()
-            if customer_id is None:
+            owner = conn.execute(
+                select(c.c.id, c.c.data_source_id)
+                .join(inv_t, inv_t.c.customer_id == c.c.id)
+                .where(inv_t.c.uuid == uuid)
+            ).first()
+            if owner is None:
                 raise not_found(NOT_FOUND)
             conn.execute(delete(inv_t).where(inv_t.c.uuid == uuid))
-            _drop_orphan_subscriptions(conn, customer_id)
+            _drop_orphan_subscriptions(conn, owner.id)
+            enqueue(conn, [(owner.id, owner.data_source_id)])
 
     def delete_for_customer(self, ds_uuid: str, customer_uuid: str) -> None:
         with self.db.begin() as conn:
@@ -222,6 +228,7 @@ class Invoices:
                 raise not_found(CUSTOMER_NOT_FOUND)
             conn.execute(delete(inv_t).where(inv_t.c.data_source_id == ds_id, inv_t.c.customer_id == customer_id))
             _drop_orphan_subscriptions(conn, customer_id)
+            enqueue(conn, [(customer_id, _own_source(conn, customer_id))])
 
     # --- importing
 
@@ -320,6 +327,7 @@ class Invoices:
             out.append({"uuid": rendered.pop("uuid"), "errors": {}, **rendered})
         insert_rows(conn, li_t, li_rows)
         insert_rows(conn, tr_t, tx_rows)
+        enqueue(conn, [(customer.id, customer.data_source_id)])
         # Field order as recorded: uuid, date, due_date, errors, external_id, currency, line_items, transactions.
         return [{k: o[k] for k in ORDER} for o in out]
 
@@ -446,6 +454,7 @@ class Invoices:
                     "customer_id": inv.customer_id,
                 }
                 conn.execute(insert(tr_t).values(**row))
+                enqueue(conn, [(inv.customer_id, _own_source(conn, inv.customer_id))])
         except IntegrityError as exc:
             raise invalid({"external_id": DUP_TRANSACTION}) from exc
         out = render_transaction(row)
@@ -458,6 +467,11 @@ def _drop_orphan_subscriptions(conn: Connection, customer_id: int) -> None:
     """Subscriptions exist because invoices named them: once no line item does, they go too."""
     used = select(li_t.c.id).where(li_t.c.subscription_id == sub_t.c.id).exists()
     conn.execute(delete(sub_t).where(sub_t.c.customer_id == customer_id, ~used))
+
+
+def _own_source(conn: Connection, customer_id: int) -> int:
+    """The customer's own data source (invoices may come from sources merged into it)."""
+    return conn.execute(select(c.c.data_source_id).where(c.c.id == customer_id)).scalar_one()
 
 
 ORDER = ("uuid", "date", "due_date", "errors", "external_id", "currency", "line_items", "transactions")

@@ -64,7 +64,6 @@ data_sources = Table(
     Column("system", String(64), nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("processed", BigInteger, nullable=False, default=0),
-    Column("pending", BigInteger, nullable=False, default=0),
     Column("failed", BigInteger, nullable=False, default=0),
     Column("auto_churn_enabled", Boolean, nullable=False, default=False),
     Column("auto_churn_interval", Integer, nullable=True),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, Select, select, update
+from sqlalchemy import Connection, Row, Select, select, update
 
 from ..errors import bad_request, invalid, not_found
 from ..pagination import Page, PageParams, fetch
+from ..processing import enqueue
 from ..timefmt import iso_millis
 from . import fields, schema
 from .database import Database
@@ -83,4 +84,11 @@ class Subscriptions:
             current = [*row.cancellation_dates, add] if add is not None else dates
             new = sorted({d for d in current if d is not None})
             conn.execute(update(s).where(s.c.id == row.id).values(cancellation_dates=new))
+            owner = conn.execute(select(s.c.customer_id).where(s.c.id == row.id)).scalar_one()
+            enqueue(conn, [(owner, _customer_source(conn, owner))])
             return render(conn.execute(base_query().where(s.c.id == row.id)).one(), with_customer=True)
+
+
+def _customer_source(conn: Connection, customer_id: int) -> int:
+    customers = schema.customers
+    return conn.execute(select(customers.c.data_source_id).where(customers.c.id == customer_id)).scalar_one()
