@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, and_, delete, select, update
+from sqlalchemy import Connection, and_, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..engine import CustomerResult, EngineInputError, Settings, compute_customer
@@ -61,42 +61,33 @@ def load_settings(db: Database) -> Settings:
 
 def process_batch(db: Database, settings: Settings, limit: int = BATCH) -> int:
     """Claim up to `limit` queued customers, compute them and commit their results. Returns how many."""
-    q = processing_queue
+    q, c = processing_queue, schema.customers
     with db.begin() as conn:
-        claim = select(q.c.customer_id, q.c.token, q.c.data_source_id).order_by(q.c.enqueued_at).limit(limit)
+        claim = (
+            select(q.c.customer_id, q.c.token).join(c, c.c.id == q.c.customer_id).order_by(q.c.enqueued_at).limit(limit)
+        )
         if conn.dialect.name == "postgresql":
-            claim = claim.with_for_update(skip_locked=True)
+            # Lock the queue rows and their customers up front, skipping any a writer holds: a customer delete
+            # locks the customer, then its queue row; taking both at once (never waiting) cannot deadlock with it.
+            # NO KEY UPDATE leaves imports free to reference the customer meanwhile.
+            claim = claim.with_for_update(of=(q, c), skip_locked=True, key_share=True)
         claimed = conn.execute(claim).all()
         if not claimed:
             return 0
         inputs, plans = load_inputs(conn, [row.customer_id for row in claimed])
         done: list[tuple[CustomerInput, CustomerResult | None, str | None]] = []
-        failed: dict[int, int] = {}
         for inp in inputs:
             try:
                 result = compute_customer(inp.customer, inp.subscriptions, inp.line_items, plans, settings)
             except EngineInputError as exc:
                 log.warning("customer %s cannot be computed: %s", inp.customer.uuid, exc)
                 done.append((inp, None, str(exc)))
-                failed[inp.data_source_id] = failed.get(inp.data_source_id, 0) + 1
             else:
                 done.append((inp, result, None))
         write_results(conn, next_version(conn), done)
         for row in claimed:
             # Only what was computed: a newer import changed the token and keeps the row queued.
             conn.execute(delete(q).where(and_(q.c.customer_id == row.customer_id, q.c.token == row.token)))
-        processed: dict[int, int] = {}
-        for row in claimed:
-            processed[row.data_source_id] = processed.get(row.data_source_id, 0) + 1
-        ds = schema.data_sources
-        for dsid, count in processed.items():
-            conn.execute(
-                update(ds)
-                .where(ds.c.id == dsid)
-                .values(
-                    processed=ds.c.processed + count - failed.get(dsid, 0), failed=ds.c.failed + failed.get(dsid, 0)
-                )
-            )
     return len(claimed)
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -63,8 +63,6 @@ data_sources = Table(
     Column("name", String(255), nullable=False),
     Column("system", String(64), nullable=False),
     Column("created_at", BigInteger, nullable=False),
-    Column("processed", BigInteger, nullable=False, default=0),
-    Column("failed", BigInteger, nullable=False, default=0),
     Column("auto_churn_enabled", Boolean, nullable=False, default=False),
     Column("auto_churn_interval", Integer, nullable=True),
     Column("invoice_handling", JSON, nullable=False),
