@@ -9,16 +9,21 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .auth import AuthMiddleware, KeyRing
 from .errors import ApiError, coded
+from .faults import FaultPlan, Faults
+from .limits import RequestGuard
+from .openapi import openapi_endpoint
 from .responses import json
 from .routes import account, data_sources
+from .settings import ServerSettings
 from .store import Database
 from .store.account import ensure_account
 from .store.data_sources import DataSources
+from .throttle import Throttle
 
 log = logging.getLogger("mogul.server")
 
@@ -32,21 +37,37 @@ def api_routes() -> list:
     return [*account.ROUTES, *data_sources.ROUTES]
 
 
-def create_app(database: Database | str) -> Starlette:
-    """Build the app on a database (a `Database` or a URL); creates or upgrades the schema first."""
+def create_app(database: Database | str, settings: ServerSettings | None = None) -> Starlette:
+    """Build the app on a database (a `Database` or a URL); creates or upgrades the schema first.
+
+    `settings` default to `ServerSettings()`: request limits on, no rate limits, no faults.
+    """
+    settings = settings or ServerSettings()
     db = database if isinstance(database, Database) else Database(database)
     db.migrate()
     ensure_account(db)
 
     app = Starlette(
-        routes=[Mount("/v1", routes=api_routes())],
+        routes=[Mount("/v1", routes=api_routes()), Route("/openapi.json", openapi_endpoint, methods=["GET"])],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
     )
     app.state.db = db
+    app.state.settings = settings
     app.state.keyring = keyring = KeyRing(db)
     app.state.stores = Stores(data_sources=DataSources(db))
-    # Each add wraps the previous: ServerErrors outermost, then path normalisation, then auth.
+    # Each add wraps the previous, so the last added runs first: ServerErrors, path normalisation, faults
+    # (before everything, so a faulted request has done nothing), auth, per-key throttling, request limits.
+    # Faults must see uvicorn's own `receive` (to reset connections): nothing before it may wrap it.
+    app.add_middleware(RequestGuard, limits=settings.limits)
+    app.add_middleware(Throttle, rate=settings.rate_limit, parallel=settings.max_connections)
     app.add_middleware(AuthMiddleware, keys=keyring)
+    app.add_middleware(
+        Faults,
+        plan=FaultPlan.parse(settings.faults),
+        seed=settings.fault_seed,
+        header=settings.fault_header,
+        latency=settings.latency,
+    )
     app.add_middleware(StripTrailingSlash)
     app.add_middleware(ServerErrors)
     return app
@@ -87,7 +108,10 @@ class ServerErrors:
 
 
 class StripTrailingSlash:
-    """`/v1/data_sources/` and `/v1/data_sources` are the same resource (the reference shows both)."""
+    """`/v1/data_sources/` and `/v1/data_sources` are the same resource (the reference shows both).
+
+    One slash only: `/v1/data_sources/{uuid}` with an empty uuid (`/v1/data_sources//`) must not become
+    the list."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -96,7 +120,7 @@ class StripTrailingSlash:
         if scope["type"] == "http":
             path: str = scope["path"]
             if len(path) > 1 and path.endswith("/"):
-                scope = dict(scope, path=path.rstrip("/") or "/")
+                scope = dict(scope, path=path[:-1])
         await self.app(scope, receive, send)
 
 

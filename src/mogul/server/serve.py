@@ -9,11 +9,13 @@ import uvicorn
 from starlette.applications import Starlette
 
 from .app import create_app
+from .settings import ServerSettings
 from .store import Database
 from .store.database import describe_url
 from .store.keys import count_active_keys, create_key
 
 DATABASE_ENV = "MOGUL_DATABASE"
+SETTINGS_ENV = "MOGUL_SERVER_SETTINGS"
 
 
 def prepare(database_url: str) -> Database:
@@ -34,17 +36,37 @@ def prepare(database_url: str) -> Database:
 
 def app_from_env() -> Starlette:
     """uvicorn factory for worker processes: each worker opens its own engine on the same database."""
-    return create_app(os.environ[DATABASE_ENV])
+    settings = ServerSettings.from_json(os.environ[SETTINGS_ENV]) if SETTINGS_ENV in os.environ else None
+    return create_app(os.environ[DATABASE_ENV], settings)
 
 
-def serve(*, host: str, port: int, database_url: str, workers: int = 1, log_level: str = "info") -> None:
+def serve(
+    *,
+    host: str,
+    port: int,
+    database_url: str,
+    workers: int = 1,
+    log_level: str = "info",
+    settings: ServerSettings | None = None,
+) -> None:
+    """Run until interrupted. `settings` default to ChartMogul's limits (`ServerSettings.chartmogul()`);
+    the limits are per worker process."""
+    settings = settings or ServerSettings.chartmogul()
     db = prepare(database_url)
     print(f"mogul: serving {describe_url(database_url)} at http://{host}:{port}/v1", file=sys.stderr, flush=True)
+    if settings.faults or settings.fault_header or settings.latency:
+        print(
+            f"mogul: fault injection on: faults={settings.faults or 'none'!r} seed={settings.fault_seed} "
+            f"header={'on' if settings.fault_header else 'off'} latency={settings.latency:g}s",
+            file=sys.stderr,
+            flush=True,
+        )
     if workers > 1:
         db.dispose()
         os.environ[DATABASE_ENV] = database_url
+        os.environ[SETTINGS_ENV] = settings.to_json()
         uvicorn.run(
             "mogul.server.serve:app_from_env", factory=True, host=host, port=port, workers=workers, log_level=log_level
         )
     else:
-        uvicorn.run(create_app(db), host=host, port=port, log_level=log_level)
+        uvicorn.run(create_app(db, settings), host=host, port=port, log_level=log_level)
