@@ -9,14 +9,14 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .auth import AuthMiddleware, KeyRing
 from .errors import ApiError, coded
 from .faults import FaultPlan, Faults
 from .limits import RequestGuard
-from .openapi import openapi_endpoint
+from .openapi import iter_routes, openapi_endpoint
 from .responses import json
 from .routes import account, data_sources
 from .settings import ServerSettings
@@ -37,6 +37,11 @@ def api_routes() -> list:
     return [*account.ROUTES, *data_sources.ROUTES]
 
 
+def app_routes() -> list:
+    """The whole route table: the API under /v1, and its OpenAPI document."""
+    return [Mount("/v1", routes=api_routes()), Route("/openapi.json", openapi_endpoint, methods=["GET"])]
+
+
 def create_app(database: Database | str, settings: ServerSettings | None = None) -> Starlette:
     """Build the app on a database (a `Database` or a URL); creates or upgrades the schema first.
 
@@ -48,7 +53,7 @@ def create_app(database: Database | str, settings: ServerSettings | None = None)
     ensure_account(db)
 
     app = Starlette(
-        routes=[Mount("/v1", routes=api_routes()), Route("/openapi.json", openapi_endpoint, methods=["GET"])],
+        routes=app_routes(),
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
     )
     app.state.db = db
@@ -129,8 +134,23 @@ async def _api_error(_request: Request, exc: Exception) -> Response:
     return json(exc.body, exc.status, exc.headers)
 
 
-async def _http_error(_request: Request, exc: Exception) -> Response:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     messages = {404: "The requested resource does not exist.", 405: "Method Not Allowed"}
     error = coded(exc.status_code, messages.get(exc.status_code, str(exc.detail)))
-    return json(error.body, error.status, dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # Starlette lists only the first route that matched the path; a path served by several routes (GET
+        # and DELETE /data_sources/{uuid}) must list them all.
+        headers["Allow"] = ", ".join(_allowed_methods(request.app.router.routes, request.scope["path"]))
+    return json(error.body, error.status, headers)
+
+
+def _allowed_methods(routes: list, path: str) -> list[str]:
+    methods: set[str] = set()
+    for method, template, _route in iter_routes(routes):
+        if compile_path(template)[0].match(path):
+            methods.add(method)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
