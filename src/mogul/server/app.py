@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount, Route, compile_path
+from starlette.routing import Mount, Route, Router, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .auth import AuthMiddleware, KeyRing
@@ -39,7 +39,10 @@ def api_routes() -> list:
 
 def app_routes() -> list:
     """The whole route table: the API under /v1, and its OpenAPI document."""
-    return [Mount("/v1", routes=api_routes()), Route("/openapi.json", openapi_endpoint, methods=["GET"])]
+    # No slash redirects: StripTrailingSlash already serves `/v1/data_sources/`, and a 307 for a path that
+    # names nothing (`/v1/data_sources//`) would send a client to a different resource.
+    api = Router(api_routes(), redirect_slashes=False)
+    return [Mount("/v1", app=api), Route("/openapi.json", openapi_endpoint, methods=["GET"])]
 
 
 def create_app(database: Database | str, settings: ServerSettings | None = None) -> Starlette:
@@ -56,6 +59,7 @@ def create_app(database: Database | str, settings: ServerSettings | None = None)
         routes=app_routes(),
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
     )
+    app.router.redirect_slashes = False
     app.state.db = db
     app.state.settings = settings
     app.state.keyring = keyring = KeyRing(db)
