@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
@@ -19,6 +20,12 @@ from .conftest import StartServer
 
 RATE_LIMITED = {"code": 429, "message": "Your request rate has exceeded our rate limit.", "param": None}
 TOO_PARALLEL = {"code": 503, "message": "Too many parallel connections for this API key.", "param": None}
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    # SQLite only: limits act before any route or store runs, so the backend cannot change the outcome.
+    return f"sqlite:///{tmp_path / 'mogul.db'}"
 
 
 class FakeClock:
