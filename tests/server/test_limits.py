@@ -38,7 +38,11 @@ def _nothing_stored(http: httpx.Client) -> None:
 def test_body_over_the_limit_is_413(small: httpx.Client) -> None:
     r = small.post("/data_sources", json={"name": "x", "pad": "y" * 1000})
     assert r.status_code == 413
-    assert r.json() == {"code": 413, "message": "The request body is larger than the limit of 1000 bytes.", "param": None}
+    assert r.json() == {
+        "code": 413,
+        "message": "The request body is larger than the limit of 1000 bytes.",
+        "param": None,
+    }
     _nothing_stored(small)
     ok = small.post("/data_sources", json={"name": "x", "pad": "y" * 200})
     assert ok.status_code == 201
