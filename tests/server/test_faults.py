@@ -17,6 +17,9 @@ from mogul.server.settings import ServerSettings, parse_duration
 from .conftest import StartServer
 
 SPEC = "429=0.05,500=0.02,503=0.01,reset=0.01,slow=0.02:2s"
+# A reset closes the socket unanswered: the client sees the end of the stream, or ECONNRESET when request
+# bytes were still unread in the server's buffer (the kernel then answers the close with RST).
+RESET = (httpx.RemoteProtocolError, httpx.ReadError)
 
 
 @pytest.fixture
@@ -100,7 +103,7 @@ def test_reset_closes_the_connection_without_a_response(
     start_server: StartServer, rw_key: str, capfd: pytest.CaptureFixture[str]
 ) -> None:
     srv = start_server(ServerSettings(fault_header=True))
-    with pytest.raises(httpx.RemoteProtocolError, match="without sending"):
+    with pytest.raises(RESET):
         _fault(srv, rw_key, "reset")
     # The server carries on, and uvicorn did not try to answer for the app.
     assert _fault(srv, rw_key, "none").status_code == 200
@@ -133,7 +136,7 @@ def test_a_faulted_write_stores_nothing(start_server: StartServer, rw_key: str, 
     try:
         r = _fault(srv, rw_key, fault, "POST", json={"name": "Faulted"})
         assert r.status_code == int(fault)
-    except httpx.RemoteProtocolError:
+    except RESET:
         assert fault == "reset"
     with httpx.Client(base_url=srv.base_url, auth=(rw_key, "")) as http:
         assert http.get("/v1/data_sources").json() == {"data_sources": []}
@@ -149,7 +152,7 @@ def test_random_faults_replay_with_the_same_seed(start_server: StartServer, rw_k
             try:
                 with httpx.Client(base_url=srv.base_url, auth=(rw_key, "")) as http:
                     outcomes.append(http.get("/v1/ping").status_code)
-            except httpx.RemoteProtocolError:
+            except RESET:
                 outcomes.append("reset")
         srv.stop()
         return outcomes
@@ -167,7 +170,7 @@ def test_faulted_writes_under_random_faults_store_exactly_the_201s(start_server:
             with httpx.Client(base_url=srv.base_url, auth=(rw_key, "")) as http:
                 if http.post("/v1/data_sources", json={"name": f"s{i}"}).status_code == 201:
                     created.add(f"s{i}")
-        except httpx.RemoteProtocolError:
+        except RESET:
             pass
     assert 0 < len(created) < 40
     listed: list[dict] = []
@@ -175,7 +178,7 @@ def test_faulted_writes_under_random_faults_store_exactly_the_201s(start_server:
         try:
             r = httpx.get(srv.base_url + "/v1/data_sources", auth=(rw_key, ""))
             listed = r.json()["data_sources"] if r.status_code == 200 else []
-        except httpx.RemoteProtocolError:
+        except RESET:
             pass
     assert {s["name"] for s in listed} == created
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,11 +21,17 @@ from mogul.server.store import Database
 from mogul.server.store.data_sources import DataSources
 from mogul.server.store.keys import create_key
 
+# `bench/fuzz.py` runs this same test longer: more examples, and optionally on PostgreSQL.
+EXAMPLES = int(os.environ.get("MOGUL_FUZZ_EXAMPLES", "30"))
+BACKEND = os.environ.get("MOGUL_FUZZ_BACKEND", "sqlite")
+
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    # SQLite only: the fuzz checks the HTTP layer against the document; the stores' SQL runs on both backends
-    # in the other tests.
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    # SQLite by default: the fuzz checks the HTTP layer against the document; the stores' SQL runs on both
+    # backends in the other tests.
+    if BACKEND == "postgres":
+        return request.getfixturevalue("pg_schema_url")
     return f"sqlite:///{tmp_path / 'fuzz.db'}"
 
 
@@ -48,7 +55,7 @@ schema = schemathesis.openapi.from_dict(build_document(app_routes()), config=CON
 
 
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 def test_fuzz(case: schemathesis.Case, fuzz_target: tuple[EmbeddedServer, str]) -> None:
     srv, key = fuzz_target
     apply_basic_auth(case, key, "")
