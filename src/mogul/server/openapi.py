@@ -1,8 +1,8 @@
 """The OpenAPI 3.1 document of the server, built from the app's own route table (served at `/openapi.json`).
 
 Each endpoint declares its operation next to its code with `@operation(...)`; `build_document` walks the
-routes and renders them, adding what the middleware can answer on any route (401, 403 on writes, 400/413
-from the request limits, 429/503 from the rate limits, 500). Because the document is derived from the
+routes and renders them, adding what the middleware can answer on any route (400/413 from the request
+limits, 500; on `/v1`: 401, 403 on writes, 429/503 from the rate limits). Because the document is derived from the
 routes, `missing_operations(app)` lists any route without a description, and a test requires it to be empty:
 a new route cannot ship undocumented.
 
@@ -127,19 +127,19 @@ UNPROCESSABLE = Reply("The input breaks a rule of the resource.", VALIDATION_ERR
 NOT_FOUND = Reply("No such resource.", {"anyOf": [LEGACY_ERROR, CODED_ERROR]})
 
 
-def _common_replies(method: str, has_body: bool) -> dict[int, Reply]:
-    """What the middleware may answer on any authenticated route, before or instead of the route."""
+def _common_replies(method: str, authenticated: bool) -> dict[int, Reply]:
+    """What the middleware may answer on a route, before or instead of the route itself."""
     replies = {
         400: BAD_REQUEST,
-        401: Reply("No valid API key provided.", CODED_ERROR),
-        429: Reply("More requests per second than the key's rate limit.", CODED_ERROR, RETRY_AFTER),
+        413: Reply("The request body is larger than the server's limit.", CODED_ERROR),
         500: Reply("Internal server error.", CODED_ERROR),
-        503: Reply("More requests in flight than the key's parallel limit.", CODED_ERROR, RETRY_AFTER),
     }
-    if method not in SAFE_METHODS:
-        replies[403] = Reply("The API key is read-only.", CODED_ERROR)
-    if has_body:
-        replies[413] = Reply("The request body is larger than the server's limit.", CODED_ERROR)
+    if authenticated:
+        replies[401] = Reply("No valid API key provided.", CODED_ERROR)
+        replies[429] = Reply("More requests per second than the key's rate limit.", CODED_ERROR, RETRY_AFTER)
+        replies[503] = Reply("More requests in flight than the key's parallel limit.", CODED_ERROR, RETRY_AFTER)
+        if method not in SAFE_METHODS:
+            replies[403] = Reply("The API key is read-only.", CODED_ERROR)
     return replies
 
 
@@ -201,7 +201,7 @@ def _convertor_name(route: Route, name: str) -> str:
 
 
 def _render(op: Operation, method: str, route: Route, limits: RequestLimits) -> dict[str, Any]:
-    replies = dict(_common_replies(method, op.body is not None)) if op.authenticated else {}
+    replies = _common_replies(method, op.authenticated)
     replies.update(op.responses)
     out: dict[str, Any] = {"operationId": op.operation_id, "summary": op.summary}
     if op.description:

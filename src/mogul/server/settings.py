@@ -65,7 +65,7 @@ class ServerSettings:
     def __post_init__(self) -> None:
         if self.rate_limit < 0 or self.max_connections < 0 or self.latency < 0:
             raise ValueError("rate_limit, max_connections and latency must be >= 0")
-        from .faults import FaultPlan  # late: faults imports nothing from here, but keep the check cheap
+        from .faults import FaultPlan  # here, not at the top: faults imports this module
 
         FaultPlan.parse(self.faults)  # fail at configuration time, not on the first request
 
