@@ -35,7 +35,7 @@ MAX_HEADER_SLOW = 30.0
 
 @dataclass(frozen=True)
 class Fault:
-    kind: str  # "status", "reset" or "slow"
+    kind: str  # "status", "reset", "slow", or "none" (a header asking for no fault)
     status: int = 0
     delay: float = 0.0
 
