@@ -1,12 +1,18 @@
-"""Import API fixtures: a data source, a customer and a plan created over HTTP, and an invoice builder."""
+"""Server test fixtures: Import API objects created over HTTP, an invoice builder, and servers started with
+non-default `ServerSettings` (rate limits, faults, request limits)."""
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
+
+from mogul.server.embedded import EmbeddedServer
+from mogul.server.settings import ServerSettings
+from mogul.server.store import Database
 
 _counter = itertools.count()
 
@@ -73,3 +79,21 @@ def invoice(plan_uuid: str, *, n: int | None = None, **overrides: Any) -> dict[s
     }
     body.update(overrides)
     return body
+
+
+StartServer = Callable[..., EmbeddedServer]
+
+
+@pytest.fixture
+def start_server(db: Database) -> Iterator[StartServer]:
+    """`start_server(ServerSettings(...))` -> a running server on the test's database, stopped afterwards."""
+    started: list[EmbeddedServer] = []
+
+    def start(settings: ServerSettings | None = None, **kwargs: object) -> EmbeddedServer:
+        srv = EmbeddedServer(db, settings=settings, **kwargs).start()  # type: ignore[arg-type]
+        started.append(srv)
+        return srv
+
+    yield start
+    for srv in started:
+        srv.stop()

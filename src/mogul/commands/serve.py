@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import click
 
+from ..server.settings import (
+    CHARTMOGUL_MAX_CONNECTIONS,
+    CHARTMOGUL_RATE_LIMIT,
+    RequestLimits,
+    parse_duration,
+    parse_size,
+)
 from ..server.store import DEFAULT_DATABASE
 
 DATABASE_HELP = "SQLAlchemy URL: sqlite:///FILE (default, in the working directory) or postgresql://USER@HOST/DB."
@@ -17,6 +24,23 @@ def database_option(func):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN2
         show_default=True,
         help=DATABASE_HELP + " [env: MOGUL_DATABASE]",
     )(func)
+
+
+def _convert(parse):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN202
+    def callback(_ctx: click.Context, _param: click.Parameter, value: str | None):  # noqa: ANN202
+        try:
+            return parse(value) if value is not None else None
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return callback
+
+
+def _check_faults(value: str) -> str:
+    from ..server.faults import FaultPlan
+
+    FaultPlan.parse(value)
+    return value
 
 
 @click.command()
@@ -36,7 +60,67 @@ def database_option(func):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN2
     show_default=True,
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
 )
-def serve(host: str, port: int, database: str, workers: int, log_level: str) -> None:
+@click.option(
+    "--rate-limit",
+    default=CHARTMOGUL_RATE_LIMIT,
+    show_default=True,
+    type=click.IntRange(0),
+    metavar="N",
+    help="Requests per second per API key, as ChartMogul (429 past it); 0: no limit. Per worker.",
+)
+@click.option(
+    "--max-connections",
+    default=CHARTMOGUL_MAX_CONNECTIONS,
+    show_default=True,
+    type=click.IntRange(0),
+    metavar="N",
+    help="Requests in flight at once per API key, as ChartMogul (503 past it); 0: no limit. Per worker.",
+)
+@click.option(
+    "--max-body-size",
+    default="8MiB",
+    show_default=True,
+    callback=_convert(parse_size),
+    metavar="SIZE",
+    help="Largest request body (413 past it).",
+)
+@click.option(
+    "--faults",
+    default="",
+    envvar="MOGUL_FAULTS",
+    callback=_convert(_check_faults),
+    metavar="SPEC",
+    help="Inject faults for testing clients, e.g. '429=0.05,500=0.02,503=0.01,reset=0.01,slow=0.02:2s' "
+    "(probability per request; reset: close the connection unanswered; slow: delay). Implies --fault-header. "
+    "[env: MOGUL_FAULTS]",
+)
+@click.option("--fault-seed", type=int, default=None, help="Seed the fault draws, to replay a run.")
+@click.option(
+    "--fault-header/--no-fault-header",
+    default=False,
+    help="Honour 'X-Mogul-Fault: 500|429|503|reset|slow:2s|none' on a request.",
+)
+@click.option(
+    "--latency",
+    default="0",
+    callback=_convert(parse_duration),
+    metavar="DURATION",
+    help="Delay added to every /v1 response, e.g. 150ms.",
+)
+def serve(
+    host: str,
+    port: int,
+    database: str,
+    workers: int,
+    log_level: str,
+    rate_limit: int,
+    max_connections: int,
+    max_body_size: int,
+    faults: str,
+    fault_seed: int | None,
+    fault_header: bool,
+    latency: float,
+) -> None:
     """Run a ChartMogul-compatible API server.
 
     \b
@@ -48,7 +132,18 @@ def serve(host: str, port: int, database: str, workers: int, log_level: str) -> 
       mogul serve --port 8080 --database sqlite:///mogul.db
       export CHARTMOGUL_BASE_URL=http://127.0.0.1:8080 CHARTMOGUL_API_KEY=<printed key>
       mogul data-sources create "In-house billing"
+      mogul serve --faults "500=0.05,reset=0.02" --fault-seed 7 --latency 50ms
     """
     from ..server.serve import serve as run
+    from ..server.settings import ServerSettings
 
-    run(host=host, port=port, database_url=database, workers=workers, log_level=log_level)
+    settings = ServerSettings(
+        rate_limit=rate_limit,
+        max_connections=max_connections,
+        faults=faults,
+        fault_seed=fault_seed,
+        fault_header=fault_header or bool(faults),
+        latency=latency,
+        limits=RequestLimits(max_body_bytes=max_body_size),
+    )
+    run(host=host, port=port, database_url=database, workers=workers, log_level=log_level, settings=settings)

@@ -11,15 +11,19 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount
+from starlette.routing import Mount, Route, Router, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .auth import AuthMiddleware, KeyRing
 from .errors import ApiError, coded
+from .faults import FaultPlan, Faults
+from .limits import RequestGuard
 from .metrics_cache import MetricsCache
+from .openapi import iter_routes, openapi_endpoint
 from .processing import Processor
 from .responses import json
 from .routes import account, activities, customers, data_sources, imports, metrics, plans
+from .settings import ServerSettings
 from .store import Database
 from .store.activities import Activities
 from .store.customers import Customers
@@ -27,6 +31,7 @@ from .store.data_sources import DataSources
 from .store.invoices import Invoices
 from .store.plans import Plans
 from .store.subscriptions import Subscriptions
+from .throttle import Throttle
 
 log = logging.getLogger("mogul.server")
 
@@ -72,22 +77,47 @@ def _lifespan(db: Database) -> Callable[[Starlette], AbstractAsyncContextManager
     return lifespan
 
 
-def create_app(database: Database | str) -> Starlette:
-    """Build the app on a database (a `Database` or a URL); creates or upgrades the schema first."""
+def app_routes() -> list:
+    """The whole route table: the API under /v1, and its OpenAPI document."""
+    # No slash redirects: StripTrailingSlash already serves `/v1/data_sources/`, and a 307 for a path that
+    # names nothing (`/v1/data_sources//`) would send a client to a different resource.
+    api = Router(api_routes(), redirect_slashes=False)
+    return [Mount("/v1", app=api), Route("/openapi.json", openapi_endpoint, methods=["GET"])]
+
+
+def create_app(database: Database | str, settings: ServerSettings | None = None) -> Starlette:
+    """Build the app on a database (a `Database` or a URL); creates or upgrades the schema first.
+
+    `settings` default to `ServerSettings()`: request limits on, no rate limits, no faults.
+    """
+    settings = settings or ServerSettings()
     db = database if isinstance(database, Database) else Database(database)
     db.migrate()
 
     app = Starlette(
-        routes=[Mount("/v1", routes=api_routes())],
+        routes=app_routes(),
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
         lifespan=_lifespan(db),
     )
+    app.router.redirect_slashes = False
     app.state.db = db
+    app.state.settings = settings
     app.state.keyring = keyring = KeyRing(db)
     app.state.stores = Stores.on(db)
     app.state.metrics = MetricsCache(db)
-    # Each add wraps the previous: ServerErrors outermost, then path normalisation, then auth.
+    # Each add wraps the previous, so the last added runs first: ServerErrors, path normalisation, faults
+    # (before everything, so a faulted request has done nothing), auth, per-key throttling, request limits.
+    # Faults must see uvicorn's own `receive` (to reset connections): nothing before it may wrap it.
+    app.add_middleware(RequestGuard, limits=settings.limits)
+    app.add_middleware(Throttle, rate=settings.rate_limit, parallel=settings.max_connections)
     app.add_middleware(AuthMiddleware, keys=keyring)
+    app.add_middleware(
+        Faults,
+        plan=FaultPlan.parse(settings.faults),
+        seed=settings.fault_seed,
+        header=settings.fault_header,
+        latency=settings.latency,
+    )
     app.add_middleware(StripTrailingSlash)
     app.add_middleware(ServerErrors)
     return app
@@ -128,7 +158,10 @@ class ServerErrors:
 
 
 class StripTrailingSlash:
-    """`/v1/data_sources/` and `/v1/data_sources` are the same resource (the reference shows both)."""
+    """`/v1/data_sources/` and `/v1/data_sources` are the same resource (the reference shows both).
+
+    One slash only: `/v1/data_sources/{uuid}` with an empty uuid (`/v1/data_sources//`) must not become
+    the list."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -137,7 +170,7 @@ class StripTrailingSlash:
         if scope["type"] == "http":
             path: str = scope["path"]
             if len(path) > 1 and path.endswith("/"):
-                scope = dict(scope, path=path.rstrip("/") or "/")
+                scope = dict(scope, path=path[:-1])
         await self.app(scope, receive, send)
 
 
@@ -146,8 +179,23 @@ async def _api_error(_request: Request, exc: Exception) -> Response:
     return json(exc.body, exc.status, exc.headers)
 
 
-async def _http_error(_request: Request, exc: Exception) -> Response:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     messages = {404: "The requested resource does not exist.", 405: "Method Not Allowed"}
     error = coded(exc.status_code, messages.get(exc.status_code, str(exc.detail)))
-    return json(error.body, error.status, dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # Starlette lists only the first route that matched the path; a path served by several routes (GET
+        # and DELETE /data_sources/{uuid}) must list them all.
+        headers["Allow"] = ", ".join(_allowed_methods(request.app.router.routes, request.scope["path"]))
+    return json(error.body, error.status, headers)
+
+
+def _allowed_methods(routes: list, path: str) -> list[str]:
+    methods: set[str] = set()
+    for method, template, _route in iter_routes(routes):
+        if compile_path(template)[0].match(path):
+            methods.add(method)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)

@@ -10,16 +10,27 @@ from types import TracebackType
 import uvicorn
 
 from .app import create_app
+from .settings import ServerSettings
 from .store import Database
 
 
 class EmbeddedServer:
-    """`with EmbeddedServer(Database(url)) as srv: ... srv.base_url ...`; listens on a free loopback port."""
+    """`with EmbeddedServer(Database(url)) as srv: ... srv.base_url ...`; listens on a free loopback port.
+
+    `settings` as for `create_app`: by default no rate limits and no faults; e.g.
+    `ServerSettings(faults="500=0.1,reset=0.05", fault_seed=1)` or `ServerSettings.chartmogul()`.
+    """
 
     def __init__(
-        self, database: Database | str, *, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning"
+        self,
+        database: Database | str,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        log_level: str = "warning",
+        settings: ServerSettings | None = None,
     ) -> None:
-        self.app = create_app(database)
+        self.app = create_app(database, settings)
         self.host = host
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -41,3 +41,5 @@ def bad_request(message: str, param: str | None = None) -> ApiError:
 UNAUTHORIZED_MESSAGE = "No valid API key provided"
 FORBIDDEN_MESSAGE = "This API key is read-only; write requests need a read & write key."
 RATE_LIMIT_MESSAGE = "Your request rate has exceeded our rate limit."
+# ChartMogul documents the 503 for "too many parallel connections" but no body; this one is ours.
+PARALLEL_LIMIT_MESSAGE = "Too many parallel connections for this API key."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 
@@ -9,17 +10,34 @@ import uvicorn
 from starlette.applications import Starlette
 
 from .app import create_app
+from .settings import ServerSettings
 from .store import Database
+from .store.account import ensure_account
 from .store.database import describe_url
 from .store.keys import count_active_keys, create_key
 
 DATABASE_ENV = "MOGUL_DATABASE"
+SETTINGS_ENV = "MOGUL_SERVER_SETTINGS"
+LOG_LEVEL_ENV = "MOGUL_LOG_LEVEL"
+
+
+def configure_logging(level: str) -> None:
+    """mogul's own loggers (`mogul.server...`) at the level uvicorn's use, in uvicorn's format. Nothing they
+    log carries a key: auth failures are not logged at all, errors name only their type and route."""
+    logger = logging.getLogger("mogul")
+    logger.setLevel(level.upper())
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)-9s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+    logger.propagate = False
 
 
 def prepare(database_url: str) -> Database:
     """Create or upgrade the schema; on a database with no key, create one and print it once to stderr."""
     db = Database(database_url)
     db.migrate()
+    ensure_account(db)  # here, once, rather than racing in each worker
     if count_active_keys(db) == 0:
         key, _info = create_key(db, "default", "read-write")
         print(
@@ -34,17 +52,40 @@ def prepare(database_url: str) -> Database:
 
 def app_from_env() -> Starlette:
     """uvicorn factory for worker processes: each worker opens its own engine on the same database."""
-    return create_app(os.environ[DATABASE_ENV])
+    settings = ServerSettings.from_json(os.environ[SETTINGS_ENV]) if SETTINGS_ENV in os.environ else None
+    configure_logging(os.environ.get(LOG_LEVEL_ENV, "info"))
+    return create_app(os.environ[DATABASE_ENV], settings)
 
 
-def serve(*, host: str, port: int, database_url: str, workers: int = 1, log_level: str = "info") -> None:
+def serve(
+    *,
+    host: str,
+    port: int,
+    database_url: str,
+    workers: int = 1,
+    log_level: str = "info",
+    settings: ServerSettings | None = None,
+) -> None:
+    """Run until interrupted. `settings` default to ChartMogul's limits (`ServerSettings.chartmogul()`);
+    the limits are per worker process."""
+    settings = settings or ServerSettings.chartmogul()
+    configure_logging(log_level)
     db = prepare(database_url)
     print(f"mogul: serving {describe_url(database_url)} at http://{host}:{port}/v1", file=sys.stderr, flush=True)
+    if settings.faults or settings.fault_header or settings.latency:
+        print(
+            f"mogul: fault injection on: faults={settings.faults or 'none'!r} seed={settings.fault_seed} "
+            f"header={'on' if settings.fault_header else 'off'} latency={settings.latency:g}s",
+            file=sys.stderr,
+            flush=True,
+        )
     if workers > 1:
         db.dispose()
         os.environ[DATABASE_ENV] = database_url
+        os.environ[SETTINGS_ENV] = settings.to_json()
+        os.environ[LOG_LEVEL_ENV] = log_level
         uvicorn.run(
             "mogul.server.serve:app_from_env", factory=True, host=host, port=port, workers=workers, log_level=log_level
         )
     else:
-        uvicorn.run(create_app(db), host=host, port=port, log_level=log_level)
+        uvicorn.run(create_app(db, settings), host=host, port=port, log_level=log_level)

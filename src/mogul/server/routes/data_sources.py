@@ -5,9 +5,71 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..openapi import (
+    BAD_REQUEST,
+    BOOLEAN,
+    INTEGER,
+    NOT_BLANK,
+    NOT_FOUND,
+    STRING,
+    TIMESTAMP,
+    UNPROCESSABLE,
+    WHITESPACE,
+    Param,
+    Reply,
+    component,
+    obj,
+    operation,
+)
 from ..requests import json_body, query_bool, query_str
 from ..responses import json, no_content
-from ..store.data_sources import DataSources, Detail
+from ..store.data_sources import MAX_NAME, MAX_SYSTEM, DataSources, Detail
+
+# `query_bool`'s spellings, any case, with surrounding whitespace.
+FLAG = {
+    "type": "string",
+    "pattern": f"^[{WHITESPACE}]*(?:[Tt][Rr][Uu][Ee]|1|[Yy][Ee][Ss]|[Ff][Aa][Ll][Ss][Ee]|0|[Nn][Oo])?[{WHITESPACE}]*$",
+}
+FLAGS = [
+    Param("with_processing_status", FLAG, "Add `processing_status` (processed, failed, pending counts)."),
+    Param("with_auto_churn_subscription_setting", FLAG, "Add `auto_churn_subscription_setting`."),
+    Param("with_invoice_handling_setting", FLAG, "Add `invoice_handling_setting`."),
+]
+_HANDLING = obj(
+    {
+        "create_subscription_when_invoice_is": STRING,
+        "update_subscription_when_invoice_is": STRING,
+        "prevent_subscription_for_invoice_voided": BOOLEAN,
+        "prevent_subscription_for_invoice_refunded": BOOLEAN,
+        "prevent_subscription_for_invoice_written_off": BOOLEAN,
+    }
+)
+DATA_SOURCE = component(
+    "DataSource",
+    obj(
+        {
+            "uuid": {"type": "string", "pattern": "^ds_"},
+            "name": STRING,
+            "system": STRING,
+            "created_at": TIMESTAMP,
+            "status": {"enum": ["idle", "working"]},
+            "processing_status": obj({"processed": INTEGER, "failed": INTEGER, "pending": INTEGER}),
+            "auto_churn_subscription_setting": obj({"enabled": BOOLEAN, "interval": {"type": ["integer", "null"]}}),
+            "invoice_handling_setting": obj({"manual": _HANDLING, "automatic": _HANDLING}),
+        },
+        required=["uuid", "name", "system", "created_at", "status"],
+    ),
+)
+NEW_DATA_SOURCE = component(
+    "NewDataSource",
+    obj(
+        {
+            "name": {"type": "string", "pattern": NOT_BLANK, "maxLength": MAX_NAME},
+            "system": {"type": "string", "pattern": NOT_BLANK, "maxLength": MAX_SYSTEM, "default": "Custom"},
+        },
+        required=["name"],
+    ),
+)
 
 
 def _store(request: Request) -> DataSources:
@@ -22,6 +84,17 @@ def _detail(request: Request) -> Detail:
     )
 
 
+@operation(
+    "listDataSources",
+    "List data sources, newest first (not paginated)",
+    {200: Reply("The data sources.", obj({"data_sources": {"type": "array", "items": DATA_SOURCE}}))},
+    query=[
+        Param("name", STRING, "Only the source with exactly this name."),
+        Param("system", STRING, "Only sources of this system, compared case-insensitively."),
+        *FLAGS,
+    ],
+    tag="data sources",
+)
 async def list_sources(request: Request) -> Response:
     rows = await run_in_threadpool(
         _store(request).list,
@@ -33,15 +106,41 @@ async def list_sources(request: Request) -> Response:
     return json({"data_sources": rows})
 
 
+@operation(
+    "retrieveDataSource",
+    "Retrieve a data source",
+    {200: Reply("The data source.", DATA_SOURCE), 404: NOT_FOUND},
+    query=FLAGS,
+    tag="data sources",
+)
 async def get_source(request: Request) -> Response:
     return json(await run_in_threadpool(_store(request).get, request.path_params["uuid"], _detail(request)))
 
 
+@operation(
+    "createDataSource",
+    "Create a data source",
+    {
+        201: Reply("The new data source.", DATA_SOURCE),
+        400: BAD_REQUEST,
+        422: Reply(
+            "No name, a blank or overlong name, a name already taken, an overlong system.", UNPROCESSABLE.schema
+        ),
+    },
+    body=NEW_DATA_SOURCE,
+    tag="data sources",
+)
 async def create_source(request: Request) -> Response:
     body = await json_body(request)
     return json(await run_in_threadpool(_store(request).create, body), status=201)
 
 
+@operation(
+    "deleteDataSource",
+    "Delete a data source and everything imported into it",
+    {204: Reply("Deleted."), 404: NOT_FOUND},
+    tag="data sources",
+)
 async def delete_source(request: Request) -> Response:
     await run_in_threadpool(_store(request).delete, request.path_params["uuid"])
     return no_content()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from . import schema
 from .database import Database
@@ -20,6 +22,13 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 
 
 def ensure_account(db: Database, *, name: str = "mogul", currency: str = "USD", time_zone: str = "UTC") -> None:
+    """Create the account row unless it exists. Safe when several workers start at once on one database:
+    the loser of the race hits the primary key and finds the winner's row."""
+    with contextlib.suppress(IntegrityError):
+        _insert_account(db, name, currency, time_zone)
+
+
+def _insert_account(db: Database, name: str, currency: str, time_zone: str) -> None:
     with db.begin() as conn:
         if conn.execute(select(schema.account.c.id)).first() is None:
             conn.execute(

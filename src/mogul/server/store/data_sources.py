@@ -19,6 +19,7 @@ NAME_REQUIRED = "A name is required for each data source."
 NAME_TAKEN = "Has already been taken."
 NOT_FOUND = "Data source not found"
 MAX_NAME = 255
+MAX_SYSTEM = 64  # the column's width: PostgreSQL refuses longer values with an error, not a 422
 
 # What a new custom source reports under `invoice_handling_setting` (the recorded defaults, §1.1).
 DEFAULT_INVOICE_HANDLING: dict[str, Any] = {
@@ -87,8 +88,9 @@ class DataSources:
         if name is not None:
             query = query.where(t.c.name == name)
         if system is not None:
-            # ChartMogul's examples filter with both `stripe` and `Custom`: match case-insensitively.
-            query = query.where(t.c.system.ilike(system))
+            # ChartMogul's examples filter with both `stripe` and `Custom`: match case-insensitively. Not
+            # ILIKE: `%` and `_` in the value would be wildcards, and a trailing `\` an error on PostgreSQL.
+            query = query.where(func.lower(t.c.system) == func.lower(system))
         with self.db.read() as conn:
             return [render(row, detail) for row in conn.execute(query)]
 
@@ -112,6 +114,8 @@ class DataSources:
         system = body.get("system", "Custom")
         if not isinstance(system, str) or not system.strip():
             raise bad_request("system must be a non-empty string", "system")
+        if len(system) > MAX_SYSTEM:
+            raise invalid({"system": f"is too long (maximum is {MAX_SYSTEM} characters)"})
         values = {
             "uuid": new_uuid("ds_"),
             "name": name,

@@ -1,0 +1,114 @@
+"""Hostile-input limits: body bytes (413, counted while the body streams in), query parameters, and the
+strings and arrays inside a JSON body (400). Every refusal is ChartMogul's `{"code","message","param"}`.
+
+Error bodies never echo a value the client sent (it could be a secret); at most a parameter's name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .errors import ApiError, bad_request, coded
+from .responses import json
+from .settings import RequestLimits
+
+
+def body_too_large(limit: int) -> ApiError:
+    # `Connection: close`: the rest of the body is never read, so the connection cannot carry another request.
+    error = coded(413, f"The request body is larger than the limit of {limit} bytes.")
+    error.headers["Connection"] = "close"
+    return error
+
+
+class RequestGuard:
+    """ASGI middleware enforcing `RequestLimits` on the URL and on the body's size."""
+
+    def __init__(self, app: ASGIApp, limits: RequestLimits) -> None:
+        self.app = app
+        self.limits = limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        error = self._check_url(scope) or self._check_declared_length(scope)
+        if error is not None:
+            await json(error.body, error.status, error.headers)(scope, receive, send)
+            return
+        limit = self.limits.max_body_bytes
+        received = 0
+
+        async def counting_receive() -> Message:
+            # Chunked bodies declare no length: count as they arrive and stop at the limit, so a huge
+            # body is never held in memory. The route's `await request.body()` raises, the app answers 413.
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise body_too_large(limit)
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+    def _check_url(self, scope: Scope) -> ApiError | None:
+        if "\x00" in scope["path"]:
+            return bad_request("The request path contains a NUL character.")
+        raw = scope.get("query_string", b"")
+        if not raw:
+            return None
+        # Parsed exactly as Starlette's `request.query_params` will parse it.
+        params = parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
+        if len(params) > self.limits.max_query_params:
+            return bad_request(f"Too many query parameters: at most {self.limits.max_query_params} are accepted.")
+        most = self.limits.max_query_length
+        for name, value in params:
+            param = name if len(name) <= most and "\x00" not in name else None
+            if len(name) > most or len(value) > most:
+                return bad_request(f"A query parameter name or value is longer than {most} characters.", param)
+            if "\x00" in name or "\x00" in value:
+                return bad_request("A query parameter contains a NUL character.", param)
+        return None
+
+    def _check_declared_length(self, scope: Scope) -> ApiError | None:
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    return bad_request("The Content-Length header is not a number.")
+                if declared > self.limits.max_body_bytes:
+                    return body_too_large(self.limits.max_body_bytes)
+        return None
+
+
+def check_json(value: Any, limits: RequestLimits) -> None:
+    """Refuse overlong strings and arrays, and NUL characters (PostgreSQL cannot store them), anywhere in a
+    parsed body. Iterative: orjson accepts nesting deeper than Python's recursion limit."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str):
+            _check_string(item, path, limits)
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                _check_string(key, path, limits)
+                stack.append((child, f"{path}.{key}" if path else key))
+        elif isinstance(item, list):
+            if len(item) > limits.max_array_items:
+                raise bad_request(
+                    f"{path or 'The body'} has {len(item)} items; at most {limits.max_array_items} are accepted"
+                    " per request.",
+                    path or None,
+                )
+            stack.extend((child, f"{path}[{i}]") for i, child in enumerate(item))
+
+
+def _check_string(text: str, path: str, limits: RequestLimits) -> None:
+    if len(text) > limits.max_string_length:
+        raise bad_request(f"{path or 'A string'} is longer than {limits.max_string_length} characters.", path or None)
+    if "\x00" in text:
+        raise bad_request(f"{path or 'A string'} contains a NUL character.", path or None)
