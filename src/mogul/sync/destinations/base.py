@@ -47,13 +47,20 @@ class Destination(Protocol):
         """The state table's rows, by stream name."""
         ...
 
+    def resume_state(self, stream: str, mode: WriteMode) -> Mapping[str, Any] | None:
+        """The state the source should resume this stream from, or None to read it from the start:
+        an append resumes from its last checkpoint, an overwrite only from an interrupted run."""
+        ...
+
     def begin_stream(self, spec: StreamSpec, mode: WriteMode, *, sync_id: str, resume: bool) -> None:
         """Create or evolve the stream's table. For an overwrite, keep the staging table of an
         interrupted run when `resume` (the source was given its stored state), else start a new one."""
         ...
 
     def checkpoint(self, stream: str, batch: Batch, state: Mapping[str, Any] | None) -> None:
-        """Write the batch and record `state` as covering it, in one transaction."""
+        """Write the batch and record `state` as covering it, in one transaction. Without a state
+        the rows are covered by none: an overwrite then forgets its state (a resume starts the
+        stream over), an append keeps its last one."""
         ...
 
     def finish_stream(self, stream: str, batch: Batch, state: Mapping[str, Any] | None) -> None:

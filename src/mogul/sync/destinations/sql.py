@@ -180,6 +180,18 @@ class SqlDestination(ABC):
         return merged
 
     # --- the Destination protocol ------------------------------------------------------------
+    def resume_state(self, stream: str, mode: WriteMode) -> Mapping[str, Any] | None:
+        stored = self.stored_states().get(stream)
+        if stored is None or stored.state is None:
+            return None
+        if mode is WriteMode.OVERWRITE:
+            # Only an interrupted overwrite resumes, and only into the staging table it left.
+            interrupted = stored.mode is WriteMode.OVERWRITE and stored.status is StreamStatus.RUNNING
+            if interrupted and self.table_columns(STAGING_PREFIX + stream) is not None:
+                return stored.state
+            return None
+        return stored.state if stored.mode is not WriteMode.OVERWRITE else None
+
     def begin_stream(self, spec: StreamSpec, mode: WriteMode, *, sync_id: str, resume: bool) -> None:
         self._ensure_ready()
         stored = self.stored_states().get(spec.name)
@@ -190,11 +202,12 @@ class SqlDestination(ABC):
         staging = STAGING_PREFIX + spec.name
         interrupted = stored is not None and stored.mode is WriteMode.OVERWRITE
         interrupted = interrupted and stored.status is StreamStatus.RUNNING  # type: ignore[union-attr]
+        continuing = resume and mode is WriteMode.OVERWRITE and self.resume_state(spec.name, mode) is not None
         with self._transaction():
             if mode is WriteMode.OVERWRITE:
                 existing = self.table_columns(staging)
                 stream = OpenStream(spec, mode, sync_id, spec.name, staging, wanted, (), None)
-                if resume and interrupted and existing is not None:
+                if continuing and existing is not None:
                     stream.columns = self._add_columns(staging, existing, wanted)
                     stream.state = stored.state  # type: ignore[union-attr]
                 else:
@@ -242,7 +255,12 @@ class SqlDestination(ABC):
     def checkpoint(self, stream: str, batch: Batch, state: Mapping[str, Any] | None) -> None:
         open_stream = self._stream(stream)
         columns = open_stream.columns
-        covered = state if state is not None else open_stream.state
+        if state is not None:
+            covered = state
+        elif open_stream.mode is WriteMode.OVERWRITE:
+            covered = None  # rows no state covers: an interrupted copy can only start over
+        else:
+            covered = open_stream.state  # appended rows stay; a resume may send them again
         try:
             with self._transaction():
                 self._write(open_stream, batch)
