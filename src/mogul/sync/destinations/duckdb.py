@@ -54,20 +54,30 @@ CASTS = {
 BATCH_VIEW = "_mogul_batch"
 
 
+NONE = type(None)
+# The Python types Arrow converts to each column type exactly, with no help.
+EXACT_TYPES: dict[ColumnType, frozenset[type]] = {
+    ColumnType.STRING: frozenset({str, NONE}),
+    ColumnType.INTEGER: frozenset({int, NONE}),
+    ColumnType.NUMBER: frozenset({int, float, NONE}),
+    ColumnType.BOOLEAN: frozenset({bool, NONE}),
+    ColumnType.TIMESTAMP: frozenset({str, NONE}),
+    ColumnType.DATE: frozenset({str, NONE}),
+}
+
+
 def arrow_column(values: list[Any], column_type: ColumnType) -> pa.Array:
-    """An Arrow array of the column's type. The common case (every value already of the right
-    Python type) is converted by Arrow in C; anything else goes value by value."""
+    """An Arrow array of the column's type. When every value already has the right Python type,
+    Arrow converts the list in C; otherwise each value is converted first (see `values`).
+    The target type is always given: Arrow's type inference retries failing imports per call."""
     target = ARROW_TYPES[column_type]
     if column_type is ColumnType.JSON:
         return pa.array(json_column(values), target)
-    try:
-        inferred = pa.array(values)
-        if inferred.type == target:
-            return inferred
-        if inferred.type == pa.null() or (column_type is ColumnType.NUMBER and inferred.type == pa.int64()):
-            return inferred.cast(target)
-    except (pa.ArrowException, TypeError, ValueError, OverflowError):
-        pass
+    if set(map(type, values)) <= EXACT_TYPES[column_type]:
+        try:
+            return pa.array(values, target)
+        except (pa.ArrowException, OverflowError):
+            pass  # an integer beyond 64 bits
     convert = TEXT_TEMPORAL_CONVERTERS[column_type]
     return pa.array([convert(v) for v in values], target)
 
