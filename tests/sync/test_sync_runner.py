@@ -111,7 +111,7 @@ def test_state_is_committed_with_the_rows_it_covers(url):
     dest = connect(url)
     try:
         with pytest.raises(RuntimeError, match="the source died"):
-            run_sync(messages(), source.CATALOG, dest, MODES, checkpoint_rows=0)
+            run_sync(messages(), source.CATALOG, dest, MODES, checkpoint_rows=0, background_writes=False)
     finally:
         dest.close()
     assert seen == [(4, 4), (8, 8), (12, 12)]

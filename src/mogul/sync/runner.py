@@ -23,6 +23,7 @@ from .catalog import StreamSpec, WriteMode, parse_catalog, resolve_modes
 from .destinations import Destination, connect
 from .progress import Progress, QuietProgress
 from .results import Outcome, StreamResult, SyncResult
+from .writer import BackgroundWriter
 
 DEFAULT_CHECKPOINT_ROWS = 20_000
 DEFAULT_CHECKPOINT_SECONDS = 2.0
@@ -32,6 +33,10 @@ PROGRESS_EVERY = 2_000
 
 Message = Mapping[str, Any] | str | bytes
 Modes = Mapping[str, str | WriteMode] | str | WriteMode | None
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
 
 
 def new_sync_id() -> str:
@@ -70,6 +75,7 @@ def run_sync(
     checkpoint_rows: int = DEFAULT_CHECKPOINT_ROWS,
     checkpoint_seconds: float = DEFAULT_CHECKPOINT_SECONDS,
     max_buffer_rows: int = DEFAULT_MAX_BUFFER_ROWS,
+    background_writes: bool = True,
     clock: Callable[[], float] = time.monotonic,
 ) -> SyncResult:
     """Write the source's messages into the destination.
@@ -79,6 +85,7 @@ def run_sync(
     `resume=True` means the source was started with `load_state()`: an interrupted overwrite
     then continues into its staging table. With `checkpoint_rows=0` every STATE is committed.
     If the source raises, the records its STATEs cover are committed before the error propagates.
+    `background_writes` commits on a second thread while the next messages are read.
     """
     specs = parse_catalog(catalog)
     chosen = resolve_modes(specs, modes)
@@ -93,6 +100,7 @@ def run_sync(
             checkpoint_rows=checkpoint_rows,
             checkpoint_seconds=checkpoint_seconds,
             max_buffer_rows=max_buffer_rows,
+            writer=BackgroundWriter() if background_writes else None,
             clock=clock,
         )
         return runner.run(messages)
@@ -125,9 +133,11 @@ class _Runner:
         checkpoint_rows: int,
         checkpoint_seconds: float,
         max_buffer_rows: int,
+        writer: BackgroundWriter | None,
         clock: Callable[[], float],
     ) -> None:
         self.dest = destination
+        self.writer = writer
         self.modes = modes
         self.progress = progress
         self.sync_id = sync_id
@@ -145,6 +155,7 @@ class _Runner:
         started = self.clock()
         self.progress.start(self.modes)
         iterator = iter(messages)
+        streams = self.streams
         try:
             while True:
                 try:
@@ -155,13 +166,35 @@ class _Runner:
                     # The source failed: keep what its STATEs cover, so a resume starts there.
                     self._save_covered()
                     raise
+                # The hot path, inline: a record of a stream that is being written.
+                if type(message) is dict and message.get("type") == "RECORD":
+                    record = message.get("record")
+                    stream = streams.get(record.get("stream")) if type(record) is dict else None
+                    data = record.get("data") if stream is not None else None  # type: ignore[union-attr]
+                    if stream is not None and stream.begun and not stream.finished and type(data) is dict:
+                        emitted_at = record.get("emitted_at")  # type: ignore[union-attr]
+                        if type(emitted_at) is not int:
+                            emitted_at = int(emitted_at) if isinstance(emitted_at, float) else _now_ms()
+                        batch = stream.batch
+                        batch.records.append(data)
+                        batch.emitted_at.append(emitted_at)
+                        result = stream.result
+                        result.records += 1
+                        if result.records % PROGRESS_EVERY == 0:
+                            self._tick(stream)
+                        if len(batch.records) >= self.max_buffer_rows:
+                            self._overflow(stream)
+                        continue
                 self._handle(message)
             for stream in self.streams.values():
                 if stream.failed:
                     self._commit(stream)
                 elif not stream.finished:
                     self._finish(stream)
+            self._drain()
         finally:
+            if self.writer is not None:
+                self.writer.close()
             for stream in self.streams.values():
                 if stream.result.outcome is Outcome.RUNNING:
                     stream.result.outcome = Outcome.INCOMPLETE
@@ -211,17 +244,21 @@ class _Runner:
         if not stream.begun:
             self._begin(stream)
         emitted_at = record.get("emitted_at")
-        if not isinstance(emitted_at, int | float):
-            emitted_at = time.time() * 1000
-        stream.batch.append(data, int(emitted_at))
+        stream.batch.append(data, int(emitted_at) if isinstance(emitted_at, int | float) else _now_ms())
         stream.result.records += 1
         if stream.result.records % PROGRESS_EVERY == 0:
             self._tick(stream)
         if len(stream.batch) >= self.max_buffer_rows:
-            self._commit(stream)
-            # No STATE arrived for a long while: bound the memory, at the cost of the resume
-            # guarantee for these rows (see docs/sync.md).
-            self._flush_uncovered(stream)
+            self._overflow(stream)
+
+    def _overflow(self, stream: _Stream) -> None:
+        """No STATE arrived for a long while: bound the memory, at the cost of the resume
+        guarantee for the rows no state covers (see docs/sync.md)."""
+        self._commit(stream)
+        if stream.batch:
+            self._write(self.dest.checkpoint, stream.spec.name, stream.batch, None)
+            stream.batch = Batch()
+            stream.result.batches += 1
 
     def _state(self, state: dict[str, Any]) -> None:
         descriptor = (state.get("stream") or {}).get("stream_descriptor") or {}
@@ -275,6 +312,7 @@ class _Runner:
     # --- writes ------------------------------------------------------------------------------
     def _begin(self, stream: _Stream) -> None:
         name, mode = stream.spec.name, self.modes[stream.spec.name]
+        self._drain()  # the connection is the writer's until its queue is empty
         stream.result.resumed = self.resume and self.dest.resume_state(name, mode) is not None
         self.dest.begin_stream(stream.spec, mode, sync_id=self.sync_id, resume=self.resume)
         stream.begun = True
@@ -286,21 +324,16 @@ class _Runner:
         if stream.state is None:
             return
         covered, rest = stream.batch.split(stream.covered)
-        self.dest.checkpoint(stream.spec.name, covered, stream.state)
+        self._write(self.dest.checkpoint, stream.spec.name, covered, stream.state)
         stream.batch, stream.covered, stream.state = rest, 0, None
         stream.last_commit = self.clock()
         stream.result.batches += 1
         self._tick(stream)
 
-    def _flush_uncovered(self, stream: _Stream) -> None:
-        if stream.batch:
-            self.dest.checkpoint(stream.spec.name, stream.batch, None)
-            stream.batch = Batch()
-            stream.result.batches += 1
-
     def _finish(self, stream: _Stream) -> None:
         if not stream.begun:
             self._begin(stream)
+        self._drain()
         self.dest.finish_stream(stream.spec.name, stream.batch, stream.state)
         stream.batch, stream.covered, stream.state = Batch(), 0, None
         stream.finished = True
@@ -319,13 +352,24 @@ class _Runner:
             stream.result.seconds = self.clock() - stream.started_at if stream.begun else 0.0
             self.progress.stream_done(stream.result)
 
+    def _write(self, function: Callable[..., None], *args: Any) -> None:
+        if self.writer is None:
+            function(*args)
+        else:
+            self.writer.submit(function, *args)
+
+    def _drain(self) -> None:
+        if self.writer is not None:
+            self.writer.drain()
+
     def _save_covered(self) -> None:
-        for stream in self.streams.values():
-            if stream.begun and not stream.finished:
-                try:
+        try:
+            for stream in self.streams.values():
+                if stream.begun and not stream.finished:
                     self._commit(stream)
-                except Exception as error:  # the source's error matters more; report this one
-                    self.progress.message("ERROR", f"{stream.spec.name}: could not save progress: {error}")
+            self._drain()
+        except Exception as error:  # the source's error matters more; report this one
+            self.progress.message("ERROR", f"could not save progress: {error}")
 
     def _tick(self, stream: _Stream) -> None:
         stream.result.seconds = self.clock() - stream.started_at

@@ -31,13 +31,14 @@ def json_text(value: Any) -> str:
     return json_bytes(value).decode()
 
 
-def json_column(values: Sequence[Any]) -> list[bytes | None]:
-    """JSON texts (UTF-8 bytes) for a column; the common case stays in one tight loop."""
+def json_column(values: Sequence[Any]) -> list[str | None]:
+    """JSON texts for a column; the common case stays in one tight loop. (Arrow takes `str` far
+    faster than UTF-8 `bytes`, which it validates again.)"""
     dumps = orjson.dumps
     try:
-        return [None if v is None else dumps(v, default=str) for v in values]
+        return [None if v is None else dumps(v, default=str).decode() for v in values]
     except TypeError:
-        return [None if v is None else json_bytes(v) for v in values]
+        return [None if v is None else json_bytes(v).decode() for v in values]
 
 
 def to_string(value: Any) -> str | None:

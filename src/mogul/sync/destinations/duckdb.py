@@ -54,16 +54,7 @@ CASTS = {
 BATCH_VIEW = "_mogul_batch"
 
 
-NONE = type(None)
-# The Python types Arrow converts to each column type exactly, with no help.
-EXACT_TYPES: dict[ColumnType, frozenset[type]] = {
-    ColumnType.STRING: frozenset({str, NONE}),
-    ColumnType.INTEGER: frozenset({int, NONE}),
-    ColumnType.NUMBER: frozenset({int, float, NONE}),
-    ColumnType.BOOLEAN: frozenset({bool, NONE}),
-    ColumnType.TIMESTAMP: frozenset({str, NONE}),
-    ColumnType.DATE: frozenset({str, NONE}),
-}
+INTEGER_TYPES = frozenset({int, type(None)})
 
 
 def arrow_column(values: list[Any], column_type: ColumnType) -> pa.Array:
@@ -73,11 +64,12 @@ def arrow_column(values: list[Any], column_type: ColumnType) -> pa.Array:
     target = ARROW_TYPES[column_type]
     if column_type is ColumnType.JSON:
         return pa.array(json_column(values), target)
-    if set(map(type, values)) <= EXACT_TYPES[column_type]:
+    # Arrow refuses a wrong type for every target but int64, which truncates floats: check those.
+    if column_type is not ColumnType.INTEGER or set(map(type, values)) <= INTEGER_TYPES:
         try:
             return pa.array(values, target)
         except (pa.ArrowException, OverflowError):
-            pass  # an integer beyond 64 bits
+            pass  # a value of another type, or an integer beyond 64 bits
     convert = TEXT_TEMPORAL_CONVERTERS[column_type]
     return pa.array([convert(v) for v in values], target)
 
