@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mogul.sync import connect
+from mogul.sync.destinations.sql import quote
 
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -17,8 +18,8 @@ def rows(url: str, table: str, *, order_by: str = "uuid") -> list[dict[str, Any]
         assert columns is not None, f"no table {table}"
         names = [name for name in columns if name != "_mogul_sync_id"]
         text = "VARCHAR" if url.startswith("duckdb") else "TEXT"
-        select = ", ".join(f'CAST("{name}" AS {text})' for name in names)
-        found = dest._query(f'SELECT {select} FROM {dest.ref(table)} ORDER BY "{order_by}"')  # type: ignore[attr-defined]
+        select = ", ".join(f"CAST({quote(name)} AS {text})" for name in names)
+        found = dest._query(f"SELECT {select} FROM {dest.ref(table)} ORDER BY {quote(order_by)}")  # type: ignore[attr-defined]
         return [dict(zip(names, row, strict=True)) for row in found]
 
 
