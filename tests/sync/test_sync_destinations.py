@@ -200,16 +200,16 @@ def test_bad_destination_urls_give_a_clear_error(url, message):
 
 def test_a_locked_duckdb_file_is_a_clear_error(tmp_path):
     path = tmp_path / "locked.duckdb"
+    script = f"import duckdb, sys; c = duckdb.connect({str(path)!r}); print('held', flush=True); sys.stdin.read()"
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(path)!r}); print('held', flush=True)"
-         "; sys.stdin.read()"],
+        [sys.executable, "-c", script],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "held\n"
-        with pytest.raises(DestinationError, match="cannot open duckdb:///.*lock"):
+        with pytest.raises(DestinationError, match=r"cannot open duckdb:///.*lock"):
             connect(f"duckdb:///{path}")
     finally:
         holder.communicate("")
