@@ -200,7 +200,7 @@ def test_bad_destination_urls_give_a_clear_error(url, message):
 
 def test_a_locked_duckdb_file_is_a_clear_error(tmp_path):
     path = tmp_path / "locked.duckdb"
-    script = f"import duckdb, sys; c = duckdb.connect({str(path)!r}); print('held', flush=True); sys.stdin.read()"
+    script = f"import duckdb, sys; c = duckdb.connect({str(path)!r}); print('held', flush=True); input()"
     holder = subprocess.Popen(
         [sys.executable, "-c", script],
         stdin=subprocess.PIPE,
