@@ -62,6 +62,34 @@ CONVERTERS: dict[ColumnType, Callable[[Any], Any]] = {
 }
 
 
+NONE = type(None)
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+EXACT_TYPES: dict[ColumnType, frozenset[type]] = {
+    ColumnType.STRING: frozenset({str, NONE}),
+    ColumnType.INTEGER: frozenset({int, NONE}),
+    ColumnType.NUMBER: frozenset({int, float, NONE}),
+    ColumnType.BOOLEAN: frozenset({bool, NONE}),
+}
+
+
+def copy_column(values: list[Any], column_type: ColumnType) -> list[Any]:
+    """Values COPY can take for the column. A column whose values all have the right Python type
+    (the common case) is passed as it is; otherwise each value is converted."""
+    exact = EXACT_TYPES.get(column_type)
+    if exact is not None and set(map(type, values)) <= exact:
+        present = [v for v in values if v is not None]
+        if column_type is ColumnType.STRING:
+            fits = "\x00" not in "".join(present)
+        elif column_type is ColumnType.BOOLEAN:
+            fits = True
+        else:  # PostgreSQL refuses what overflows BIGINT or DOUBLE PRECISION
+            limit = INT64_MAX if column_type is ColumnType.INTEGER else 1e308
+            fits = -limit <= min(present, default=0) and max(present, default=0) <= limit
+        if fits:
+            return values
+    return list(map(CONVERTERS[column_type], values))
+
+
 def split_url(url: str) -> tuple[str, str]:
     """The libpq URL without mogul's own `schema` option, and that schema (default `public`)."""
     parts = urlsplit(url)
@@ -139,9 +167,7 @@ class PostgresDestination(SqlDestination):
 
     def _write_rows(self, stream: OpenStream, batch: Batch) -> None:
         data = [name for name in stream.columns if name not in (EXTRACTED_AT, SYNC_ID)]
-        columns = [
-            list(map(CONVERTERS[stream.columns[name]], batch.column(name))) for name in data
-        ]
+        columns = [copy_column(batch.column(name), stream.columns[name]) for name in data]
         extracted = [datetime.fromtimestamp(ms / 1000, UTC) for ms in batch.emitted_at]
         names = ", ".join(quote(name) for name in [*data, EXTRACTED_AT, SYNC_ID])
         target = self.ref(stream.table)
