@@ -12,14 +12,18 @@ from mogul.sync import connect, load_state, run_sync
 MODES = {"customers": "overwrite", "activities": "append"}
 
 
-def main() -> None:
-    url, version, customers, activities, page = sys.argv[1], *map(int, sys.argv[2:6])
+def sync(url: str, version: int, customers: int, activities: int, page: int) -> None:
+    """One sync of the test source, resumed from the destination's state."""
     with connect(url) as dest:
         state = load_state(dest, source.CATALOG, MODES)
         print("ready", flush=True)
         messages = source.read(state, customers=customers, activities=activities, page=page, version=version)
         # A commit at every STATE: the most commit boundaries for a kill to land near.
         run_sync(messages, source.CATALOG, dest, MODES, checkpoint_rows=0)
+
+
+def main() -> None:
+    sync(sys.argv[1], *map(int, sys.argv[2:6]))
     print("done", flush=True)
 
 

@@ -219,6 +219,8 @@ def test_unknown_streams_and_odd_messages_are_ignored(url):
         {"type": "CONTROL", "control": {}},
         orjson.dumps(source.record("activities", source.activity(0), 0)),  # JSON lines work too
         orjson.dumps(source.state_message("activities", 1)).decode(),
+        "Traceback (most recent call last):",  # a stray line from a subprocess source
+        [1, 2],
     ]
     result = run_sync(messages, source.CATALOG, url, MODES, progress=PlainProgress(out))
     assert result.ignored_records == 1
@@ -227,6 +229,7 @@ def test_unknown_streams_and_odd_messages_are_ignored(url):
     log = out.getvalue()
     assert "hello from the source" in log
     assert "'plans'" in log and "GLOBAL state is not supported" in log
+    assert "not a JSON message: 'Traceback" in log
 
 
 def test_progress_hears_estimates_counts_and_the_end():
@@ -275,3 +278,22 @@ def test_changing_a_stream_to_append_drops_an_interrupted_overwrite(url):
     sync(url, appended, customers=8, activities=0)
     assert len(rows(url, "customers")) == 8
     assert not table_exists(url, "_mogul_staging_customers")
+
+
+@pytest.mark.parametrize("mode", ["overwrite", "append_dedup"])
+def test_a_source_without_states_is_written_in_bounded_batches(url, mode):
+    def stateless(n: int) -> Iterator[dict[str, Any]]:
+        for i in range(n):
+            yield source.record("customers", source.customer(i), i)
+        raise ConnectionError("network down")
+
+    modes = {"customers": mode, "activities": "append"}
+    with pytest.raises(ConnectionError):
+        run_sync(stateless(25), source.CATALOG, url, modes, max_buffer_rows=10)
+    table = "customers" if mode == "append_dedup" else "_mogul_staging_customers"
+    assert len(rows(url, table)) == 20  # two full buffers written, five records lost with the source
+    # Nothing covers those rows: an overwrite starts over, a dedup resumes from nothing.
+    assert load_state(url, source.CATALOG, modes) == []
+    result = sync(url, modes, customers=25, activities=0, page=100)
+    assert result.streams["customers"].records == 25
+    assert [r["uuid"] for r in rows(url, "customers")] == [f"cus_{i:08d}" for i in range(25)]

@@ -204,7 +204,13 @@ class _Runner:
 
     def _handle(self, message: Message) -> None:
         if isinstance(message, str | bytes):
-            message = orjson.loads(message)
+            try:
+                message = orjson.loads(message)
+            except orjson.JSONDecodeError:
+                self._warn_once("not-json", f"a line that is not a JSON message: {message[:80]!r}: ignored")
+                return
+        if not isinstance(message, Mapping):
+            return
         kind = message.get("type")
         if kind == "RECORD":
             self._record(message.get("record") or {})
