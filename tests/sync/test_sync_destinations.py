@@ -165,6 +165,17 @@ def test_odd_field_names_never_fail(url):
     assert sync_ids == [("s1",)]
 
 
+def test_schema_names_that_differ_only_in_case(url):
+    spec = StreamSpec("things", {"properties": {"uuid": {"type": "string"}, "Plan": {"type": "string"},
+                                                "plan": {"type": "integer"}}})  # fmt: skip
+    with connect(url) as dest:
+        dest.begin_stream(spec, WriteMode.OVERWRITE, sync_id="s1", resume=True)
+        dest.finish_stream("things", batch({"uuid": "a", "Plan": "gold", "plan": 3}), state(1))
+    (row,) = rows(url, "things")
+    assert row["Plan"] == "gold"
+    assert row.get("plan", "3") == "3"  # a second column where the database tells the names apart
+
+
 def test_nul_characters_do_not_break_postgres(url):
     with connect(url) as dest:
         dest.begin_stream(SPEC, WriteMode.APPEND, sync_id="s1", resume=True)

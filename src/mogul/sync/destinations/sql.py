@@ -160,9 +160,18 @@ class SqlDestination(ABC):
         )
         return {name: self.column_type(kind) for name, kind in rows} or None
 
-    def _create_table(self, table: str, columns: Columns) -> None:
-        body = ", ".join(f"{quote(name)} {self.sql_type(kind)}" for name, kind in columns.items())
+    def _create_table(self, table: str, columns: Columns) -> Columns:
+        """Create the table; returns its columns (without names that fold to one already there)."""
+        kept: Columns = {}
+        folded: set[str] = set()
+        for name, kind in columns.items():
+            if self.case_insensitive_names and name.lower() in folded:
+                continue
+            kept[name] = kind
+            folded.add(name.lower())
+        body = ", ".join(f"{quote(name)} {self.sql_type(kind)}" for name, kind in kept.items())
         self._execute(f"CREATE TABLE {self.ref(table)} ({body})")
+        return kept
 
     def _drop_table(self, table: str) -> None:
         self._execute(f"DROP TABLE IF EXISTS {self.ref(table)}")
@@ -214,7 +223,7 @@ class SqlDestination(ABC):
                     # A fresh staging table and a reset state, together: a state left from an
                     # earlier attempt must never describe rows that are no longer there.
                     self._drop_table(staging)
-                    self._create_table(staging, wanted)
+                    stream.columns = self._create_table(staging, wanted)
                     self._put_state(stream, StreamStatus.RUNNING, None)
             else:
                 if interrupted:
@@ -228,7 +237,7 @@ class SqlDestination(ABC):
                 stream = OpenStream(spec, mode, sync_id, spec.name, spec.name, wanted, keys, previous)
                 existing = self.table_columns(spec.name)
                 if existing is None:
-                    self._create_table(spec.name, wanted)
+                    stream.columns = self._create_table(spec.name, wanted)
                 else:
                     stream.columns = self._add_columns(spec.name, existing, wanted)
                 if keys:
