@@ -9,7 +9,7 @@ import click
 
 from . import __version__
 from .client.errors import ChartMogulError
-from .commands import data_sources, demo, keys, serve
+from .commands import data_sources, demo, keys, serve, source
 
 
 class MogulGroup(click.Group):
@@ -45,6 +45,7 @@ main.add_command(serve.serve)
 main.add_command(keys.keys)
 main.add_command(data_sources.data_sources)
 main.add_command(demo.demo)
+main.add_command(source.source)
 
 
 if __name__ == "__main__":
