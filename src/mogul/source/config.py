@@ -113,6 +113,16 @@ SPEC: dict[str, Any] = {
                 "default": 20,
                 "order": 9,
             },
+            "max_attempts": {
+                "type": "integer",
+                "title": "Attempts per request",
+                "description": "Tries per request before a stream fails (429, 5xx and network errors are retried "
+                "with backoff, honouring Retry-After).",
+                "minimum": 1,
+                "maximum": 20,
+                "default": 8,
+                "order": 10,
+            },
         },
     },
 }
@@ -134,6 +144,7 @@ class Config:
     page_size: int = 200
     requests_per_second: float = 40.0
     max_connections: int = 20
+    max_attempts: int = 8
 
     def __repr__(self) -> str:  # never the key
         return f"Config(base_url={self.base_url!r}, start_date={self.start_date.isoformat()})"
@@ -219,4 +230,5 @@ def parse_config(raw: Any) -> Config:
         page_size=_int(raw, "page_size", 200, 1, 200),
         requests_per_second=float(rps),
         max_connections=_int(raw, "max_connections", 20, 1, 64),
+        max_attempts=_int(raw, "max_attempts", 8, 1, 20),
     )

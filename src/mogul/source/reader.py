@@ -30,7 +30,6 @@ from .protocol import Message
 from .ratelimit import HIGH, NORMAL, RateLimiter
 from .streams import Stream
 
-READ_RETRY = RetryPolicy(max_attempts=8, max_elapsed=600.0)
 FULL_REFRESH_STATE = {"__ab_no_cursor_state_message": True}
 
 
@@ -207,7 +206,7 @@ class Reader:
         retry_client = Client(
             cfg.api_key,
             cfg.base_url,
-            retry=READ_RETRY,
+            retry=RetryPolicy(max_attempts=cfg.max_attempts, max_elapsed=600.0),
             on_retry=self._on_retry,
             before_request=self._before_request,
             max_connections=cfg.max_connections,
