@@ -135,7 +135,7 @@ def test_incremental_plan_starts_at_state_minus_lookback_and_skips_the_future() 
 
 
 def test_rate_limiter_serves_high_priority_first() -> None:
-    limiter = RateLimiter(5.0)  # one request every 200 ms
+    limiter = RateLimiter(5.0, burst=1)  # one request every 200 ms
     assert limiter.acquire()  # spends the token: everyone else now queues
     order: list[str] = []
     threads = [threading.Thread(target=lambda n=n: (limiter.acquire(NORMAL), order.append(n))) for n in "abc"]
@@ -152,7 +152,7 @@ def test_rate_limiter_serves_high_priority_first() -> None:
 
 
 def test_rate_limiter_close_releases_waiters() -> None:
-    limiter = RateLimiter(0.01)
+    limiter = RateLimiter(0.01, burst=1)
     limiter.acquire()
     results: list[bool] = []
     waiter = threading.Thread(target=lambda: results.append(limiter.acquire()))

@@ -6,8 +6,20 @@ the end when a stream failed.
 """
 
 from .config import SPEC, ConfigError
-from .connector import check, discover, read, spec
+from .connector import check, discover, read, read_batches, spec
 from .errors import ReadFailed
+from .protocol import RecordBatch
 from .streams import STREAMS
 
-__all__ = ["SPEC", "STREAMS", "ConfigError", "ReadFailed", "check", "discover", "read", "spec"]
+__all__ = [
+    "SPEC",
+    "STREAMS",
+    "ConfigError",
+    "ReadFailed",
+    "RecordBatch",
+    "check",
+    "discover",
+    "read",
+    "read_batches",
+    "spec",
+]

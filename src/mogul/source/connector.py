@@ -15,7 +15,7 @@ from . import protocol
 from .catalog import parse_catalog, parse_state
 from .config import SPEC, ConfigError, parse_config
 from .errors import ReadFailed, classify
-from .protocol import Message
+from .protocol import Message, RecordBatch
 from .reader import Reader
 from .streams import STREAMS
 
@@ -51,10 +51,10 @@ def discover(config: dict[str, Any] | None = None) -> Message:
     return protocol.catalog_message([stream.airbyte_stream() for stream in STREAMS])
 
 
-def read(
+def read_batches(
     config: dict[str, Any], catalog: dict[str, Any], state: list[Any] | dict[str, Any] | None = None
-) -> Iterator[Message]:
-    """RECORD, STATE, TRACE and LOG messages; raises `ReadFailed` at the end if any stream failed."""
+) -> Iterator[Message | RecordBatch]:
+    """`read()` with each page of records as one `RecordBatch`: for writers that serialise in bulk."""
     secret = config.get("api_key") if isinstance(config, dict) else None
     try:
         cfg = parse_config(config)
@@ -68,6 +68,21 @@ def read(
         yield protocol.log("INFO", note)
     reader = Reader(cfg, selected, states)
     yield from reader.messages()
+    _raise_if_failed(reader)
+
+
+def read(
+    config: dict[str, Any], catalog: dict[str, Any], state: list[Any] | dict[str, Any] | None = None
+) -> Iterator[Message]:
+    """RECORD, STATE, TRACE and LOG messages; raises `ReadFailed` at the end if any stream failed."""
+    for message in read_batches(config, catalog, state):
+        if isinstance(message, RecordBatch):
+            yield from message.messages()
+        else:
+            yield message
+
+
+def _raise_if_failed(reader: Reader) -> None:
     if reader.failures:
         names = ", ".join(name for name, _ in reader.failures)
         kinds = {kind for _, kind in reader.failures}

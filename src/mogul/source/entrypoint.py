@@ -16,8 +16,9 @@ from typing import IO, Any
 import orjson
 
 from . import protocol
-from .connector import check, discover, read, spec
+from .connector import check, discover, read_batches, spec
 from .errors import ReadFailed, classify
+from .protocol import RecordBatch
 
 
 class InputError(ValueError):
@@ -58,7 +59,10 @@ class Output:
     def __init__(self, out: IO[bytes], err: IO[bytes]) -> None:
         self.out, self.err = out, err
 
-    def write(self, message: dict[str, Any]) -> None:
+    def write(self, message: dict[str, Any] | RecordBatch) -> None:
+        if isinstance(message, RecordBatch):
+            self.out.write(message.lines())
+            return
         kind = message["type"]
         if kind == "LOG":
             self.err.write(orjson.dumps(message) + b"\n")
@@ -88,7 +92,7 @@ def run(argv: Sequence[str], out: IO[bytes], err: IO[bytes]) -> int:
             return 0
         catalog = _load(args.catalog, "catalog")
         state = _load(args.state, "state") if args.state else None
-        for message in read(config, catalog, state):
+        for message in read_batches(config, catalog, state):
             output.write(message)
         return 0
     except ReadFailed:

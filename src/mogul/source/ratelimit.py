@@ -1,7 +1,8 @@
 """A client-side rate limiter shared by every request of a read, so the source stays inside
 ChartMogul's 40 requests/s instead of discovering the limit through 429s.
 
-Requests are spaced 1/rate apart (a token bucket holding `burst` tokens). Waiting callers are
+Requests are spaced 1/rate apart (a token bucket holding `burst` tokens; the default 2 lets a
+waiter that woke late catch up instead of losing that time, so the rate is really reached). Waiting callers are
 served by priority, then arrival: the single cursor chains (customers, invoices, plans) cannot be
 parallelised, so each of their requests goes before the queued window partitions; otherwise a
 chain would wait behind up to 19 other requests on every page. `pause()` holds everyone back
@@ -20,7 +21,7 @@ HIGH, NORMAL = 0, 1
 
 
 class RateLimiter:
-    def __init__(self, rate: float, *, burst: int = 1, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, rate: float, *, burst: int = 2, clock: Callable[[], float] = time.monotonic) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
@@ -47,7 +48,10 @@ class RateLimiter:
                     return False
                 now = self._clock()
                 if self._waiters[0] == me:
-                    if now >= self._next_free:
+                    # A chain may go one slot early: it never waits for the spacing behind the windows,
+                    # and at most one request a second is added to the strict 1/rate spacing.
+                    ready_at = self._next_free - (self._interval if priority == HIGH else 0.0)
+                    if now >= ready_at:
                         heapq.heappop(self._waiters)
                         # Unused time earns up to `burst` tokens, never more.
                         floor = now - (self.burst - 1) * self._interval
@@ -55,7 +59,7 @@ class RateLimiter:
                         self.acquired += 1
                         self._cond.notify_all()
                         return True
-                    self._cond.wait(self._next_free - now)
+                    self._cond.wait(ready_at - now)
                 else:
                     self._cond.wait()
 

@@ -26,7 +26,7 @@ from .catalog import Selected
 from .config import Config
 from .cursor import Boundary, parse_cursor_date, to_cursor
 from .errors import classify
-from .protocol import Message
+from .protocol import Message, RecordBatch
 from .ratelimit import HIGH, NORMAL, RateLimiter
 from .streams import Stream
 
@@ -201,7 +201,7 @@ class Reader:
 
     # ---- main thread -------------------------------------------------------------------------
 
-    def messages(self) -> Iterator[Message]:
+    def messages(self) -> Iterator[Message | RecordBatch]:
         cfg = self.config
         retry_client = Client(
             cfg.api_key,
@@ -245,10 +245,8 @@ class Reader:
                     run.running = True
                     yield protocol.stream_status(run.stream.name, "RUNNING")
                 if kind == "page":
-                    emitted_at = protocol.now_ms()
-                    name = run.stream.name
-                    for item in event[2]:
-                        yield {"type": "RECORD", "record": {"stream": name, "data": item, "emitted_at": emitted_at}}
+                    if event[2]:
+                        yield RecordBatch(run.stream.name, event[2], protocol.now_ms())
                     run.records += len(event[2])
                     run.since_state += len(event[2])
                 elif kind == "parents":
