@@ -1,6 +1,6 @@
 #!/bin/sh
-# Creates .venv-pyairbyte (PyAirbyte pins duckdb/sqlalchemy/pyrate-limiter versions that conflict with mogul's)
-# and installs mogul into it too, so its `source-chartmogul` is a real console script PyAirbyte can run.
+# Creates .venv-pyairbyte: PyAirbyte pins duckdb/sqlalchemy/pyrate-limiter versions that conflict with mogul's.
+# The test runs mogul from its own venv through a wrapper script given to PyAirbyte as local_executable.
 # Idempotent: re-running with the stamp present does nothing. Usage: tests/source/pyairbyte_env.sh [VENV_DIR]
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
