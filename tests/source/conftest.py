@@ -18,7 +18,7 @@ from mogul.server.store.keys import create_key
 from .fake_api import API_KEY, FakeServer, generate
 
 # The streams `mogul serve` answers today; each joins when its endpoint lands (import-api, metrics).
-SERVE_STREAMS = {"data_sources"}
+SERVE_STREAMS = {"data_sources", "customers", "plans", "invoices"}
 
 
 @dataclass
@@ -57,8 +57,28 @@ def serve_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     writer = create_key(db, "seed", "read-write")[0]
     with EmbeddedServer(db) as srv:
         with Client(writer, srv.base_url, retry=NO_RETRY) as cm:
-            cm.data_sources.create("In-house billing")
+            ds = cm.data_sources.create("In-house billing").uuid
             cm.data_sources.create("Enterprise billing connection")
+            plan = cm.plans.create(ds, "Gold monthly", interval_count=1, interval_unit="month", external_id="gold")
+            for n in range(3):
+                customer = cm.customers.create(ds, f"cus_{n}", name=f"Customer {n}", email=f"c{n}@example.com")
+                invoice = {
+                    "external_id": f"inv_{n}",
+                    "date": "2024-01-01 00:00:00 UTC",
+                    "currency": "EUR",
+                    "line_items": [
+                        {
+                            "type": "subscription",
+                            "subscription_external_id": f"sub_{n}",
+                            "plan_uuid": plan.uuid,
+                            "service_period_start": "2024-01-01 00:00:00 UTC",
+                            "service_period_end": "2024-02-01 00:00:00 UTC",
+                            "amount_in_cents": 1000 + n,
+                        }
+                    ],
+                    "transactions": [{"type": "payment", "date": "2024-01-01 00:00:00 UTC", "result": "successful"}],
+                }
+                cm.invoices.import_(customer.uuid, [invoice])
         yield Target("serve", srv.base_url, key, SERVE_STREAMS)
     db.dispose()
 
