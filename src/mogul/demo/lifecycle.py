@@ -119,6 +119,7 @@ class CustomerLife:
         self.addon_id = f"sub_{number:06d}_addon"
         self.set_id: str | None = None
         self.drafts: list[Draft] = []
+        self.billed_until: datetime | None = None  # end of the latest period invoiced
         self.cancellations: list[tuple[datetime, str]] = []
 
     # -- the whole life ---------------------------------------------------------------------------------------
@@ -153,9 +154,14 @@ class CustomerLife:
         return max(low, min(high, round(math.exp(self.rng.uniform(math.log(low), math.log(high))))))
 
     def _reactivation(self, cancelled: datetime, terms: Terms) -> datetime | None:
-        """The customer comes back 1-9 months later, on the same subscription, without the add-on."""
+        """The customer comes back 1-9 months later, on the same subscription, without the add-on.
+
+        Never inside a period already invoiced (an unpaid annual invoice covers a year): periods of one
+        subscription do not overlap.
+        """
         rng = self.rng
-        back = cancelled + timedelta(days=rng.randint(30, 270), hours=rng.randint(0, 10))
+        after = max(cancelled, self.billed_until or cancelled)
+        back = after + timedelta(days=rng.randint(30, 270), hours=rng.randint(0, 10))
         if back >= self.end:
             return None
         if rng.random() < 0.3:
@@ -180,6 +186,7 @@ class CustomerLife:
             if start >= self.end:
                 return None
             addon_live = terms.addon
+            self.billed_until = stop
             draft = Draft(start, [self._main_item(terms, start, stop)])
             if addon_live:
                 draft.items.append(self._addon_item(terms, start, stop))
