@@ -15,10 +15,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .auth import AuthMiddleware, KeyRing
 from .errors import ApiError, coded
 from .responses import json
-from .routes import account, data_sources
+from .routes import account, customers, data_sources, imports, plans
 from .store import Database
 from .store.account import ensure_account
+from .store.customers import Customers
 from .store.data_sources import DataSources
+from .store.invoices import Invoices
+from .store.plans import Plans
+from .store.subscriptions import Subscriptions
 
 log = logging.getLogger("mogul.server")
 
@@ -26,10 +30,18 @@ log = logging.getLogger("mogul.server")
 @dataclass
 class Stores:
     data_sources: DataSources
+    customers: Customers
+    plans: Plans
+    invoices: Invoices
+    subscriptions: Subscriptions
+
+    @classmethod
+    def on(cls, db: Database) -> Stores:
+        return cls(DataSources(db), Customers(db), Plans(db), Invoices(db), Subscriptions(db))
 
 
 def api_routes() -> list:
-    return [*account.ROUTES, *data_sources.ROUTES]
+    return [*account.ROUTES, *data_sources.ROUTES, *customers.ROUTES, *plans.ROUTES, *imports.ROUTES]
 
 
 def create_app(database: Database | str) -> Starlette:
@@ -44,7 +56,7 @@ def create_app(database: Database | str) -> Starlette:
     )
     app.state.db = db
     app.state.keyring = keyring = KeyRing(db)
-    app.state.stores = Stores(data_sources=DataSources(db))
+    app.state.stores = Stores.on(db)
     # Each add wraps the previous: ServerErrors outermost, then path normalisation, then auth.
     app.add_middleware(AuthMiddleware, keys=keyring)
     app.add_middleware(StripTrailingSlash)

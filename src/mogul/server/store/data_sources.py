@@ -118,7 +118,18 @@ class DataSources:
             raise invalid({"name": NAME_TAKEN}) from exc
         return render(row)
 
+    def empty(self, uuid: str) -> None:
+        """`DELETE /data_sources/{uuid}/all`: remove everything imported through the source, keep the source.
+        Invoices cascade to their line items and transactions."""
+        with self.db.begin() as conn:
+            ds_id = conn.execute(select(schema.data_sources.c.id).where(schema.data_sources.c.uuid == uuid)).scalar()
+            if ds_id is None:
+                raise not_found(NOT_FOUND)
+            for table in (schema.invoices, schema.subscriptions, schema.customers, schema.plans):
+                conn.execute(delete(table).where(table.c.data_source_id == ds_id))
+
     def delete(self, uuid: str) -> None:
+        # Everything imported through the source goes with it (ON DELETE CASCADE).
         with self.db.begin() as conn:
             deleted = conn.execute(delete(schema.data_sources).where(schema.data_sources.c.uuid == uuid)).rowcount
         if not deleted:
