@@ -17,8 +17,10 @@ from ..server.store.keys import create_key
 from .generator import GeneratorConfig, generate
 from .importer import DEFAULT_WORKERS, Progress, import_dataset
 
-# A bulk import would rather wait out a busy server than give up the whole run on one slow answer.
+# A bulk import would rather wait out a busy server than give up the whole run on one slow answer...
 IMPORT_RETRY = RetryPolicy(max_attempts=8, max_elapsed=120.0)
+# ...but a wrong URL or key should fail in a second, before any data is sent: one quick ping first.
+PREFLIGHT_RETRY = RetryPolicy(max_attempts=2, max_elapsed=5.0)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ def generate_and_import(
         output.write_bytes(dataset.to_json())
         summary["output"] = str(output)
     if target is not None:
+        with Client(target.api_key, target.base_url, retry=PREFLIGHT_RETRY) as probe:
+            probe.ping()
         with Client(target.api_key, target.base_url, retry=IMPORT_RETRY, max_connections=workers) as client:
             imported = import_dataset(client, dataset, workers=workers, progress=progress)
         summary.update(
