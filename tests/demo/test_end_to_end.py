@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections import Counter
 
 from mogul.client import Client
 from mogul.client.pagination import iter_items
@@ -80,10 +79,8 @@ def test_cli_imports_into_a_running_server(server: EmbeddedServer, rw_key: str) 
     with Client(rw_key, server.base_url) as cm:
         sources = cm.data_sources.list()
         assert [s.uuid for s in sources] == [summary["data_source_uuid"]]
-        statuses = Counter(
-            c["status"] for c in iter_items(cm.transport, "/v1/customers", params={"data_source_uuid": sources[0].uuid})
-        )
-    assert sum(statuses.values()) == 25
+        customers = list(iter_items(cm.transport, "/v1/customers", params={"data_source_uuid": sources[0].uuid}))
+    assert len(customers) == 25
 
 
 def test_cli_wrong_key_fails_before_sending_anything(server: EmbeddedServer, rw_key: str) -> None:
