@@ -137,15 +137,15 @@ class CustomerLife:
             terms.discount, terms.discount_until = offer, add_months(first_bill, offer.months)
         setup = tier in SETUP_FEE and (tier == "business" or rng.random() < 0.2)
 
-        anchor: datetime | None = first_bill
+        anchor = first_bill
         for stint in range(MAX_REACTIVATIONS + 1):
-            assert anchor is not None
             cancelled = self._stint(anchor, terms, setup_fee=setup and stint == 0)
             if cancelled is None or rng.random() >= REACTIVATE:
                 break
-            anchor = self._reactivation(cancelled, terms)
-            if anchor is None:
+            back = self._reactivation(cancelled, terms)
+            if back is None:
                 break
+            anchor = back
         return self._render()
 
     def _initial_seats(self, tier: str) -> int:
@@ -257,15 +257,14 @@ class CustomerLife:
     def _main_item(self, terms: Terms, start: datetime, stop: datetime) -> dict[str, Any]:
         plan = terms.plan
         gross = self._price(terms.tier, plan.months, start) * terms.seats
-        discount = 0
-        if terms.discount is not None and terms.discount_until is not None and start < terms.discount_until:
-            discount = round(gross * terms.discount.percent / 100)
+        offer = terms.discount
+        active = offer is not None and terms.discount_until is not None and start < terms.discount_until
+        discount = round(gross * offer.percent / 100) if offer is not None and active else 0
         amount, tax = self._money(gross - discount)
         item = self._subscription_item(plan, self.main_id, start, stop, amount, tax, terms.seats)
-        if discount:
-            assert terms.discount is not None
+        if offer is not None and discount:
             item["discount_amount_in_cents"] = discount
-            item["discount_code"] = terms.discount.code
+            item["discount_code"] = offer.code
         return item
 
     def _addon_item(self, terms: Terms, start: datetime, stop: datetime) -> dict[str, Any]:
