@@ -16,7 +16,7 @@ _KEY = re.compile(r"^[A-Za-z0-9_]{1,255}$")
 def tags_of(value: Any, label: str = "tags") -> list[str]:
     if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
         raise bad_request(f"{label} must be a list of strings", label)
-    return [t.strip() for t in value if t.strip()]
+    return add_tags([], [t.strip() for t in value if t.strip()])
 
 
 def add_tags(current: list[str], new: list[str]) -> list[str]:

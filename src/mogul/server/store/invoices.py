@@ -17,6 +17,7 @@ from ..errors import ApiError, invalid, not_found
 from ..pagination import Page, PageParams, fetch
 from ..timefmt import iso_millis, now_us
 from . import schema
+from .bulk import insert_rows
 from .database import Database
 from .ids import new_uuid
 from .invoice_input import (
@@ -205,8 +206,11 @@ class Invoices:
 
     def delete(self, uuid: str) -> None:
         with self.db.begin() as conn:
-            if not conn.execute(delete(inv_t).where(inv_t.c.uuid == uuid)).rowcount:
+            customer_id = conn.execute(select(inv_t.c.customer_id).where(inv_t.c.uuid == uuid)).scalar()
+            if customer_id is None:
                 raise not_found(NOT_FOUND)
+            conn.execute(delete(inv_t).where(inv_t.c.uuid == uuid))
+            _drop_orphan_subscriptions(conn, customer_id)
 
     def delete_for_customer(self, ds_uuid: str, customer_uuid: str) -> None:
         with self.db.begin() as conn:
@@ -217,6 +221,7 @@ class Invoices:
             if customer_id is None:
                 raise not_found(CUSTOMER_NOT_FOUND)
             conn.execute(delete(inv_t).where(inv_t.c.data_source_id == ds_id, inv_t.c.customer_id == customer_id))
+            _drop_orphan_subscriptions(conn, customer_id)
 
     # --- importing
 
@@ -224,19 +229,23 @@ class Invoices:
         raw = body.get("invoices")
         if not isinstance(raw, list) or not raw:
             raise invalid({"invoices": "can't be blank" if not raw else "must be a list"})
-        parsed = [parse_invoice(item) for item in raw]
-        batch_duplicates(parsed)
-        try:
-            with self.db.begin() as conn:
-                result = self._insert(conn, customer_uuid, parsed)
-        except IntegrityError as exc:
-            # A unique constraint fired (a stored duplicate, or a concurrent import won the race): find which.
-            with self.db.read() as conn:
-                self._stored_duplicates(conn, parsed)
-            if not any(inv.errors for inv in parsed):
-                raise
-            raise _batch_error(parsed) from exc
-        return {"invoices": result}
+        for attempt in (1, 2):
+            parsed = [parse_invoice(item) for item in raw]
+            batch_duplicates(parsed)
+            try:
+                with self.db.begin() as conn:
+                    return {"invoices": self._insert(conn, customer_uuid, parsed)}
+            except IntegrityError as exc:
+                # A unique constraint fired (a stored duplicate, or a concurrent import won the race): find which.
+                with self.db.read() as conn:
+                    self._stored_duplicates(conn, parsed)
+                if any(inv.errors for inv in parsed):
+                    raise _batch_error(parsed) from exc
+                # No duplicate of ours: a concurrent import created the same new subscription first. Once more
+                # finds and reuses it.
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def _insert(self, conn: Connection, customer_uuid: str, parsed: list[InvoiceIn]) -> list[dict[str, Any]]:
         customer = conn.execute(
@@ -272,7 +281,11 @@ class Invoices:
             }
             for inv, ds_id in zip(parsed, ds_ids, strict=True)
         ]
-        ids = conn.execute(insert(inv_t).returning(inv_t.c.id, sort_by_parameter_order=True), inv_rows).scalars().all()
+        insert_rows(conn, inv_t, inv_rows)
+        by_uuid = dict(
+            conn.execute(select(inv_t.c.uuid, inv_t.c.id).where(inv_t.c.uuid.in_([r["uuid"] for r in inv_rows]))).all()
+        )
+        ids = [by_uuid[r["uuid"]] for r in inv_rows]
         li_rows: list[dict[str, Any]] = []
         tx_rows: list[dict[str, Any]] = []
         out: list[dict[str, Any]] = []
@@ -305,10 +318,8 @@ class Invoices:
                 txs.append(render_transaction(tx_row))
             rendered = render_invoice(row, items, txs, None)
             out.append({"uuid": rendered.pop("uuid"), "errors": {}, **rendered})
-        if li_rows:
-            conn.execute(insert(li_t), li_rows)
-        if tx_rows:
-            conn.execute(insert(tr_t), tx_rows)
+        insert_rows(conn, li_t, li_rows)
+        insert_rows(conn, tr_t, tx_rows)
         # Field order as recorded: uuid, date, due_date, errors, external_id, currency, line_items, transactions.
         return [{k: o[k] for k in ORDER} for o in out]
 
@@ -318,7 +329,8 @@ class Invoices:
         named = {inv.data_source_uuid for inv in parsed if inv.data_source_uuid}
         ids = {customer.ds_uuid: customer.data_source_id}
         if named - ids.keys():
-            ids.update(conn.execute(select(ds.c.uuid, ds.c.id).where(ds.c.uuid.in_(named - ids.keys()))).tuples().all())
+            rows = conn.execute(select(ds.c.uuid, ds.c.id).where(ds.c.uuid.in_(named - ids.keys())))
+            ids.update((row.uuid, row.id) for row in rows)
         out: list[int | None] = []
         for inv in parsed:
             wanted = inv.data_source_uuid or customer.ds_uuid
@@ -389,9 +401,12 @@ class Invoices:
             if key not in subs
         ]
         if new:
-            ids = conn.execute(insert(sub_t).returning(sub_t.c.id, sort_by_parameter_order=True), new).scalars().all()
-            for row, sub_id in zip(new, ids, strict=True):
-                subs[(row["data_source_id"], row["external_id"])] = {**row, "id": sub_id}
+            conn.execute(insert(sub_t), new)
+            ids = dict(
+                conn.execute(select(sub_t.c.uuid, sub_t.c.id).where(sub_t.c.uuid.in_([r["uuid"] for r in new]))).all()
+            )
+            for row in new:
+                subs[(row["data_source_id"], row["external_id"])] = {**row, "id": ids[row["uuid"]]}
         return subs
 
     def _stored_duplicates(self, conn: Connection, parsed: list[InvoiceIn]) -> None:
@@ -437,6 +452,12 @@ class Invoices:
         # Recorded order: external_id, result, amount_in_cents, transaction_fees_in_cents, uuid, type, date.
         keys = ("external_id", "result", "amount_in_cents", "transaction_fees_in_cents", "uuid", "type", "date")
         return {k: out[k] for k in keys} | {"transaction_fees_currency": out["transaction_fees_currency"]}
+
+
+def _drop_orphan_subscriptions(conn: Connection, customer_id: int) -> None:
+    """Subscriptions exist because invoices named them: once no line item does, they go too."""
+    used = select(li_t.c.id).where(li_t.c.subscription_id == sub_t.c.id).exists()
+    conn.execute(delete(sub_t).where(sub_t.c.customer_id == customer_id, ~used))
 
 
 ORDER = ("uuid", "date", "due_date", "errors", "external_id", "currency", "line_items", "transactions")
