@@ -50,9 +50,7 @@ class Book:
         self.items[customer.uuid] = []
         return customer
 
-    def sub(
-        self, customer: Customer, external_id: str, plan: Plan, set_id: str | None = None
-    ) -> Subscription:
+    def sub(self, customer: Customer, external_id: str, plan: Plan, set_id: str | None = None) -> Subscription:
         sub = Subscription(self._id("sub"), external_id, customer.uuid, "ds_1", plan.uuid, set_id)
         self.subs[sub.uuid] = sub
         return sub
@@ -95,15 +93,11 @@ class Book:
 
     def cancel(self, sub: Subscription, when: str) -> None:
         current = self.subs[sub.uuid]
-        self.subs[sub.uuid] = dataclasses.replace(
-            current, cancellation_dates=(*current.cancellation_dates, ts(when))
-        )
+        self.subs[sub.uuid] = dataclasses.replace(current, cancellation_dates=(*current.cancellation_dates, ts(when)))
 
     def result(self, customer: Customer, settings: Settings | None = None) -> CustomerResult:
         subs = [s for s in self.subs.values() if s.customer_uuid == customer.uuid]
-        return compute_customer(
-            customer, subs, self.items[customer.uuid], self.plans, settings or self.settings
-        )
+        return compute_customer(customer, subs, self.items[customer.uuid], self.plans, settings or self.settings)
 
     def results(self, settings: Settings | None = None) -> list[CustomerResult]:
         return [self.result(c, settings) for c in self.customers.values()]

@@ -157,9 +157,7 @@ def test_line_items_without_a_known_subscription_imply_one():
     assert result.activities[0].subscription_external_id == "ext-implied"
 
 
-@pytest.mark.parametrize(
-    ("count", "unit"), [(0, "month"), (-1, "year"), (1, "week"), (1, "months"), (1.5, "month")]
-)
+@pytest.mark.parametrize(("count", "unit"), [(0, "month"), (-1, "year"), (1, "week"), (1, "months"), (1.5, "month")])
 def test_bad_plan_interval_raises_a_clear_error(count, unit):
     with pytest.raises(EngineInputError, match="plan pl_bad: interval_"):
         Plan("pl_bad", "bad", "Bad", count, unit)

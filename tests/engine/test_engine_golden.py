@@ -40,9 +40,7 @@ def test_gt2_annual_tax_discount_one_time():
     p2 = book.plan("P2", 1, "year")
     c = book.customer()
     s = book.sub(c, "S", p2)
-    book.item(
-        s, "2024-01-15", "2025-01-15", 144000, tax_amount_in_cents=24000, discount_amount_in_cents=30000
-    )
+    book.item(s, "2024-01-15", "2025-01-15", 144000, tax_amount_in_cents=24000, discount_amount_in_cents=30000)
     book.one_time(c, "2024-01-15", 2500)
     result = book.result(c)
     assert acts(result) == [("2024-01-15", "new_biz", 10000, 10000)]

@@ -67,9 +67,7 @@ def test_mrr_flows_of_the_hand_checked_month():
 def test_ltv_trailing_six_uses_previous_periods_only():
     settings = Settings(ltv_mode="trailing_six")
     agg = _february_book(settings).aggregate()
-    entries = metrics_response(agg, "ltv", date(2024, 1, 1), date(2024, 3, 31), ltv_mode="trailing_six")[
-        "entries"
-    ]
+    entries = metrics_response(agg, "ltv", date(2024, 1, 1), date(2024, 3, 31), ltv_mode="trailing_six")["entries"]
     # February has no earlier period with customers; March averages February's 25%.
     assert [e["ltv"] for e in entries] == [0, 0, 104000]
 
@@ -127,9 +125,7 @@ def test_all_summary_has_the_24_keys_and_as_of_picks_the_current_period():
 )
 def test_entries_are_dated_at_period_end(interval, week_start, dates):
     agg = MetricsAggregate(week_start=week_start)
-    body = metrics_response(
-        agg, "mrr", date(2024, 1, 1), date(2024, 1, 8 if interval == "week" else 2), interval
-    )
+    body = metrics_response(agg, "mrr", date(2024, 1, 1), date(2024, 1, 8 if interval == "week" else 2), interval)
     assert [e["date"] for e in body["entries"]] == dates
 
 
@@ -144,9 +140,7 @@ def test_account_time_zone_moves_events_to_the_local_day():
     entries = metrics_response(agg, "mrr", date(2024, 1, 1), date(2024, 2, 29))["entries"]
     assert [e["mrr"] for e in entries] == [1000, 1000]
     utc = MetricsAggregate.from_results([result])
-    assert [
-        e["mrr"] for e in metrics_response(utc, "mrr", date(2024, 1, 1), date(2024, 1, 31))["entries"]
-    ] == [0]
+    assert [e["mrr"] for e in metrics_response(utc, "mrr", date(2024, 1, 1), date(2024, 1, 31))["entries"]] == [0]
 
 
 def test_churn_rate_counts_per_interval():
@@ -163,9 +157,7 @@ def test_incremental_update_matches_full_rebuild():
     book = _february_book()
     agg = book.aggregate()
     customer = next(c for c in book.customers.values() if c.name == "C")
-    book.cancel(
-        book.subs[next(s for s in book.subs if book.subs[s].customer_uuid == customer.uuid)], "2024-03-10"
-    )
+    book.cancel(book.subs[next(s for s in book.subs if book.subs[s].customer_uuid == customer.uuid)], "2024-03-10")
     agg.set(book.result(customer))
     rebuilt = book.aggregate()
     for interval in ("day", "week", "month"):

@@ -96,8 +96,7 @@ def test_customer_count_and_mrr_match_subscription_histories(customers):
         mrr = count = 0
         for result in results:
             latest = [
-                next((v for at, v in reversed(history) if at < cutoff), 0)
-                for history in result.mrr_history.values()
+                next((v for at, v in reversed(history) if at < cutoff), 0) for history in result.mrr_history.values()
             ]
             mrr += sum(latest)
             count += any(v > 0 for v in latest)  # every amount is > 0: active means MRR-bearing

@@ -12,9 +12,7 @@ from engine_builders import ts
 from mogul.engine.timeutil import LocalCalendar, add_months, from_us, shift_back
 
 
-@pytest.mark.parametrize(
-    "zone", ["UTC", "America/New_York", "Asia/Kolkata", "Europe/Berlin", "America/St_Johns"]
-)
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kolkata", "Europe/Berlin", "America/St_Johns"])
 def test_iso_and_local_day_match_zoneinfo(zone):
     cal = LocalCalendar(zone)
     tz = ZoneInfo(zone)

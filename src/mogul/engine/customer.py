@@ -13,8 +13,22 @@ from mogul.engine.mrr import SubHistory, subscription_history
 from mogul.engine.timeutil import LocalCalendar
 
 CURRENCY_SIGNS = {
-    "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "¥", "INR": "₹", "AUD": "A$", "CAD": "C$",
-    "CHF": "CHF", "SEK": "kr", "NOK": "kr", "DKK": "kr", "PLN": "zł", "BRL": "R$", "KRW": "₩", "RUB": "₽",
+    "USD": "$",
+    "EUR": "€",
+    "GBP": "£",
+    "JPY": "¥",
+    "CNY": "¥",
+    "INR": "₹",
+    "AUD": "A$",
+    "CAD": "C$",
+    "CHF": "CHF",
+    "SEK": "kr",
+    "NOK": "kr",
+    "DKK": "kr",
+    "PLN": "zł",
+    "BRL": "R$",
+    "KRW": "₩",
+    "RUB": "₽",
 }
 
 
@@ -106,9 +120,7 @@ def compute_customer(
         histories.append(subscription_history(sub, by_sub.get(sub.uuid, ()), plans, settings, ctx.fx))
 
     changes = [c for h in histories for c in h.changes]
-    moves = classify(
-        customer, changes, plans, settings.currency, ctx.calendar, settings.smart_activity_window_minutes
-    )
+    moves = classify(customer, changes, plans, settings.currency, ctx.calendar, settings.smart_activity_window_minutes)
     since = moves.spans[0][0] if moves.spans else None
     if moves.active:
         status = "Active"

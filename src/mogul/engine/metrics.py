@@ -17,7 +17,15 @@ from mogul.engine.mrr import round_cents
 from mogul.engine.timeutil import INTERVALS
 
 METRICS = (
-    "all", "mrr", "arr", "arpa", "asp", "customer-count", "customer-churn-rate", "mrr-churn-rate", "ltv",
+    "all",
+    "mrr",
+    "arr",
+    "arpa",
+    "asp",
+    "customer-count",
+    "customer-churn-rate",
+    "mrr-churn-rate",
+    "ltv",
 )
 LTV_MODES = ("arpa_over_churn", "trailing_six")
 TRAILING = 6
@@ -55,8 +63,13 @@ class PeriodValues:
 
     def value(self, key: str) -> int | float:
         return {
-            "mrr": self.mrr, "arr": self.arr, "customers": self.customers, "arpa": self.arpa, "asp": self.asp,
-            "customer-churn-rate": self.customer_churn_rate, "mrr-churn-rate": self.mrr_churn_rate,
+            "mrr": self.mrr,
+            "arr": self.arr,
+            "customers": self.customers,
+            "arpa": self.arpa,
+            "asp": self.asp,
+            "customer-churn-rate": self.customer_churn_rate,
+            "mrr-churn-rate": self.mrr_churn_rate,
             "ltv": self.ltv,
         }[key]
 
@@ -142,6 +155,7 @@ def _entry_builders() -> dict[str, _Builder]:
             value = v.value(key)
             pct = percentage_change(value, prev.value(key)) if prev is not None else 0.0
             return {"date": v.date, name or key: value, "percentage-change": pct}
+
         return build
 
     def mrr(v: PeriodValues, prev: PeriodValues | None) -> dict[str, Any]:

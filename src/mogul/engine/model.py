@@ -183,6 +183,4 @@ class FxTable:
             i = bisect.bisect_right(table[0], day) - 1
             if i >= 0:
                 return table[1][i]
-        raise EngineInputError(
-            f"no FX rate from {currency} to {self.account_currency} on or before {day}"
-        )
+        raise EngineInputError(f"no FX rate from {currency} to {self.account_currency} on or before {day}")

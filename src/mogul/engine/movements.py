@@ -105,8 +105,11 @@ def _link(batch: list[SubChange]) -> list[list[SubChange]]:
         if start.old_active or not start.new_active or not start.sub.set_external_id:
             continue
         for stop in stops:
-            if len(stop) == 1 and stop[0].sub.set_external_id == start.sub.set_external_id \
-                    and stop[0].sub.uuid != start.sub.uuid:
+            if (
+                len(stop) == 1
+                and stop[0].sub.set_external_id == start.sub.set_external_id
+                and stop[0].sub.uuid != start.sub.uuid
+            ):
                 stop.append(start)
                 step.clear()
                 break

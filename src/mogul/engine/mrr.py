@@ -155,8 +155,7 @@ def subscription_history(
         if kind == _CANCEL:
             if active:
                 changes.append(
-                    SubChange(at, 0, seq, sub, mrr, 0, True, False, plan_uuid, plan_uuid, qty, qty,
-                              False, False)
+                    SubChange(at, 0, seq, sub, mrr, 0, True, False, plan_uuid, plan_uuid, qty, qty, False, False)
                 )
                 active, mrr, native, currency, end, cancelled = False, 0, 0.0, None, at, True
             continue
@@ -200,8 +199,9 @@ def subscription_history(
             if new_mrr <= 0 or not paid:
                 continue  # $0 / unpaid items never start a subscription (§2.1): still a lead or cancelled
             changes.append(
-                SubChange(at, order, seq, sub, 0, new_mrr, False, True, plan_uuid, new_plan, 0, new_qty,
-                          ever_active, False)
+                SubChange(
+                    at, order, seq, sub, 0, new_mrr, False, True, plan_uuid, new_plan, 0, new_qty, ever_active, False
+                )
             )
             if first_start is None:
                 first_start = at
@@ -219,8 +219,22 @@ def subscription_history(
                     and abs(new_native - native) < 1e-6
                 )
                 changes.append(
-                    SubChange(at, order, seq, sub, mrr, new_mrr, True, new_active, plan_uuid, new_plan, qty,
-                              new_qty, False, fx_only)
+                    SubChange(
+                        at,
+                        order,
+                        seq,
+                        sub,
+                        mrr,
+                        new_mrr,
+                        True,
+                        new_active,
+                        plan_uuid,
+                        new_plan,
+                        qty,
+                        new_qty,
+                        False,
+                        fx_only,
+                    )
                 )
             if not new_active:  # a free subscription counts as cancelled under the "churn" handling
                 active, new_mrr, new_native, end, cancelled = False, 0, 0.0, at, True
