@@ -193,6 +193,14 @@ def subscription_history(
                 new_mrr += item_mrr
                 new_native += item_native
                 new_qty += signed_qty
+        # A subscription's MRR never goes below 0 (an item billed below its tax, a credit larger than the
+        # current MRR): clamping here keeps every movement equal to the change of a non-negative MRR.
+        if new_mrr < 0:
+            new_mrr = 0
+        if new_native < 0:
+            new_native = 0.0
+        if new_qty < 0:
+            new_qty = 0
 
         if not active:
             paid = not requires_paid or any(item.paid for item in group)
