@@ -10,6 +10,8 @@ import bisect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
+from fractions import Fraction
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,8 +28,11 @@ WeekStart = Literal["sunday", "monday"]
 INTERVAL_UNITS = ("day", "month", "year")
 PRORATION_TYPES = ("differential", "full", "differential_mrr")
 
-# (currency, UTC date of the service period start) -> units of account currency per unit of `currency`.
-FxRates = Callable[[str, date], float] | Mapping[tuple[str, date], float]
+# Units of account currency per unit of `currency`. A float is read as its shortest decimal text (1.15 means
+# exactly 115/100), so conversions round as the rate was written; Decimal, Fraction, int and str are exact.
+Rate = float | int | Decimal | Fraction | str
+# (currency, UTC date of the service period start) -> rate.
+FxRates = Callable[[str, date], Rate] | Mapping[tuple[str, date], Rate]
 
 
 class EngineInputError(ValueError):
@@ -79,6 +84,8 @@ class LineItem:
     discount_code: str = ""
     # Has a successful payment transaction (see Settings.new_sub_requires_paid_invoice).
     paid: bool = True
+    # Deducted from MRR only when the data source's transaction fee handling says so (§1.1).
+    transaction_fees_in_cents: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,42 +149,57 @@ class Settings:
 
 
 class FxTable:
-    """Rate lookup to the account currency. A mapping answers with the latest rate on or before the date."""
+    """Rate lookup to the account currency. A mapping answers with the latest rate on or before the date.
+
+    `ratio()` gives the rate as an exact integer fraction (numerator, denominator), so that MRR conversion
+    is integer arithmetic with one half-up rounding: a float product like 10 × 1.15 = 11.499999999999998
+    would round a true half down.
+    """
 
     __slots__ = ("_by_currency", "_cache", "_call", "account_currency")
 
     def __init__(self, account_currency: str, rates: FxRates | None) -> None:
         self.account_currency = account_currency
-        self._call: Callable[[str, date], float] | None = None
-        self._by_currency: dict[str, tuple[list[date], list[float]]] = {}
-        self._cache: dict[tuple[str, int], float] = {}
+        self._call: Callable[[str, date], Rate] | None = None
+        self._by_currency: dict[str, tuple[list[date], list[Rate]]] = {}
+        self._cache: dict[tuple[str, int], tuple[int, int]] = {}
         if callable(rates):
             self._call = rates
         elif rates is not None:
-            grouped: dict[str, list[tuple[date, float]]] = {}
+            grouped: dict[str, list[tuple[date, Rate]]] = {}
             for (currency, day), rate in rates.items():
                 grouped.setdefault(currency, []).append((day, rate))
             for currency, pairs in grouped.items():
-                pairs.sort()
+                pairs.sort(key=lambda pair: pair[0])
                 self._by_currency[currency] = ([d for d, _ in pairs], [r for _, r in pairs])
 
-    def rate(self, currency: str, at_us: int) -> float:
+    def ratio(self, currency: str, at_us: int) -> tuple[int, int]:
+        """The rate on the UTC date of `at_us` as (numerator, denominator), denominator > 0."""
         if currency == self.account_currency:
-            return 1.0
+            return 1, 1
         key = (currency, at_us // DAY_US)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
         day = utc_date(at_us)
-        rate = self._lookup(currency, day)
-        if rate <= 0:
-            raise EngineInputError(f"FX rate for {currency} on {day} must be positive, got {rate}")
-        self._cache[key] = rate
-        return rate
+        raw = self._lookup(currency, day)
+        try:
+            exact = Fraction(repr(raw)) if isinstance(raw, float) else Fraction(raw)
+        except (TypeError, ValueError, ZeroDivisionError) as exc:
+            raise EngineInputError(f"FX rate for {currency} on {day} is not a number: {raw!r}") from exc
+        if exact <= 0:
+            raise EngineInputError(f"FX rate for {currency} on {day} must be positive, got {raw}")
+        self._cache[key] = result = (exact.numerator, exact.denominator)
+        return result
 
-    def _lookup(self, currency: str, day: date) -> float:
+    def rate(self, currency: str, at_us: int) -> float:
+        """The same rate as a float (for display and comparisons; conversion uses `ratio`)."""
+        numerator, denominator = self.ratio(currency, at_us)
+        return numerator / denominator
+
+    def _lookup(self, currency: str, day: date) -> Rate:
         if self._call is not None:
-            return float(self._call(currency, day))
+            return self._call(currency, day)
         table = self._by_currency.get(currency)
         if table is not None:
             i = bisect.bisect_right(table[0], day) - 1

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
 
 from mogul.engine.model import (
     PRORATION_TYPES,
@@ -27,35 +29,56 @@ def round_cents(value: float) -> int:
     return int(value + 0.5) if value >= 0 else -int(-value + 0.5)
 
 
+def div_round(numerator: int, denominator: int) -> int:
+    """numerator / denominator to the nearest integer, halves away from zero, exactly; denominator > 0."""
+    if numerator >= 0:
+        return (2 * numerator + denominator) // (2 * denominator)
+    return -((denominator - 2 * numerator) // (2 * denominator))
+
+
+@lru_cache(maxsize=1024)
+def monthly_ratio(unit: str, count: int, day_normalisation: float) -> tuple[int, int, float]:
+    """(numerator, denominator, float) of the factor turning one plan interval's amount into a month (§1.2).
+
+    Exact, so that MRR is rounded once from the true value; the float only feeds FX-only comparisons.
+    """
+    if unit == "month":
+        exact = Fraction(1, count)
+    elif unit == "year":
+        exact = Fraction(1, 12 * count)
+    else:  # the float setting is read as written: 30.4375, or 30
+        exact = Fraction(repr(float(day_normalisation))) / count
+    return exact.numerator, exact.denominator, float(exact)
+
+
 def monthly_factor(plan: Plan, day_normalisation: float) -> float:
     """Multiplier turning one plan interval's amount into a monthly amount (§1.2)."""
-    if plan.interval_unit == "month":
-        return 1.0 / plan.interval_count
-    if plan.interval_unit == "year":
-        return 1.0 / (12 * plan.interval_count)
-    return day_normalisation / plan.interval_count
+    return monthly_ratio(plan.interval_unit, plan.interval_count, day_normalisation)[2]
 
 
-def line_item_mrr(item: LineItem, plan: Plan, settings: Settings, fx: FxTable) -> tuple[float, int]:
-    """(MRR in the item's currency, unrounded; MRR in account cents, rounded) of a subscription item."""
+def line_item_mrr(
+    item: LineItem, plan: Plan, settings: Settings, fx: FxTable, deduct_fees: bool = False
+) -> tuple[float, int]:
+    """(MRR in the item's currency, unrounded; MRR in account cents, rounded once, exactly)."""
     net = item.amount_in_cents - item.tax_amount_in_cents
+    if deduct_fees:
+        net -= item.transaction_fees_in_cents
+    rate_num, rate_den = fx.ratio(item.currency, item.service_period_start)
     if item.prorated and item.proration_type == "differential_mrr":
-        monthly = float(net)  # the amount is already the MRR delta
-    else:
-        monthly = net * monthly_factor(plan, settings.day_normalisation)
-        if item.prorated:
-            prorated_us = item.service_period_end - item.service_period_start
-            if prorated_us <= 0:
-                raise EngineInputError(
-                    f"line item {item.uuid}: a prorated item needs service_period_end after its start"
-                )
-            # The full period is the plan interval that ends where the prorated one ends (§1.3).
-            full_us = item.service_period_end - shift_back(
-                item.service_period_end, plan.interval_unit, plan.interval_count
-            )
-            monthly = monthly * full_us / prorated_us
-    rate = fx.rate(item.currency, item.service_period_start)
-    return monthly, round_cents(monthly * rate)
+        return float(net), div_round(net * rate_num, rate_den)  # the amount is already the MRR delta
+    num, den, factor = monthly_ratio(plan.interval_unit, plan.interval_count, settings.day_normalisation)
+    num *= net
+    native = net * factor
+    if item.prorated:
+        prorated_us = item.service_period_end - item.service_period_start
+        if prorated_us <= 0:
+            raise EngineInputError(f"line item {item.uuid}: a prorated item needs service_period_end after its start")
+        # The full period is the plan interval that ends where the prorated one ends (§1.3).
+        full_us = item.service_period_end - shift_back(item.service_period_end, plan.interval_unit, plan.interval_count)
+        num *= full_us
+        den *= prorated_us
+        native = native * full_us / prorated_us
+    return native, div_round(num * rate_num, den * rate_den)
 
 
 @dataclass(slots=True)
@@ -137,7 +160,8 @@ def subscription_history(
 
     free_is_active = settings.free_customer_handling == "active"
     account_currency = fx.account_currency
-    plan_cache: dict[str | None, tuple[Plan, float]] = {}
+    plan_cache: dict[str | None, tuple[Plan, int, int, float]] = {}
+    deduct_fees = False
     requires_paid = settings.new_sub_requires_paid_invoice
     changes: list[SubChange] = []
     active = False
@@ -172,16 +196,23 @@ def subscription_history(
                 plan = plans.get(item.plan_uuid or "")
                 if plan is None:
                     raise EngineInputError(f"line item {item.uuid}: unknown plan_uuid {item.plan_uuid!r}")
-                known = plan_cache[item.plan_uuid] = (plan, monthly_factor(plan, settings.day_normalisation))
-            plan, factor = known
+                known = plan_cache[item.plan_uuid] = (
+                    plan,
+                    *monthly_ratio(plan.interval_unit, plan.interval_count, settings.day_normalisation),
+                )
+            plan, f_num, f_den, factor = known
             if item.prorated:
-                item_native, item_mrr = line_item_mrr(item, plan, settings, fx)
-            else:  # the common case, inlined: (amount - tax) × monthly factor × rate
-                item_native = (item.amount_in_cents - item.tax_amount_in_cents) * factor
+                item_native, item_mrr = line_item_mrr(item, plan, settings, fx, deduct_fees)
+            else:  # the common case, inlined: (amount - tax) × monthly factor × rate, in exact integers
+                net = item.amount_in_cents - item.tax_amount_in_cents
+                if deduct_fees:
+                    net -= item.transaction_fees_in_cents
+                item_native = net * factor
                 if item.currency == account_currency:
-                    item_mrr = round_cents(item_native)
+                    item_mrr = net if f_den == 1 and f_num == 1 else div_round(net * f_num, f_den)
                 else:
-                    item_mrr = round_cents(item_native * fx.rate(item.currency, item.service_period_start))
+                    rate_num, rate_den = fx.ratio(item.currency, item.service_period_start)
+                    item_mrr = div_round(net * f_num * rate_num, f_den * rate_den)
             if item.currency != group_currency:
                 group_currency = None
             new_plan = plan.uuid
