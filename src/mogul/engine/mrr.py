@@ -13,15 +13,17 @@ from fractions import Fraction
 from functools import lru_cache
 
 from mogul.engine.model import (
+    INVOICE_STATES,
     PRORATION_TYPES,
     EngineInputError,
     FxTable,
     LineItem,
     Plan,
     Settings,
+    SourceSettings,
     Subscription,
 )
-from mogul.engine.timeutil import shift_back
+from mogul.engine.timeutil import DAY_US, shift_back
 
 
 def round_cents(value: float) -> int:
@@ -116,6 +118,7 @@ class SubHistory:
     first_start: int | None  # first activation (start of its service period)
     end: int | None  # cancellation time if cancelled, else end of the latest applied service period
     cancelled: bool
+    past_due: bool = False  # active, and its most recent billing period has a past-due invoice (§5)
 
 
 _ITEM, _CANCEL = 0, 1
@@ -133,10 +136,25 @@ def subscription_history(
     plans: Mapping[str, Plan],
     settings: Settings,
     fx: FxTable,
+    source: SourceSettings | None = None,
+    as_of: int | None = None,
 ) -> SubHistory:
-    """Replay one subscription's items and cancellations in time order. `items` carry their input index."""
+    """Replay one subscription's items and cancellations in time order. `items` carry their input index.
+
+    `source` is the subscription's data-source settings (default: `settings.source(...)`); `as_of` is "now":
+    auto-churn never fires after it and the Past Due state is read at it.
+    """
+    if source is None:
+        source = settings.source(sub.data_source_uuid)
     ordered = sorted(items, key=_item_key)
-    # Same-start items form one group, applied together (several items on one invoice, §1.4).
+    if source.exclude_refunded or source.exclude_voided:  # as if those invoices were never issued
+        ordered = [
+            (i, item)
+            for i, item in ordered
+            if not (item.refunded and source.exclude_refunded) and not (item.voided and source.exclude_voided)
+        ]
+    # Same-start items form one group, applied together (several items on one invoice, §1.4, or several
+    # invoices starting the subscription at the same instant: one MRR change, one movement).
     timeline: list[tuple[int, int, int, int, list[LineItem]]] = []
     cancels = set(sub.cancellation_dates)
     for i, item in ordered:
@@ -161,8 +179,10 @@ def subscription_history(
     free_is_active = settings.free_customer_handling == "active"
     account_currency = fx.account_currency
     plan_cache: dict[str | None, tuple[Plan, int, int, float]] = {}
-    deduct_fees = False
-    requires_paid = settings.new_sub_requires_paid_invoice
+    create_rank = INVOICE_STATES.index(source.create_subscription_when)
+    update_rank = INVOICE_STATES.index(source.update_subscription_when)
+    deduct_fees = source.deduct_transaction_fees
+    grace = source.auto_churn_days * DAY_US if source.auto_churn_days is not None else None
     changes: list[SubChange] = []
     active = False
     ever_active = False
@@ -174,19 +194,38 @@ def subscription_history(
     first_start: int | None = None
     end: int | None = None
     cancelled = False
+    paid_through = 0  # latest service period end of the current activation (auto-churn's "missing renewal")
+    past_due: int | None = None  # when the most recent applied group's invoice fell past due
+    auto_at: int | None = None  # when auto-churn stops the subscription unless an event comes first
+
+    def stop(at: int, seq: int) -> None:
+        nonlocal active, mrr, native, currency, end, cancelled, past_due, auto_at
+        changes.append(SubChange(at, 0, seq, sub, mrr, 0, True, False, plan_uuid, plan_uuid, qty, qty, False, False))
+        active, mrr, native, currency, end, cancelled, past_due, auto_at = False, 0, 0.0, None, at, True, None, None
 
     for at, kind, order, seq, group in timeline:
+        # Auto-churn (§2.2) fires when nothing renewed the subscription in time, but never after "now".
+        if auto_at is not None and auto_at < at and (as_of is None or auto_at <= as_of):
+            stop(auto_at, -1)
         if kind == _CANCEL:
             if active:
-                changes.append(
-                    SubChange(at, 0, seq, sub, mrr, 0, True, False, plan_uuid, plan_uuid, qty, qty, False, False)
-                )
-                active, mrr, native, currency, end, cancelled = False, 0, 0.0, None, at, True
+                stop(at, seq)
             continue
+
+        # Invoice handling (§2.1): a start needs an invoice paid enough to create; the other items of the
+        # same instant then count as updates of the subscription they created.
+        if update_rank:
+            floor = update_rank if active else min(update_rank, create_rank)
+            group = [item for item in group if item.state_rank() >= floor]
+            if not group:
+                continue
+        if not active and create_rank and not any(item.state_rank() >= create_rank for item in group):
+            continue  # unpaid items never start a subscription: still a lead, or still cancelled
 
         new_mrr, new_native, new_qty = (mrr, native, qty) if active else (0, 0.0, 0)
         new_plan = plan_uuid
         group_currency: str | None = group[0].currency
+        group_past_due: int | None = None
         replaced = False
         for item in group:
             if item.type != "subscription":
@@ -215,6 +254,8 @@ def subscription_history(
                     item_mrr = div_round(net * f_num * rate_num, f_den * rate_den)
             if item.currency != group_currency:
                 group_currency = None
+            if item.past_due_at is not None and item.state_rank() < 2:
+                group_past_due = item.past_due_at if group_past_due is None else min(group_past_due, item.past_due_at)
             new_plan = plan.uuid
             signed_qty = item.quantity if item.amount_in_cents >= 0 else -item.quantity
             if (not item.prorated and not replaced) or (item.prorated and item.proration_type == "full"):
@@ -232,11 +273,11 @@ def subscription_history(
             new_native = 0.0
         if new_qty < 0:
             new_qty = 0
+        group_end = group[0].service_period_end if len(group) == 1 else max(i.service_period_end for i in group)
 
         if not active:
-            paid = not requires_paid or any(item.paid for item in group)
-            if new_mrr <= 0 or not paid:
-                continue  # $0 / unpaid items never start a subscription (§2.1): still a lead or cancelled
+            if new_mrr <= 0:
+                continue  # $0 items never start a subscription (§2.1): still a lead or cancelled
             changes.append(
                 SubChange(
                     at, order, seq, sub, 0, new_mrr, False, True, plan_uuid, new_plan, 0, new_qty, ever_active, False
@@ -246,6 +287,7 @@ def subscription_history(
                 first_start = at
             active = ever_active = True
             cancelled = False
+            paid_through = group_end
         else:
             new_active = new_mrr > 0 or free_is_active
             if new_mrr != mrr or new_plan != plan_uuid or new_qty != qty or not new_active:
@@ -276,12 +318,28 @@ def subscription_history(
                     )
                 )
             if not new_active:  # a free subscription counts as cancelled under the "churn" handling
-                active, new_mrr, new_native, end, cancelled = False, 0, 0.0, at, True
+                active, new_mrr, new_native, end, cancelled, auto_at = False, 0, 0.0, at, True, None
+                group_past_due = None
+            elif group_end > paid_through:
+                paid_through = group_end
         mrr, native, qty, plan_uuid, currency = new_mrr, new_native, new_qty, new_plan, group_currency
         if active:
-            end = group[0].service_period_end if len(group) == 1 else max(i.service_period_end for i in group)
+            end = group_end
+            if as_of is None or at <= as_of:  # "most recent billing period" as seen at as_of
+                past_due = group_past_due
+            if grace is not None:
+                # Missing renewal: X days after the paid-through date; unpaid: X days after it fell due.
+                due = paid_through + grace
+                if group_past_due is not None and group_past_due + grace < due:
+                    due = group_past_due + grace
+                auto_at = max(due, at)
 
-    return SubHistory(sub, changes, mrr if active else 0, active, plan_uuid, qty, first_start, end, cancelled)
+    if auto_at is not None and as_of is not None and auto_at <= as_of:
+        stop(auto_at, -1)  # no event after it: only a known "now" can tell that the renewal is missing
+    is_past_due = active and past_due is not None and (as_of is None or past_due <= as_of)
+    return SubHistory(
+        sub, changes, mrr if active else 0, active, plan_uuid, qty, first_start, end, cancelled, is_past_due
+    )
 
 
 def _end_of_service(cancel_at: int, ordered: list[tuple[int, LineItem]]) -> int:
