@@ -122,6 +122,7 @@ class SubHistory:
 
 
 _ITEM, _CANCEL = 0, 1
+_FOREVER = 1 << 62  # µs, far beyond any real date: "no as_of"
 
 
 def _item_key(indexed: tuple[int, LineItem]) -> tuple[int, bool, int, int]:
@@ -197,19 +198,21 @@ def subscription_history(
     paid_through = 0  # latest service period end of the current activation (auto-churn's "missing renewal")
     past_due: int | None = None  # when the most recent applied group's invoice fell past due
     auto_at: int | None = None  # when auto-churn stops the subscription unless an event comes first
+    horizon = as_of if as_of is not None else _FOREVER
 
-    def stop(at: int, seq: int) -> None:
-        nonlocal active, mrr, native, currency, end, cancelled, past_due, auto_at
-        changes.append(SubChange(at, 0, seq, sub, mrr, 0, True, False, plan_uuid, plan_uuid, qty, qty, False, False))
-        active, mrr, native, currency, end, cancelled, past_due, auto_at = False, 0, 0.0, None, at, True, None, None
-
+    # (No closure for "stop": variables a nested function writes become cells, slowing this whole loop.)
     for at, kind, order, seq, group in timeline:
         # Auto-churn (§2.2) fires when nothing renewed the subscription in time, but never after "now".
-        if auto_at is not None and auto_at < at and (as_of is None or auto_at <= as_of):
-            stop(auto_at, -1)
+        if auto_at is not None and auto_at < at and auto_at <= horizon:
+            changes.append(_stop(sub, auto_at, -1, mrr, plan_uuid, qty))
+            active, mrr, native, currency, end, cancelled, past_due = False, 0, 0.0, None, auto_at, True, None
+            auto_at = None
         if kind == _CANCEL:
             if active:
-                stop(at, seq)
+                changes.append(_stop(sub, at, seq, mrr, plan_uuid, qty))
+                active, mrr, native, currency, end, cancelled, past_due, auto_at = (
+                    False, 0, 0.0, None, at, True, None, None
+                )  # fmt: skip
             continue
 
         # Invoice handling (§2.1): a start needs an invoice paid enough to create; the other items of the
@@ -267,12 +270,8 @@ def subscription_history(
                 new_qty += signed_qty
         # A subscription's MRR never goes below 0 (an item billed below its tax, a credit larger than the
         # current MRR): clamping here keeps every movement equal to the change of a non-negative MRR.
-        if new_mrr < 0:
-            new_mrr = 0
-        if new_native < 0:
-            new_native = 0.0
-        if new_qty < 0:
-            new_qty = 0
+        if new_mrr < 0 or new_native < 0 or new_qty < 0:
+            new_mrr, new_native, new_qty = max(new_mrr, 0), max(new_native, 0.0), max(new_qty, 0)
         group_end = group[0].service_period_end if len(group) == 1 else max(i.service_period_end for i in group)
 
         if not active:
@@ -325,7 +324,7 @@ def subscription_history(
         mrr, native, qty, plan_uuid, currency = new_mrr, new_native, new_qty, new_plan, group_currency
         if active:
             end = group_end
-            if as_of is None or at <= as_of:  # "most recent billing period" as seen at as_of
+            if at <= horizon:  # "most recent billing period" as seen at as_of
                 past_due = group_past_due
             if grace is not None:
                 # Missing renewal: X days after the paid-through date; unpaid: X days after it fell due.
@@ -335,11 +334,17 @@ def subscription_history(
                 auto_at = max(due, at)
 
     if auto_at is not None and as_of is not None and auto_at <= as_of:
-        stop(auto_at, -1)  # no event after it: only a known "now" can tell that the renewal is missing
+        # No event after it: only a known "now" can tell that the renewal is missing.
+        changes.append(_stop(sub, auto_at, -1, mrr, plan_uuid, qty))
+        active, end, cancelled = False, auto_at, True
     is_past_due = active and past_due is not None and (as_of is None or past_due <= as_of)
     return SubHistory(
         sub, changes, mrr if active else 0, active, plan_uuid, qty, first_start, end, cancelled, is_past_due
     )
+
+
+def _stop(sub: Subscription, at: int, seq: int, mrr: int, plan_uuid: str | None, qty: int) -> SubChange:
+    return SubChange(at, 0, seq, sub, mrr, 0, True, False, plan_uuid, plan_uuid, qty, qty, False, False)
 
 
 def _end_of_service(cancel_at: int, ordered: list[tuple[int, LineItem]]) -> int:
