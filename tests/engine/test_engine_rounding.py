@@ -11,7 +11,7 @@ from engine_builders import Book
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mogul.engine import Settings
+from mogul.engine import MetricsAggregate, Settings, metrics_response
 from mogul.engine.mrr import div_round, monthly_ratio
 
 
@@ -55,3 +55,37 @@ def test_monthly_ratio_is_exact():
     assert monthly_ratio("day", 7, 365.25 / 12)[:2] == (487, 112)  # 30.4375 / 7
     assert monthly_ratio("year", 2, 30.0)[:2] == (1, 24)
     assert monthly_ratio("month", 3, 30.0)[:2] == (1, 3)
+
+
+def test_percentages_round_true_halves_away_from_zero():
+    from mogul.engine.metrics import percent, percentage_change
+
+    # Float round() gives -20.82 and 91.67 here: the binary quotients sit just below the half.
+    assert percent(-833, 4000) == -20.83
+    assert percent(36670, 40000) == 91.68
+    assert round(36670 / 40000 * 100, 2) == 91.67  # what the float version returned
+    assert percentage_change(4.92, 4.0) == 23.0
+    assert percentage_change(91.675, 100.0) == -8.33  # (91.675 − 100) / 100 = −8.325 → −8.33
+    assert percentage_change(1, -8) == -112.5  # a negative previous value (net MRR churn rate)
+
+
+def test_mrr_churn_rate_of_a_half_hundredth_rounds_away_from_zero():
+    # An 833 expansion on a 4000 start MRR: net MRR churn rate −20.825% → −20.83.
+    book = Book()
+    c = book.customer()
+    s = book.sub(c, "S", book.plan("P"))
+    book.item(s, "2024-01-01", "2024-02-01", 4000)
+    book.item(s, "2024-02-01", "2024-03-01", 4833)
+    agg = MetricsAggregate.from_results([book.result(c)])
+    entries = metrics_response(agg, "mrr-churn-rate", date(2024, 1, 1), date(2024, 2, 29))["entries"]
+    assert [e["mrr-churn-rate"] for e in entries] == [0.0, -20.83]
+
+
+def test_ltv_uses_the_exact_churn_rate():
+    from mogul.engine.metrics import _ltv
+
+    assert _ltv(510067, 17.13) == 2977624  # the /metrics/all example
+    assert _ltv(1001, 2.0) == 50050  # 1001 / 0.02
+    assert _ltv(100, Fraction(3, 1)) == 3333  # the trailing mode passes an exact mean
+    assert _ltv(5, Fraction(3, 2)) == 333  # 333.33…
+    assert _ltv(1, Fraction(8, 1)) == 13  # 12.5 rounds up
