@@ -67,6 +67,7 @@ def test_percentages_round_true_halves_away_from_zero():
     assert percentage_change(4.92, 4.0) == 23.0
     assert percentage_change(91.675, 100.0) == -8.33  # (91.675 − 100) / 100 = −8.325 → −8.33
     assert percentage_change(1, -8) == -112.5  # a negative previous value (net MRR churn rate)
+    assert percentage_change(1.00005, 1.0) == 0.01  # not a 2-decimal rate: the exact Fraction path, 0.005 → 0.01
 
 
 def test_mrr_churn_rate_of_a_half_hundredth_rounds_away_from_zero():

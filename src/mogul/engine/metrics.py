@@ -95,12 +95,22 @@ def percent(numerator: float | Fraction, denominator: float | Fraction) -> float
     return div_round(quotient.numerator * 10_000, quotient.denominator) / 100
 
 
+def _hundredths(value: float) -> int | None:
+    """A 2-decimal float (a rate) as an exact integer number of hundredths, else None."""
+    scaled = round(value * 100)
+    return scaled if scaled / 100 == value else None
+
+
 def percentage_change(current: float, previous: float) -> float:
     """round((current − previous) / previous × 100, 2); 0.0 when previous is 0 (docs/metrics.md)."""
     if previous == 0:
         return 0.0
     if isinstance(current, int) and isinstance(previous, int):
         return percent(current - previous, previous)
+    # Rates have 2 decimals: in hundredths the ratio is an integer one (much cheaper than Fractions).
+    c, p = _hundredths(current), _hundredths(previous)
+    if c is not None and p is not None:
+        return percent(c - p, p)
     return percent(_exact(current) - _exact(previous), _exact(previous))
 
 
@@ -112,6 +122,9 @@ def _ltv(arpa: int, churn_rate: float | Fraction) -> int:
     """round(arpa / (churn_rate / 100)), exactly; 0 without churn."""
     if churn_rate <= 0:
         return 0
+    hundredths = _hundredths(churn_rate) if isinstance(churn_rate, float) else None
+    if hundredths is not None:  # arpa / (h / 10000)
+        return div_round(arpa * 10_000, hundredths)
     rate = _exact(churn_rate)
     return div_round(arpa * 100 * rate.denominator, rate.numerator)
 

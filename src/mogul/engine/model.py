@@ -183,7 +183,8 @@ class Settings:
     # Account-level defaults of the data-source settings (see `source()`); off by default, as in ChartMogul.
     auto_churn_days: int | None = None
     deduct_transaction_fees: bool = False
-    # Per data source uuid; a source without an entry uses the account-level defaults above.
+    # Per data source uuid; a source without an entry uses the account-level defaults above. Treat it as
+    # immutable: results are cached per Settings object, so build a new Settings to change it.
     data_sources: Mapping[str, SourceSettings] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
