@@ -116,6 +116,7 @@ def _serve_until_interrupted(base_url: str, api_key: str) -> None:
     click.echo(f"\nThe server keeps running until Ctrl-C: {base_url}/v1 (temporary database)")
     click.echo(f"  export CHARTMOGUL_BASE_URL={base_url} CHARTMOGUL_API_KEY={api_key}")
     click.echo("  mogul customers list; mogul sync --start-date 2023-01-01 -d duckdb:///mine.duckdb")
+    sys.stdout.flush()  # piped stdout is block-buffered: whoever waits for the URL must see it now
     try:
         while True:
             time.sleep(3600)
