@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 from pathlib import Path
 
 import duckdb
 
+from mogul.client import Client
 from mogul.demo.report import MRR_COLUMNS
 from mogul.source import STREAMS
 
@@ -81,3 +83,27 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     query = subprocess.run(command, shell=True, capture_output=True, text=True, cwd=str(tmp_path), timeout=60)
     assert query.returncode == 0, query.stderr
     assert "new_biz" in query.stdout and "mrr_movement" in query.stdout
+
+
+def test_serve_keeps_the_server_until_interrupted(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [*MOGUL, "demo", "--customers", "5", "--serve", "--png", "chart.png", "--output", "out/cm.duckdb"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=subprocess_env(),
+        cwd=str(tmp_path),
+    )
+    try:
+        assert process.stdout is not None
+        exports = next(line for line in process.stdout if "export CHARTMOGUL_BASE_URL=" in line)
+        settings = dict(part.split("=", 1) for part in exports.split()[1:])
+        with Client(settings["CHARTMOGUL_API_KEY"], settings["CHARTMOGUL_BASE_URL"]) as client:
+            assert [source.status for source in client.data_sources.list()] == ["idle"]
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 0
+    finally:
+        process.kill()
+        process.wait()
+    assert (tmp_path / "chart.png").exists() and (tmp_path / "out" / "cm.duckdb").exists()

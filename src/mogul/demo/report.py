@@ -51,7 +51,9 @@ def mrr_table(entries: Sequence[dict[str, Any]]) -> None:
     print_table(None, MRR_COLUMNS, lines)
 
 
-def terminal_chart(series: Sequence[tuple[date, int, int]], *, width: int | None = None) -> str:
+def terminal_chart(
+    series: Sequence[tuple[date, int, int]], *, width: int | None = None, colour: bool | None = None
+) -> str:
     """MRR (left axis, a line) and customers (right axis, dots) by month, drawn with plotext; without
     colour escapes when stdout is not a terminal."""
     import plotext
@@ -70,7 +72,9 @@ def terminal_chart(series: Sequence[tuple[date, int, int]], *, width: int | None
     step = max(1, len(series) // 6)
     figure.ruler(0).ticks(xs[::step], [day.strftime("%Y-%m") for day, _, _ in series][::step])
     figure.title("MRR and customers by month (synced metrics table)")
-    return str(figure.build().string(colorless=not sys.stdout.isatty()))
+    if colour is None:
+        colour = sys.stdout.isatty()
+    return str(figure.build().string(colorless=not colour))
 
 
 def write_png(series: Sequence[tuple[date, int, int]], path: Path) -> None:
