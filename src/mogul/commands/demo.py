@@ -171,6 +171,11 @@ def _import_progress() -> Iterator[Any]:
 @click.option(
     "--churn", default=0.03, show_default=True, type=click.FloatRange(0, 1, max_open=True), help="Monthly churn."
 )
+@click.option(
+    "--currency",
+    type=click.Choice(["USD", "EUR"]),
+    help="Bill every customer in this currency (default: EUR in the euro zone, USD elsewhere).",
+)
 @click.option("--base-url", help="Import into this running server (e.g. http://127.0.0.1:8080) instead of one here.")
 @click.option("--api-key", envvar="CHARTMOGUL_API_KEY", help="Read-write key for --base-url. [env: CHARTMOGUL_API_KEY]")
 @click.option(
@@ -191,6 +196,7 @@ def generate(
     growth: float,
     seasonality: float,
     churn: float,
+    currency: str | None,
     base_url: str | None,
     api_key: str | None,
     database: str | None,
@@ -223,7 +229,7 @@ def generate(
 
     config = GeneratorConfig(
         customers=customers, seed=seed, start=start.date(), months=months, growth=growth,
-        seasonality=seasonality, churn=churn,
+        seasonality=seasonality, churn=churn, currency=currency,
     )  # fmt: skip
     if base_url and database:
         raise click.UsageError("--database runs a server here; it cannot be combined with --base-url")
