@@ -261,12 +261,16 @@ class _Bar:
         if self.bar is None:
             self.bar = click.progressbar(length=total, label="importing customers", file=sys.stderr)
             self.bar.__enter__()
+        elif self.shown >= total:
+            return  # finished and closed
         self.bar.update(done - self.shown)
         self.shown = done
+        if done >= total:  # end the line now: `mogul demo` goes on printing before this object exits
+            self.bar.__exit__(None, None, None)
 
     def __enter__(self) -> _Bar | None:
         return self if sys.stderr.isatty() else None
 
     def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
+        if self.bar is not None and self.shown < self.bar.length:
             self.bar.__exit__(None, None, None)
