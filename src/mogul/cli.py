@@ -9,7 +9,7 @@ import click
 
 from . import __version__
 from .client.errors import ChartMogulError
-from .commands import customers, data_sources, demo, fx_rates, imports, keys, plans, serve, source
+from .commands import customers, data_sources, demo, fx_rates, imports, keys, plans, serve, source, sync
 
 
 class MogulGroup(click.Group):
@@ -50,6 +50,7 @@ main.add_command(plans.plans)
 main.add_command(imports.import_)
 main.add_command(demo.demo)
 main.add_command(source.source)
+main.add_command(sync.sync)
 
 
 if __name__ == "__main__":

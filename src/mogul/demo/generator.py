@@ -23,6 +23,7 @@ from .catalog import (
     COMPANY_KIND,
     COMPANY_SECOND,
     COUNTRIES,
+    CURRENCIES,
     FIRST_NAMES,
     LAST_NAMES,
     PLANS,
@@ -51,6 +52,9 @@ class GeneratorConfig:
     churn: float = 0.03
     """Monthly cancellation probability of a Pro monthly subscription (other tiers and annual plans scale it)."""
     data_source_name: str = "Demo billing"
+    currency: str | None = None
+    """Bill every customer in this currency (one of `catalog.CURRENCIES`); None: EUR in the euro zone, USD elsewhere.
+    A server without FX rates can only compute MRR for customers billed in the account's currency."""
 
     def __post_init__(self) -> None:
         if self.customers < 0:
@@ -63,6 +67,8 @@ class GeneratorConfig:
             raise ValueError("growth must be > -1")
         if self.seasonality < 0:
             raise ValueError("seasonality must be >= 0")
+        if self.currency is not None and self.currency not in CURRENCIES:
+            raise ValueError(f"currency must be one of {', '.join(CURRENCIES)}")
 
     @property
     def history_start(self) -> datetime:
@@ -153,7 +159,7 @@ def generate(config: GeneratorConfig) -> DemoDataset:
             life_rng,
             number=number,
             customer_external_id=customer["external_id"],
-            currency=country.currency,
+            currency=config.currency or country.currency,
             tax_percent=country.tax_percent,
             history_end=end,
             price_rise_at=price_rise_at,
