@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from mogul.demo.report import dollars, example_queries, terminal_chart, write_png
 
@@ -15,12 +16,13 @@ def test_dollars() -> None:
     assert [dollars(v) for v in (0, 5, 123456, -99, -100000)] == ["$0.00", "$0.05", "$1,234.56", "-$0.99", "-$1,000.00"]
 
 
-def test_example_query_survives_awkward_paths(tmp_path: Path) -> None:
+def test_example_query_survives_awkward_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     output = Path("a dir") / 'it\'s "here".duckdb'
     (tmp_path / "a dir").mkdir()
     with duckdb.connect(str(tmp_path / output)) as con:
         con.execute('CREATE TABLE activities (type VARCHAR, "activity-mrr-movement" BIGINT)')
         con.execute("INSERT INTO activities VALUES ('new_biz', 1000), ('new_biz', 500), ('churn', -300)")
+    monkeypatch.chdir(tmp_path)  # the printed command is for the directory the demo ran in
     command = example_queries(output)[0]
     result = subprocess.run(command, shell=True, capture_output=True, text=True, cwd=str(tmp_path), timeout=60)
     assert result.returncode == 0, result.stderr
