@@ -9,7 +9,7 @@ import click
 
 from . import __version__
 from .client.errors import ChartMogulError
-from .commands import data_sources, demo, keys, serve
+from .commands import customers, data_sources, demo, imports, keys, plans, serve
 
 
 class MogulGroup(click.Group):
@@ -44,6 +44,9 @@ def main() -> None:
 main.add_command(serve.serve)
 main.add_command(keys.keys)
 main.add_command(data_sources.data_sources)
+main.add_command(customers.customers)
+main.add_command(plans.plans)
+main.add_command(imports.import_)
 main.add_command(demo.demo)
 
 

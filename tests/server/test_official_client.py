@@ -59,3 +59,38 @@ def test_bad_key_is_refused(server: EmbeddedServer) -> None:
     with pytest.raises(chartmogul.APIError) as err:
         chartmogul.DataSource.all(cfg).get()
     assert b"No valid API key provided" in err.value.args[0]
+
+
+def test_activities_and_metrics_through_the_official_client(config: chartmogul.Config, api: object) -> None:
+    from .processing_helpers import gt1, settle
+
+    made = gt1(api)  # type: ignore[arg-type]
+    settle(api)  # type: ignore[arg-type]
+    acts = chartmogul.Activity.all(config, per_page=1).get()
+    assert acts.has_more is True and acts.entries[0].type == "new_biz"
+    rest = chartmogul.Activity.all(config, per_page=1, cursor=acts.cursor).get()
+    assert rest.entries[0].type == "expansion" and rest.has_more is False
+    filtered = chartmogul.Activity.all(config, type="expansion", start_date="2024-01-01", end_date="2024-12-31").get()
+    assert [a.activity_mrr for a in filtered.entries] == [8000]
+
+    mine = chartmogul.CustomerActivity.all(config, uuid=made["customer"]["uuid"]).get()
+    assert [a.activity_mrr_movement for a in mine.entries] == [5000, 3000]
+    subs = chartmogul.CustomerSubscription.all(config, uuid=made["customer"]["uuid"]).get()
+    assert [(s.mrr, s.plan, s.status) for s in subs.entries] == [(8000, "Gold", "active")]
+
+    dates = {"start_date": "2024-01-01", "end_date": "2024-04-30", "interval": "month"}
+    mrr = chartmogul.Metrics.mrr(config, **dates).get()
+    assert [e.mrr for e in mrr.entries] == [5000, 5000, 8000, 8000]
+    count = chartmogul.Metrics.customer_count(config, **dates).get()
+    assert [e.customers for e in count.entries] == [1, 1, 1, 1]
+    everything = chartmogul.Metrics.all(config, **dates).get()
+    assert everything.entries[-1].arr == 96000
+    for call in (
+        chartmogul.Metrics.arr,
+        chartmogul.Metrics.arpa,
+        chartmogul.Metrics.asp,
+        chartmogul.Metrics.customer_churn_rate,
+        chartmogul.Metrics.mrr_churn_rate,
+        chartmogul.Metrics.ltv,
+    ):
+        assert len(call(config, **dates).get().entries) == 4

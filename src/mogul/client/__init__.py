@@ -11,7 +11,8 @@ from .errors import (
     TransportError,
     ValidationError,
 )
-from .models import Account, ApiObject, DataSource
+from .models import Account, ApiObject, Customer, DataSource, Invoice, LineItem, Plan, Subscription, Transaction
+from .pagination import Listing, Page
 from .retry import NO_RETRY, RetryPolicy
 from .transport import DEFAULT_BASE_URL, RetryEvent
 
@@ -23,13 +24,21 @@ __all__ = [
     "AuthenticationError",
     "ChartMogulError",
     "Client",
+    "Customer",
     "DataSource",
     "ForbiddenError",
+    "Invoice",
+    "LineItem",
+    "Listing",
     "NotFoundError",
+    "Page",
+    "Plan",
     "RateLimitError",
     "RetryEvent",
     "RetryPolicy",
     "ServerError",
+    "Subscription",
+    "Transaction",
     "TransportError",
     "ValidationError",
 ]

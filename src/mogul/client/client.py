@@ -8,7 +8,10 @@ from types import TracebackType
 import httpx
 
 from .models import Account
+from .resources.customers import Customers
 from .resources.data_sources import DataSources
+from .resources.imports import Invoices, Subscriptions, Transactions
+from .resources.plans import Plans
 from .retry import RetryPolicy
 from .transport import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, RetryEvent, Transport
 
@@ -42,6 +45,11 @@ class Client:
             max_connections=max_connections,
         )
         self.data_sources = DataSources(self.transport)
+        self.customers = Customers(self.transport)
+        self.plans = Plans(self.transport)
+        self.invoices = Invoices(self.transport)
+        self.transactions = Transactions(self.transport)
+        self.subscriptions = Subscriptions(self.transport)
 
     @property
     def base_url(self) -> str:

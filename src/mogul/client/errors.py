@@ -73,12 +73,25 @@ def message_of(body: Any, fallback: str) -> str:
         errors = body.get("errors")
         if isinstance(errors, dict) and errors:
             return "; ".join(f"{k}: {_flat(v)}" for k, v in errors.items())
+        invoices = body.get("invoices")
+        if isinstance(invoices, list):
+            failed = [
+                f"invoice {inv.get('external_id')}: {_flat_map(inv['errors'])}"
+                for inv in invoices
+                if isinstance(inv, dict) and isinstance(inv.get("errors"), dict) and inv["errors"]
+            ]
+            if failed:
+                return "; ".join(failed)
         details = body.get("error_details")
         if isinstance(details, list) and details:
             return "; ".join(str(d.get("message", d)) for d in details if isinstance(d, dict))
     if isinstance(body, str) and body.strip():
         return body.strip()[:200]
     return fallback
+
+
+def _flat_map(errors: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {_flat(v)}" for k, v in errors.items())
 
 
 def _flat(value: Any) -> str:

@@ -96,3 +96,122 @@ class Account(ApiObject):
     currency = Field[str]()
     time_zone = Field[str]()
     week_start_on = Field[str]()
+
+
+class Address(ApiObject):
+    country = Field[str | None]()
+    state = Field[str | None]()
+    city = Field[str | None]()
+    zip = Field[str | None]("address_zip")
+
+
+class Customer(ApiObject):
+    """A customer as `/v1/customers` returns it; kebab-case JSON keys map to snake_case attributes."""
+
+    id = Field[int]()
+    uuid = Field[str]()
+    external_id = Field[str]()
+    external_ids = Field[list[str]]()
+    data_source_uuid = Field[str]()
+    data_source_uuids = Field[list[str]]()
+    name = Field[str]()
+    email = Field[str]()
+    company = Field[str]()
+    status = Field[str]()
+    customer_since = Field[datetime]("customer-since", parse=parse_datetime)
+    country = Field[str | None]()
+    state = Field[str | None]()
+    city = Field[str | None]()
+    zip = Field[str | None]()
+    address = Field[Address](parse=Address)
+    lead_created_at = Field[datetime](parse=parse_datetime)
+    free_trial_started_at = Field[datetime](parse=parse_datetime)
+    mrr = Field[int]()
+    arr = Field[int]()
+    currency = Field[str]()
+    currency_sign = Field[str]("currency-sign")
+    billing_system_type = Field[str]("billing-system-type")
+    billing_system_url = Field[str | None]("billing-system-url")
+    chartmogul_url = Field[str]("chartmogul-url")
+    owner = Field[str | None]()
+    website_url = Field[str | None]()
+    attributes = Field[dict[str, Any]]()
+
+    @property
+    def tags(self) -> list[str]:
+        return list((self._data.get("attributes") or {}).get("tags") or [])
+
+    @property
+    def custom(self) -> dict[str, Any]:
+        return dict((self._data.get("attributes") or {}).get("custom") or {})
+
+
+class Plan(ApiObject):
+    uuid = Field[str]()
+    data_source_uuid = Field[str]()
+    external_id = Field[str]()
+    name = Field[str]()
+    interval_count = Field[int]()
+    interval_unit = Field[str]()
+
+
+class LineItem(ApiObject):
+    uuid = Field[str]()
+    external_id = Field[str | None]()
+    type = Field[str]()
+    subscription_uuid = Field[str | None]()
+    subscription_external_id = Field[str | None]()
+    plan_uuid = Field[str | None]()
+    service_period_start = Field[datetime](parse=parse_datetime)
+    service_period_end = Field[datetime](parse=parse_datetime)
+    amount_in_cents = Field[int]()
+    quantity = Field[int]()
+    prorated = Field[bool]()
+    tax_amount_in_cents = Field[int]()
+    discount_amount_in_cents = Field[int]()
+    description = Field[str | None]()
+
+
+class Transaction(ApiObject):
+    uuid = Field[str]()
+    external_id = Field[str | None]()
+    type = Field[str]()
+    result = Field[str]()
+    date = Field[datetime](parse=parse_datetime)
+    amount_in_cents = Field[int | None]()
+
+
+def _items(values: list[dict[str, Any]]) -> list[LineItem]:
+    return [LineItem(v) for v in values]
+
+
+def _transactions(values: list[dict[str, Any]]) -> list[Transaction]:
+    return [Transaction(v) for v in values]
+
+
+class Invoice(ApiObject):
+    uuid = Field[str]()
+    external_id = Field[str]()
+    customer_uuid = Field[str | None]()
+    data_source_uuid = Field[str | None]()
+    date = Field[datetime](parse=parse_datetime)
+    due_date = Field[datetime](parse=parse_datetime)
+    currency = Field[str]()
+    line_items = Field[list[LineItem]](parse=_items)
+    transactions = Field[list[Transaction]](parse=_transactions)
+
+
+def _dates(values: list[str]) -> list[datetime]:
+    return [parse_datetime(v) for v in values]
+
+
+class Subscription(ApiObject):
+    """An imported subscription (`/v1/import/customers/{uuid}/subscriptions`)."""
+
+    uuid = Field[str]()
+    external_id = Field[str]()
+    subscription_set_external_id = Field[str | None]()
+    plan_uuid = Field[str | None]()
+    customer_uuid = Field[str | None]()
+    data_source_uuid = Field[str]()
+    cancellation_dates = Field[list[datetime]](parse=_dates)

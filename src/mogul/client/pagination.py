@@ -77,3 +77,55 @@ def iter_items(
     """Every item of every page, fetched lazily: `for c in iter_items(t, "/v1/customers"): ...`."""
     for page in iter_pages(transport, path, key=key, params=params, per_page=per_page, wrap=wrap):
         yield from page.items
+
+
+class Listing(Generic[T]):
+    """A list endpoint with its filters. Iterating fetches pages lazily, following cursors until the last one;
+    `page()` fetches a single page (from `cursor`, or the first).
+
+    >>> for customer in client.customers.list(data_source_uuid="ds_..."):
+    ...     print(customer.name)
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        path: str,
+        wrap: Callable[[dict[str, Any]], T],
+        *,
+        key: str = "entries",
+        params: Mapping[str, Any] | None = None,
+        per_page: int | None = DEFAULT_PER_PAGE,
+    ) -> None:
+        self._transport = transport
+        self.path = path
+        self.key = key
+        self.params = dict(params or {})
+        self.per_page = per_page
+        self._wrap = wrap
+
+    def page(self, cursor: str | None = None, *, per_page: int | None = None) -> Page[T]:
+        return fetch_page(
+            self._transport,
+            self.path,
+            key=self.key,
+            params=self.params,
+            cursor=cursor,
+            per_page=per_page or self.per_page,
+            wrap=self._wrap,
+        )
+
+    def pages(self, cursor: str | None = None) -> Iterator[Page[T]]:
+        while True:
+            page = self.page(cursor)
+            yield page
+            if not page.has_more:
+                return
+            cursor = page.cursor
+
+    def __iter__(self) -> Iterator[T]:
+        for page in self.pages():
+            yield from page.items
+
+    def all(self) -> list[T]:
+        return list(self)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
@@ -16,13 +18,19 @@ from .auth import AuthMiddleware, KeyRing
 from .errors import ApiError, coded
 from .faults import FaultPlan, Faults
 from .limits import RequestGuard
+from .metrics_cache import MetricsCache
 from .openapi import iter_routes, openapi_endpoint
+from .processing import Processor
 from .responses import json
-from .routes import account, data_sources
+from .routes import account, activities, customers, data_sources, imports, metrics, plans
 from .settings import ServerSettings
 from .store import Database
-from .store.account import ensure_account
+from .store.activities import Activities
+from .store.customers import Customers
 from .store.data_sources import DataSources
+from .store.invoices import Invoices
+from .store.plans import Plans
+from .store.subscriptions import Subscriptions
 from .throttle import Throttle
 
 log = logging.getLogger("mogul.server")
@@ -31,10 +39,42 @@ log = logging.getLogger("mogul.server")
 @dataclass
 class Stores:
     data_sources: DataSources
+    customers: Customers
+    plans: Plans
+    invoices: Invoices
+    subscriptions: Subscriptions
+    activities: Activities
+
+    @classmethod
+    def on(cls, db: Database) -> Stores:
+        return cls(DataSources(db), Customers(db), Plans(db), Invoices(db), Subscriptions(db), Activities(db))
 
 
 def api_routes() -> list:
-    return [*account.ROUTES, *data_sources.ROUTES]
+    return [
+        *account.ROUTES,
+        *data_sources.ROUTES,
+        *customers.ROUTES,
+        *plans.ROUTES,
+        *imports.ROUTES,
+        *activities.ROUTES,
+        *metrics.ROUTES,
+    ]
+
+
+def _lifespan(db: Database) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """While the app is served, a background processor computes what imports queued (see processing.py)."""
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        processor = Processor(db)
+        processor.start()
+        try:
+            yield
+        finally:
+            processor.stop()
+
+    return lifespan
 
 
 def app_routes() -> list:
@@ -53,17 +93,18 @@ def create_app(database: Database | str, settings: ServerSettings | None = None)
     settings = settings or ServerSettings()
     db = database if isinstance(database, Database) else Database(database)
     db.migrate()
-    ensure_account(db)
 
     app = Starlette(
         routes=app_routes(),
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
+        lifespan=_lifespan(db),
     )
     app.router.redirect_slashes = False
     app.state.db = db
     app.state.settings = settings
     app.state.keyring = keyring = KeyRing(db)
-    app.state.stores = Stores(data_sources=DataSources(db))
+    app.state.stores = Stores.on(db)
+    app.state.metrics = MetricsCache(db)
     # Each add wraps the previous, so the last added runs first: ServerErrors, path normalisation, faults
     # (before everything, so a faulted request has done nothing), auth, per-key throttling, request limits.
     # Faults must see uvicorn's own `receive` (to reset connections): nothing before it may wrap it.

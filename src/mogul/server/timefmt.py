@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import UTC, date, datetime, timedelta, timezone
+from functools import lru_cache
 
 MICROS = 1_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -28,6 +29,9 @@ def from_us(us: int) -> datetime:
     return _EPOCH + timedelta(microseconds=us)
 
 
+# Imports repeat the same dates over and over (invoice dates, service periods): formatting and parsing are
+# pure functions of their input, so a bounded cache saves most of their cost.
+@lru_cache(maxsize=65_536)
 def iso_millis(us: int | None) -> str | None:
     """`2023-01-10T15:34:05.437Z`: the format of object timestamps (data sources, invoices...)."""
     if us is None:
@@ -43,6 +47,7 @@ def iso_offset(us: int | None) -> str | None:
     return from_us(us).replace(microsecond=0).isoformat()
 
 
+@lru_cache(maxsize=65_536)
 def parse_timestamp(value: str) -> int:
     """Parse a request timestamp in any form ChartMogul accepts; raises ValueError otherwise."""
     text = value.strip()

@@ -146,9 +146,15 @@ async def delete_source(request: Request) -> Response:
     return no_content()
 
 
+async def empty_source(request: Request) -> Response:
+    await run_in_threadpool(_store(request).empty, request.path_params["uuid"])
+    return no_content()
+
+
 ROUTES = [
     Route("/data_sources", list_sources, methods=["GET"]),
     Route("/data_sources", create_source, methods=["POST"]),
     Route("/data_sources/{uuid}", get_source, methods=["GET"]),
     Route("/data_sources/{uuid}", delete_source, methods=["DELETE"]),
+    Route("/data_sources/{uuid}/all", empty_source, methods=["DELETE"]),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, delete, func, select
+from sqlalchemy import Row, Select, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import bad_request, invalid, not_found
@@ -13,6 +13,7 @@ from ..timefmt import iso_millis, now_us
 from . import schema
 from .database import Database
 from .ids import new_uuid
+from .results_schema import processing_queue
 
 NAME_REQUIRED = "A name is required for each data source."
 NAME_TAKEN = "Has already been taken."
@@ -62,6 +63,15 @@ def render(row: Row[Any], detail: Detail = Detail()) -> dict[str, Any]:
     return out
 
 
+def _with_pending(query: Select[Any]) -> Select[Any]:
+    """Add `pending`: the source's customers waiting in the processing queue (working while any are)."""
+    q = processing_queue
+    pending = (
+        select(func.count()).where(q.c.data_source_id == schema.data_sources.c.id).scalar_subquery().label("pending")
+    )
+    return query.add_columns(pending)
+
+
 class DataSources:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -70,7 +80,7 @@ class DataSources:
         self, *, name: str | None = None, system: str | None = None, detail: Detail = Detail()
     ) -> list[dict[str, Any]]:
         t = schema.data_sources
-        query = select(t).order_by(t.c.created_at.desc(), t.c.id.desc())
+        query = _with_pending(select(t)).order_by(t.c.created_at.desc(), t.c.id.desc())
         if name is not None:
             query = query.where(t.c.name == name)
         if system is not None:
@@ -82,7 +92,9 @@ class DataSources:
 
     def get(self, uuid: str, detail: Detail = Detail()) -> dict[str, Any]:
         with self.db.read() as conn:
-            row = conn.execute(select(schema.data_sources).where(schema.data_sources.c.uuid == uuid)).first()
+            row = conn.execute(
+                _with_pending(select(schema.data_sources)).where(schema.data_sources.c.uuid == uuid)
+            ).first()
         if row is None:
             raise not_found(NOT_FOUND)
         return render(row, detail)
@@ -106,7 +118,6 @@ class DataSources:
             "system": system,
             "created_at": now_us(),
             "processed": 0,
-            "pending": 0,
             "failed": 0,
             "auto_churn_enabled": False,
             "auto_churn_interval": None,
@@ -116,13 +127,24 @@ class DataSources:
             with self.db.begin() as conn:
                 conn.execute(schema.data_sources.insert().values(**values))
                 row = conn.execute(
-                    select(schema.data_sources).where(schema.data_sources.c.uuid == values["uuid"])
+                    _with_pending(select(schema.data_sources)).where(schema.data_sources.c.uuid == values["uuid"])
                 ).one()
         except IntegrityError as exc:
             raise invalid({"name": NAME_TAKEN}) from exc
         return render(row)
 
+    def empty(self, uuid: str) -> None:
+        """`DELETE /data_sources/{uuid}/all`: remove everything imported through the source, keep the source.
+        Invoices cascade to their line items and transactions."""
+        with self.db.begin() as conn:
+            ds_id = conn.execute(select(schema.data_sources.c.id).where(schema.data_sources.c.uuid == uuid)).scalar()
+            if ds_id is None:
+                raise not_found(NOT_FOUND)
+            for table in (schema.invoices, schema.subscriptions, schema.customers, schema.plans):
+                conn.execute(delete(table).where(table.c.data_source_id == ds_id))
+
     def delete(self, uuid: str) -> None:
+        # Everything imported through the source goes with it (ON DELETE CASCADE).
         with self.db.begin() as conn:
             deleted = conn.execute(delete(schema.data_sources).where(schema.data_sources.c.uuid == uuid)).rowcount
         if not deleted:

@@ -81,7 +81,17 @@ class Database:
                 raise RuntimeError(
                     f"the database schema (version {row}) is newer than this mogul ({schema.SCHEMA_VERSION})"
                 )
-            # Later versions add their upgrade steps here, keyed by the version they upgrade from.
+            elif int(row) < schema.SCHEMA_VERSION:
+                # 1 -> 2 only added the Import API tables, which create_all has just made.
+                conn.execute(
+                    schema.meta.update()
+                    .where(schema.meta.c.key == "schema_version")
+                    .values(value=str(schema.SCHEMA_VERSION))
+                )
+
+        from .account import ensure_account  # the account row is part of a usable schema
+
+        ensure_account(self)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -18,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 metadata = MetaData()
 
@@ -63,7 +64,6 @@ data_sources = Table(
     Column("system", String(64), nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("processed", BigInteger, nullable=False, default=0),
-    Column("pending", BigInteger, nullable=False, default=0),
     Column("failed", BigInteger, nullable=False, default=0),
     Column("auto_churn_enabled", Boolean, nullable=False, default=False),
     Column("auto_churn_interval", Integer, nullable=True),
@@ -72,3 +72,158 @@ data_sources = Table(
 )
 
 Index("ix_data_sources_created", data_sources.c.created_at, data_sources.c.id)
+
+# --- Import API (issue 3). Every imported row hangs off a data source with ON DELETE CASCADE, so deleting a
+# source (or emptying it) removes everything imported through it in one statement. Line items, transactions and
+# subscriptions carry `customer_id` so the metrics engine can load one customer's data with indexed lookups.
+
+
+def _ds_fk() -> Column[int]:
+    return Column("data_source_id", Integer, ForeignKey("data_sources.id", ondelete="CASCADE"), nullable=False)
+
+
+def _customer_fk() -> Column[int]:
+    return Column("customer_id", Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False)
+
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("uuid", String(64), nullable=False, unique=True),
+    _ds_fk(),
+    Column("external_id", String(255), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("email", String(255), nullable=False),
+    Column("company", String(255), nullable=False),
+    Column("country", String(2), nullable=True),
+    Column("state", String(255), nullable=True),
+    Column("city", String(255), nullable=True),
+    Column("zip", String(64), nullable=True),
+    Column("website_url", String(1024), nullable=True),
+    Column("owner", String(255), nullable=True),
+    Column("lead_created_at", BigInteger, nullable=True),
+    Column("free_trial_started_at", BigInteger, nullable=True),
+    Column("tags", JSON, nullable=False),
+    Column("custom", JSON, nullable=False),
+    # Other (data source, external id) pairs merged into this customer: [[ds_uuid, external_id], ...].
+    Column("merged_ids", JSON, nullable=False),
+    # Filled by the metrics engine; a new customer is a lead with no MRR.
+    Column("status", String(32), nullable=False),
+    Column("mrr", BigInteger, nullable=False),
+    Column("arr", BigInteger, nullable=False),
+    Column("customer_since", BigInteger, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("data_source_id", "external_id", name="uq_customers_external_id"),
+)
+Index("ix_customers_created", customers.c.created_at, customers.c.id)
+Index("ix_customers_email", customers.c.email)
+Index("ix_customers_external_id", customers.c.external_id)
+
+plans = Table(
+    "plans",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("uuid", String(64), nullable=False, unique=True),
+    _ds_fk(),
+    Column("external_id", String(255), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("interval_count", Integer, nullable=False),
+    Column("interval_unit", String(8), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("data_source_id", "external_id", name="uq_plans_external_id"),
+)
+Index("ix_plans_created", plans.c.created_at, plans.c.id)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("uuid", String(64), nullable=False, unique=True),
+    _ds_fk(),
+    _customer_fk(),
+    Column("external_id", String(255), nullable=False),
+    Column("set_external_id", String(255), nullable=True),
+    # The plan of the latest imported line item; NO ACTION (checked at statement end) so a plan in use cannot be
+    # deleted alone while a cascade from its data source still can.
+    Column("plan_id", Integer, ForeignKey("plans.id"), nullable=True),
+    # Sorted UTC microsecond ints: PATCH `cancelled_at` appends one, `cancellation_dates` replaces them all.
+    Column("cancellation_dates", JSON, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("customer_id", "data_source_id", "external_id", name="uq_subscriptions_external_id"),
+)
+Index("ix_subscriptions_plan", subscriptions.c.plan_id)
+Index("ix_subscriptions_data_source", subscriptions.c.data_source_id)
+
+invoices = Table(
+    "invoices",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("uuid", String(64), nullable=False, unique=True),
+    _ds_fk(),
+    _customer_fk(),
+    Column("external_id", String(255), nullable=False),
+    Column("date", BigInteger, nullable=False),
+    Column("due_date", BigInteger, nullable=True),
+    Column("currency", String(3), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("data_source_id", "external_id", name="uq_invoices_external_id"),
+)
+Index("ix_invoices_customer", invoices.c.customer_id, invoices.c.date, invoices.c.id)
+Index("ix_invoices_date", invoices.c.date, invoices.c.id)
+
+line_items = Table(
+    "line_items",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("uuid", String(64), nullable=False, unique=True),
+    Column("invoice_id", Integer, ForeignKey("invoices.id", ondelete="CASCADE"), nullable=False),
+    _ds_fk(),
+    _customer_fk(),
+    Column("type", String(16), nullable=False),
+    Column("external_id", String(255), nullable=True),
+    Column("subscription_id", Integer, ForeignKey("subscriptions.id", ondelete="CASCADE"), nullable=True),
+    Column("plan_id", Integer, ForeignKey("plans.id"), nullable=True),
+    Column("service_period_start", BigInteger, nullable=True),
+    Column("service_period_end", BigInteger, nullable=True),
+    Column("amount_in_cents", BigInteger, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("prorated", Boolean, nullable=False),
+    Column("proration_type", String(32), nullable=True),
+    Column("cancelled_at", BigInteger, nullable=True),
+    Column("discount_code", String(255), nullable=False),
+    Column("discount_amount_in_cents", BigInteger, nullable=False),
+    Column("discount_description", String(1024), nullable=True),
+    Column("tax_amount_in_cents", BigInteger, nullable=False),
+    Column("transaction_fees_in_cents", BigInteger, nullable=False),
+    Column("transaction_fees_currency", String(3), nullable=True),
+    Column("account_code", String(255), nullable=False),
+    Column("description", String(1024), nullable=True),
+    Column("event_order", BigInteger, nullable=True),
+    # NULL external ids never collide (both databases treat NULLs as distinct).
+    UniqueConstraint("data_source_id", "external_id", name="uq_line_items_external_id"),
+)
+Index("ix_line_items_invoice", line_items.c.invoice_id)
+Index("ix_line_items_customer", line_items.c.customer_id)
+Index("ix_line_items_subscription", line_items.c.subscription_id)
+Index("ix_line_items_plan", line_items.c.plan_id)
+
+transactions = Table(
+    "transactions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("uuid", String(64), nullable=False, unique=True),
+    Column("invoice_id", Integer, ForeignKey("invoices.id", ondelete="CASCADE"), nullable=False),
+    _ds_fk(),
+    _customer_fk(),
+    Column("external_id", String(255), nullable=True),
+    Column("type", String(16), nullable=False),
+    Column("date", BigInteger, nullable=False),
+    Column("result", String(16), nullable=False),
+    Column("amount_in_cents", BigInteger, nullable=True),
+    Column("transaction_fees_in_cents", BigInteger, nullable=True),
+    Column("transaction_fees_currency", String(3), nullable=True),
+    UniqueConstraint("data_source_id", "external_id", name="uq_transactions_external_id"),
+)
+Index("ix_transactions_invoice", transactions.c.invoice_id)
+Index("ix_transactions_customer", transactions.c.customer_id)

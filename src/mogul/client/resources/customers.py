@@ -1,0 +1,69 @@
+"""`/v1/customers` (reference §2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import NotFoundError
+from ..models import Customer
+from ..pagination import Listing, Page
+from ..transport import Transport
+from .data_sources import _segment
+
+
+class _Search(Listing[Customer]):
+    """Search answers 404 when nothing matches; as a listing that is simply no customers."""
+
+    def page(self, cursor: str | None = None, *, per_page: int | None = None) -> Page[Customer]:
+        try:
+            return super().page(cursor, per_page=per_page)
+        except NotFoundError as exc:
+            if isinstance(exc.body, dict) and exc.body.get("param") == "email":
+                return Page([], False, None, exc.body)
+            raise
+
+
+class Customers:
+    def __init__(self, transport: Transport) -> None:
+        self._t = transport
+
+    def list(
+        self,
+        *,
+        data_source_uuid: str | None = None,
+        external_id: str | None = None,
+        status: str | None = None,
+        system: str | None = None,
+        per_page: int = 200,
+    ) -> Listing[Customer]:
+        params = {"data_source_uuid": data_source_uuid, "external_id": external_id, "status": status, "system": system}
+        return Listing(self._t, "/v1/customers", Customer, params=params, per_page=per_page)
+
+    def search(self, email: str, *, per_page: int = 200) -> Listing[Customer]:
+        return _Search(self._t, "/v1/customers/search", Customer, params={"email": email}, per_page=per_page)
+
+    def retrieve(self, uuid: str) -> Customer:
+        return Customer(self._t.request("GET", f"/v1/customers/{_segment(uuid)}"))
+
+    def create(self, data_source_uuid: str, external_id: str, **fields: Any) -> Customer:
+        """Other fields as the API names them: name, email, company, country, attributes={"tags": [...]}, ..."""
+        body = {"data_source_uuid": data_source_uuid, "external_id": external_id, **fields}
+        return Customer(self._t.request("POST", "/v1/customers", json=body))
+
+    def update(self, uuid: str, **fields: Any) -> Customer:
+        return Customer(self._t.request("PATCH", f"/v1/customers/{_segment(uuid)}", json=fields))
+
+    def delete(self, uuid: str) -> None:
+        self._t.request("DELETE", f"/v1/customers/{_segment(uuid)}")
+
+    def add_tags(self, uuid: str, tags: list[str]) -> list[str]:
+        body = self._t.request("POST", f"/v1/customers/{_segment(uuid)}/attributes/tags", json={"tags": tags})
+        return list(body["tags"])
+
+    def remove_tags(self, uuid: str, tags: list[str]) -> list[str]:
+        body = self._t.request("DELETE", f"/v1/customers/{_segment(uuid)}/attributes/tags", json={"tags": tags})
+        return list(body["tags"])
+
+    def merge(self, from_uuid: str, into_uuid: str) -> None:
+        body = {"from": {"customer_uuid": from_uuid}, "into": {"customer_uuid": into_uuid}}
+        self._t.request("POST", "/v1/customers/merges", json=body)

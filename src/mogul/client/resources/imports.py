@@ -1,0 +1,79 @@
+"""The Import API: invoices, transactions and imported subscriptions (reference §5.2-§5.4)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from ..models import Invoice, Subscription, Transaction
+from ..pagination import Listing
+from ..transport import Transport
+from .data_sources import _segment
+
+
+class Invoices:
+    def __init__(self, transport: Transport) -> None:
+        self._t = transport
+
+    def import_(self, customer_uuid: str, invoices: Sequence[dict[str, Any]]) -> list[Invoice]:
+        """Import a batch of invoices (the API's own JSON) for one customer; all or nothing."""
+        body = self._t.request(
+            "POST", f"/v1/import/customers/{_segment(customer_uuid)}/invoices", json={"invoices": list(invoices)}
+        )
+        return [Invoice(item) for item in body["invoices"]]
+
+    def list(
+        self,
+        *,
+        customer_uuid: str | None = None,
+        data_source_uuid: str | None = None,
+        external_id: str | None = None,
+        per_page: int = 200,
+    ) -> Listing[Invoice]:
+        params = {"customer_uuid": customer_uuid, "data_source_uuid": data_source_uuid, "external_id": external_id}
+        return Listing(self._t, "/v1/invoices", Invoice, key="invoices", params=params, per_page=per_page)
+
+    def retrieve(self, uuid: str) -> Invoice:
+        return Invoice(self._t.request("GET", f"/v1/invoices/{_segment(uuid)}"))
+
+    def delete(self, uuid: str) -> None:
+        self._t.request("DELETE", f"/v1/invoices/{_segment(uuid)}")
+
+    def delete_all(self, data_source_uuid: str, customer_uuid: str) -> None:
+        path = f"/v1/data_sources/{_segment(data_source_uuid)}/customers/{_segment(customer_uuid)}/invoices"
+        self._t.request("DELETE", path)
+
+
+class Transactions:
+    def __init__(self, transport: Transport) -> None:
+        self._t = transport
+
+    def create(self, invoice_uuid: str, *, type: str, date: datetime | str, result: str, **fields: Any) -> Transaction:
+        body = {"type": type, "date": date, "result": result, **fields}
+        path = f"/v1/import/invoices/{_segment(invoice_uuid)}/transactions"
+        return Transaction(self._t.request("POST", path, json=body))
+
+
+class Subscriptions:
+    def __init__(self, transport: Transport) -> None:
+        self._t = transport
+
+    def list(self, customer_uuid: str, *, per_page: int = 200) -> Listing[Subscription]:
+        path = f"/v1/import/customers/{_segment(customer_uuid)}/subscriptions"
+        return Listing(self._t, path, Subscription, key="subscriptions", per_page=per_page)
+
+    def cancel(
+        self,
+        uuid: str,
+        *,
+        cancelled_at: datetime | str | None = None,
+        cancellation_dates: Sequence[datetime | str] | None = None,
+    ) -> Subscription:
+        """`cancelled_at` adds a cancellation date; `cancellation_dates` replaces them all (`[]` un-cancels)."""
+        if (cancelled_at is None) == (cancellation_dates is None):
+            raise ValueError("give exactly one of cancelled_at and cancellation_dates")
+        body: dict[str, Any] = (
+            {"cancelled_at": cancelled_at} if cancelled_at is not None else {"cancellation_dates": cancellation_dates}
+        )
+        return Subscription(self._t.request("PATCH", f"/v1/import/subscriptions/{_segment(uuid)}", json=body))

@@ -1,0 +1,119 @@
+"""`mogul customers list|get|create|search`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import click
+
+from ..client.models import Customer
+from .common import api_options, make_client, print_json, print_table
+
+COLUMNS = ("uuid", "external_id", "name", "email", "status", "mrr", "data_source_uuid")
+
+
+def _show(customers: Iterable[Customer]) -> None:
+    print_table(None, COLUMNS, ([c[k] for k in COLUMNS] for c in customers))
+
+
+@click.group("customers")
+def customers() -> None:
+    """List, inspect, search and create customers (ChartMogul's /v1/customers)."""
+
+
+@customers.command("list")
+@click.option("--data-source-uuid", help="Only customers of this data source.")
+@click.option("--external-id", help="Only customers with this external id.")
+@click.option("--status", help="Active, Cancelled, New_Lead, Past_Due, Working_Lead...")
+@click.option("--system", help="Billing system, e.g. Custom or Stripe.")
+@click.option("--limit", type=click.IntRange(1), help="Stop after this many customers.")
+@api_options
+def list_(
+    api_key: str,
+    base_url: str,
+    as_json: bool,
+    data_source_uuid: str | None,
+    external_id: str | None,
+    status: str | None,
+    system: str | None,
+    limit: int | None,
+) -> None:
+    """List customers, following every page.
+
+    \b
+    Example:
+      mogul customers list --status Active --json
+    """
+    with make_client(api_key, base_url) as cm:
+        listing = cm.customers.list(
+            data_source_uuid=data_source_uuid, external_id=external_id, status=status, system=system
+        )
+        found = []
+        for customer in listing:
+            found.append(customer)
+            if limit and len(found) >= limit:
+                break
+    if as_json:
+        print_json({"entries": [c.to_dict() for c in found]})
+    else:
+        _show(found)
+
+
+@customers.command("get")
+@click.argument("uuid")
+@api_options
+def get(api_key: str, base_url: str, as_json: bool, uuid: str) -> None:
+    """Show one customer by its uuid (cus_...)."""
+    with make_client(api_key, base_url) as cm:
+        customer = cm.customers.retrieve(uuid)
+    if as_json:
+        print_json(customer.to_dict())
+    else:
+        _show([customer])
+
+
+@customers.command("search")
+@click.argument("email")
+@api_options
+def search(api_key: str, base_url: str, as_json: bool, email: str) -> None:
+    """Customers with this exact email (none is not an error)."""
+    with make_client(api_key, base_url) as cm:
+        found = cm.customers.search(email).all()
+    if as_json:
+        print_json({"entries": [c.to_dict() for c in found]})
+    else:
+        _show(found)
+
+
+@customers.command("create")
+@click.argument("external_id")
+@click.option("--data-source-uuid", required=True, help="The data source the customer belongs to.")
+@click.option("--name", help="Customer name.")
+@click.option("--email", help="Customer email.")
+@click.option("--company", help="Company name.")
+@click.option("--country", help="ISO 3166-1 alpha-2 code, e.g. US.")
+@click.option("--tag", "tags", multiple=True, help="A tag; repeat for more.")
+@api_options
+def create(
+    api_key: str,
+    base_url: str,
+    as_json: bool,
+    external_id: str,
+    data_source_uuid: str,
+    name: str | None,
+    email: str | None,
+    company: str | None,
+    country: str | None,
+    tags: tuple[str, ...],
+) -> None:
+    """Create a customer with EXTERNAL_ID (unique per data source)."""
+    fields = {"name": name, "email": email, "company": company, "country": country}
+    body = {k: v for k, v in fields.items() if v is not None}
+    if tags:
+        body["attributes"] = {"tags": list(tags)}
+    with make_client(api_key, base_url) as cm:
+        customer = cm.customers.create(data_source_uuid, external_id, **body)
+    if as_json:
+        print_json(customer.to_dict())
+    else:
+        _show([customer])

@@ -1,0 +1,180 @@
+"""Everything the engine derives for one customer: MRR, status, activities, subscriptions, metric inputs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mogul.engine.gcpause import gc_paused
+from mogul.engine.model import Customer, EngineInputError, FxTable, LineItem, Plan, Settings, Subscription
+from mogul.engine.movements import Activity, classify
+from mogul.engine.mrr import SubHistory, subscription_history
+from mogul.engine.timeutil import LocalCalendar
+
+CURRENCY_SIGNS = {
+    "USD": "$",
+    "EUR": "€",
+    "GBP": "£",
+    "JPY": "¥",
+    "CNY": "¥",
+    "INR": "₹",
+    "AUD": "A$",
+    "CAD": "C$",
+    "CHF": "CHF",
+    "SEK": "kr",
+    "NOK": "kr",
+    "DKK": "kr",
+    "PLN": "zł",
+    "BRL": "R$",
+    "KRW": "₩",
+    "RUB": "₽",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerResult:
+    """The engine's answer for one customer. `flows` and `spans` feed `MetricsAggregate`."""
+
+    customer: Customer
+    status: str  # "Active" | "Cancelled" | "New Lead" (never had a paying subscription)
+    customer_since: int | None  # µs of the first activation
+    customer_since_iso: str | None
+    mrr: int
+    activities: tuple[Activity, ...]
+    subscriptions: tuple[dict[str, Any], ...]  # `/customers/{uuid}/subscriptions` entries (reference §2.5)
+    mrr_history: Mapping[str, tuple[tuple[int, int], ...]]  # subscription uuid -> ((µs, MRR after), ...)
+    flows: tuple[tuple[int, int, int], ...]  # (µs, flow index from movements.py, cents)
+    spans: tuple[tuple[int, int | None], ...]  # [start, end) with ≥1 active subscription; end None = open
+
+    @property
+    def arr(self) -> int:
+        return 12 * self.mrr
+
+
+class _Context:
+    """Per-settings helpers built once and reused across customers."""
+
+    __slots__ = ("calendar", "fx", "settings")
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.fx = FxTable(settings.currency, settings.fx_rates)
+        self.calendar = LocalCalendar(settings.time_zone, settings.week_start)
+
+
+_contexts: dict[int, tuple[Settings, _Context]] = {}
+
+
+def _context(settings: Settings) -> _Context:
+    cached = _contexts.get(id(settings))
+    if cached is not None and cached[0] is settings:
+        return cached[1]
+    if len(_contexts) > 16:
+        _contexts.clear()
+    ctx = _Context(settings)
+    _contexts[id(settings)] = (settings, ctx)
+    return ctx
+
+
+def compute_customer(
+    customer: Customer,
+    subscriptions: Iterable[Subscription],
+    line_items: Iterable[LineItem],
+    plans: Mapping[str, Plan],
+    settings: Settings,
+    subscription_filter: Callable[[Subscription], bool] | None = None,
+) -> CustomerResult:
+    """Compute one customer from their subscriptions, line items (any order) and the plans by uuid.
+
+    Subscription line items whose subscription is missing from `subscriptions` get an implied one, as the
+    Import API creates subscriptions from invoices. `subscription_filter` keeps only some subscriptions
+    (the metrics `plans` filter). Raises EngineInputError on input that cannot be turned into MRR.
+    """
+    ctx = _context(settings)
+    subs: dict[str, Subscription] = {s.uuid: s for s in subscriptions}
+    by_sub: dict[str, list[tuple[int, LineItem]]] = {}
+    for i, item in enumerate(line_items):
+        if item.type != "subscription":
+            if item.type != "one_time":
+                raise EngineInputError(f"line item {item.uuid}: unknown type {item.type!r}")
+            continue  # one-time charges never make MRR (§1.1)
+        key = item.subscription_uuid or item.subscription_external_id
+        if not key:
+            raise EngineInputError(f"line item {item.uuid}: subscription item without a subscription")
+        if key not in subs:
+            subs[key] = Subscription(
+                uuid=key,
+                external_id=item.subscription_external_id or key,
+                customer_uuid=customer.uuid,
+                data_source_uuid=customer.data_source_uuid,
+                plan_uuid=item.plan_uuid,
+                set_external_id=item.subscription_set_external_id,
+            )
+        by_sub.setdefault(key, []).append((i, item))
+
+    histories: list[SubHistory] = []
+    for sub in subs.values():
+        if subscription_filter is not None and not subscription_filter(sub):
+            continue
+        histories.append(subscription_history(sub, by_sub.get(sub.uuid, ()), plans, settings, ctx.fx))
+
+    changes = [c for h in histories for c in h.changes]
+    moves = classify(customer, changes, plans, settings.currency, ctx.calendar, settings.smart_activity_window_minutes)
+    since = moves.spans[0][0] if moves.spans else None
+    if moves.active:
+        status = "Active"
+    elif moves.spans:
+        status = "Cancelled"
+    else:
+        status = "New Lead"
+    return CustomerResult(
+        customer=customer,
+        status=status,
+        customer_since=since,
+        customer_since_iso=ctx.calendar.iso(since) if since is not None else None,
+        mrr=moves.mrr,
+        activities=moves.activities,
+        subscriptions=tuple(
+            _subscription_entry(h, plans, settings.currency, ctx.calendar)
+            for h in sorted(histories, key=lambda h: (h.first_start or 0, h.sub.uuid))
+            if h.first_start is not None
+        ),
+        mrr_history={h.sub.uuid: tuple((c.at, c.new_mrr) for c in h.changes) for h in histories},
+        flows=moves.flows,
+        spans=moves.spans,
+    )
+
+
+def compute_customers(
+    batch: Iterable[tuple[Customer, Iterable[Subscription], Iterable[LineItem]]],
+    plans: Mapping[str, Plan],
+    settings: Settings,
+) -> list[CustomerResult]:
+    """`compute_customer` over many customers (a full recompute), with the garbage collector paused."""
+    with gc_paused():
+        return [compute_customer(c, subs, items, plans, settings) for c, subs, items in batch]
+
+
+def _subscription_entry(
+    h: SubHistory, plans: Mapping[str, Plan], currency: str, calendar: LocalCalendar
+) -> dict[str, Any]:
+    plan = plans.get(h.plan_uuid or "")
+    sub = h.sub
+    return {
+        "id": sub.id,
+        "external_id": sub.external_id,
+        "subscription_set_external_id": sub.set_external_id or "",
+        "quantity": h.quantity,
+        "uuid": sub.uuid,
+        "mrr": h.mrr,
+        "arr": 12 * h.mrr,
+        "status": "active" if h.active else "inactive",
+        "plan": plan.name if plan else "",
+        "billing-cycle": plan.interval_unit if plan else None,
+        "billing-cycle-count": plan.interval_count if plan else None,
+        "start-date": calendar.iso(h.first_start) if h.first_start is not None else None,
+        "end-date": calendar.iso(h.end) if h.end is not None else None,
+        "currency": currency,
+        "currency-sign": CURRENCY_SIGNS.get(currency, currency),
+    }

@@ -1,0 +1,143 @@
+"""Asynchronous processing after imports, as in ChartMogul: imports enqueue customers; a background thread
+computes them with the metrics engine and swaps their results in, one transaction per batch.
+
+While a customer of a data source is queued, that source reports `status: "working"` and counts it as
+`pending`; readers keep seeing the previous results until the new ones are committed whole.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, and_, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..engine import CustomerResult, EngineInputError, Settings, compute_customer
+from . import timefmt
+from .store import schema
+from .store.database import Database
+from .store.engine_io import CustomerInput, engine_settings, load_inputs, next_version, write_results
+from .store.results_schema import processing_queue
+
+log = logging.getLogger("mogul.processing")
+BATCH = 100
+POLL_SECONDS = 0.05  # how soon another process's imports are noticed
+
+
+def enqueue(conn: Connection, customers: Iterable[tuple[int, int]]) -> None:
+    """Queue (customer_id, data_source_id) pairs for recomputation, in the caller's write transaction."""
+    rows = [
+        {"customer_id": cid, "data_source_id": dsid, "token": secrets.token_hex(8), "enqueued_at": timefmt.now_us()}
+        for cid, dsid in dict(customers).items()
+    ]
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(processing_queue)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[processing_queue.c.customer_id],
+        set_={"token": stmt.excluded.token, "enqueued_at": stmt.excluded.enqueued_at},
+    )
+    conn.execute(stmt, rows)
+    notify()
+
+
+_wake = threading.Event()
+
+
+def notify() -> None:
+    """Wake this process's processor now rather than at its next poll."""
+    _wake.set()
+
+
+def load_settings(db: Database) -> Settings:
+    with db.read() as conn:
+        return engine_settings(conn.execute(select(schema.account)).one())
+
+
+def process_batch(db: Database, settings: Settings, limit: int = BATCH) -> int:
+    """Claim up to `limit` queued customers, compute them and commit their results. Returns how many."""
+    q = processing_queue
+    with db.begin() as conn:
+        claim = select(q.c.customer_id, q.c.token, q.c.data_source_id).order_by(q.c.enqueued_at).limit(limit)
+        if conn.dialect.name == "postgresql":
+            # Lock the customers with their queue rows, skipping any a request holds. Requests lock a customer
+            # before its queue row (a merge or delete cascades into the queue); claiming the queue row alone and
+            # then writing the customer's results took the locks in the other order, and PostgreSQL killed one
+            # side as a deadlock, sometimes the request (a 500).
+            c = schema.customers
+            claim = claim.join(c, c.c.id == q.c.customer_id).with_for_update(skip_locked=True, of=[q, c])
+        claimed = conn.execute(claim).all()
+        if not claimed:
+            return 0
+        inputs, plans = load_inputs(conn, [row.customer_id for row in claimed])
+        done: list[tuple[CustomerInput, CustomerResult | None, str | None]] = []
+        failed: dict[int, int] = {}
+        for inp in inputs:
+            try:
+                result = compute_customer(inp.customer, inp.subscriptions, inp.line_items, plans, settings)
+            except EngineInputError as exc:
+                log.warning("customer %s cannot be computed: %s", inp.customer.uuid, exc)
+                done.append((inp, None, str(exc)))
+                failed[inp.data_source_id] = failed.get(inp.data_source_id, 0) + 1
+            else:
+                done.append((inp, result, None))
+        write_results(conn, next_version(conn), done)
+        for row in claimed:
+            # Only what was computed: a newer import changed the token and keeps the row queued.
+            conn.execute(delete(q).where(and_(q.c.customer_id == row.customer_id, q.c.token == row.token)))
+        processed: dict[int, int] = {}
+        for row in claimed:
+            processed[row.data_source_id] = processed.get(row.data_source_id, 0) + 1
+        ds = schema.data_sources
+        for dsid, count in processed.items():
+            conn.execute(
+                update(ds)
+                .where(ds.c.id == dsid)
+                .values(
+                    processed=ds.c.processed + count - failed.get(dsid, 0), failed=ds.c.failed + failed.get(dsid, 0)
+                )
+            )
+    return len(claimed)
+
+
+def drain(db: Database, settings: Settings | None = None) -> int:
+    """Process until the queue is empty (for tests, the demo and benchmarks). Returns customers processed."""
+    settings = settings or load_settings(db)
+    total = 0
+    while count := process_batch(db, settings):
+        total += count
+    return total
+
+
+class Processor:
+    """The background thread of one server process."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="mogul-processor", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        _wake.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                settings = load_settings(self.db)
+                while not self._stop.is_set() and process_batch(self.db, settings):
+                    pass
+            except Exception as exc:  # keep serving; the queue keeps the work for the next round
+                log.error("processing failed: %s: %s", type(exc).__name__, exc)
+                time.sleep(1)
+            _wake.wait(POLL_SECONDS)
+            _wake.clear()

@@ -1,0 +1,145 @@
+"""Reading computed results: account activities, one customer's activities and subscriptions (reference §2.5, §3)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Row, select, tuple_
+
+from ...engine import ACTIVITY_TYPES
+from ...engine.customer import CURRENCY_SIGNS
+from .. import pagination
+from ..errors import bad_request, not_found
+from . import schema
+from .customers import NOT_FOUND as CUSTOMER_NOT_FOUND
+from .database import Database
+from .results_schema import activities, customer_results
+
+# The per-customer view of an activity (§3.2): these keys of the stored entry, plus `id` and `currency-sign`.
+CUSTOMER_ACTIVITY_KEYS = (
+    "description",
+    "activity-mrr-movement",
+    "activity-mrr",
+    "activity-arr",
+    "date",
+    "type",
+    "currency",
+)
+
+
+@dataclass(frozen=True)
+class ActivityQuery:
+    start: int | None = None  # µs, inclusive
+    end: int | None = None  # µs, exclusive
+    type: str | None = None
+    descending: bool = False
+    per_page: int = pagination.MAX_PER_PAGE
+    after: tuple[int, int] | None = None  # (date µs, id) of the last entry already seen
+    after_uuid: str | None = None  # legacy `start-after`
+
+    def __post_init__(self) -> None:
+        if self.type is not None and self.type not in ACTIVITY_TYPES:
+            raise bad_request(f"type must be one of {', '.join(ACTIVITY_TYPES)}", "type")
+
+
+@dataclass(frozen=True)
+class ActivityPage:
+    bodies: list[str]
+    has_more: bool
+    cursor: str | None
+
+
+class Activities:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def list(self, q: ActivityQuery) -> ActivityPage:
+        a = activities
+        order = (a.c.date.desc(), a.c.id.desc()) if q.descending else (a.c.date, a.c.id)
+        query = select(a.c.id, a.c.date, a.c.body).order_by(*order).limit(q.per_page + 1)
+        if q.start is not None:
+            query = query.where(a.c.date >= q.start)
+        if q.end is not None:
+            query = query.where(a.c.date < q.end)
+        if q.type is not None:
+            query = query.where(a.c.type == q.type)
+        with self.db.read() as conn:
+            after = q.after
+            if q.after_uuid is not None:
+                row = conn.execute(select(a.c.date, a.c.id).where(a.c.uuid == q.after_uuid)).first()
+                if row is None:
+                    raise bad_request("start-after does not name a known activity", "start-after")
+                after = (row.date, row.id)
+            if after is not None:
+                position = tuple_(a.c.date, a.c.id)
+                query = query.where(position < tuple_(*after) if q.descending else position > tuple_(*after))
+            rows = conn.execute(query).all()
+        has_more = len(rows) > q.per_page
+        rows = rows[: q.per_page]
+        cursor = pagination.encode_cursor(rows[-1].date, rows[-1].id) if rows and has_more else None
+        return ActivityPage([row.body for row in rows], has_more, cursor)
+
+    def _customer_id(self, conn: Any, uuid: str) -> int:
+        cid = conn.execute(select(schema.customers.c.id).where(schema.customers.c.uuid == uuid)).scalar_one_or_none()
+        if cid is None:
+            raise not_found(CUSTOMER_NOT_FOUND)
+        return cid
+
+    def for_customer(self, uuid: str, params: pagination.PageParams) -> tuple[pagination.Page, list[dict[str, Any]]]:
+        a = activities
+        with self.db.read() as conn:
+            cid = self._customer_id(conn, uuid)
+            page = pagination.fetch(
+                conn, select(a.c.id, a.c.date, a.c.body).where(a.c.customer_id == cid), a.c.date, a.c.id, params
+            )
+        return page, [_customer_entry(row) for row in page.rows]
+
+    def subscriptions(self, uuid: str, per_page: int, cursor: str | None) -> dict[str, Any]:
+        """`/customers/{uuid}/subscriptions`: the engine's view, paged by position like the real API's
+        `subscriptions_next_page=N` cursor."""
+        page = _subscriptions_page(cursor)
+        with self.db.read() as conn:
+            cid = self._customer_id(conn, uuid)
+            views = conn.execute(
+                select(customer_results.c.subscriptions).where(customer_results.c.customer_id == cid)
+            ).scalar_one_or_none()
+        views = views or []
+        start = (page - 1) * per_page
+        entries = views[start : start + per_page]
+        has_more = start + per_page < len(views)
+        next_cursor = _subscriptions_cursor(page + 1) if has_more else None
+        body: dict[str, Any] = {"entries": entries, "has_more": has_more}
+        if cursor is None:
+            body |= {"per_page": per_page, "page": 1}
+        body["cursor"] = next_cursor
+        return body
+
+
+def _customer_entry(row: Row[Any]) -> dict[str, Any]:
+    entry = orjson.loads(row.body)
+    out: dict[str, Any] = {"id": row.id}
+    out.update({key: entry[key] for key in CUSTOMER_ACTIVITY_KEYS})
+    out["currency-sign"] = CURRENCY_SIGNS.get(entry["currency"], entry["currency"])
+    out["subscription-external-id"] = entry["subscription-external-id"]
+    return out
+
+
+def _subscriptions_cursor(page: int) -> str:
+    return base64.b64encode(f"subscriptions_next_page={page}".encode()).decode()
+
+
+def _subscriptions_page(cursor: str | None) -> int:
+    if not cursor:
+        return 1
+    try:
+        text = base64.b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        name, _, number = text.partition("=")
+        if name != "subscriptions_next_page" or not number.isdigit() or int(number) < 1:
+            raise ValueError(text)
+        return int(number)
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise bad_request("The cursor is not valid.", "cursor") from exc

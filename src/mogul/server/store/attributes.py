@@ -1,0 +1,90 @@
+"""Customer tags and custom attributes (reference §2.4, §2.5): parsing and merging, no SQL."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ..errors import bad_request, invalid
+from ..timefmt import iso_millis, parse_timestamp
+
+TYPES = ("String", "Integer", "Decimal", "Timestamp", "Boolean")
+_KEY = re.compile(r"^[A-Za-z0-9_]{1,255}$")
+
+
+def tags_of(value: Any, label: str = "tags") -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+        raise bad_request(f"{label} must be a list of strings", label)
+    return add_tags([], [t.strip() for t in value if t.strip()])
+
+
+def add_tags(current: list[str], new: list[str]) -> list[str]:
+    out = list(current)
+    for tag in new:
+        if tag not in out:
+            out.append(tag)
+    return out
+
+
+def remove_tags(current: list[str], gone: list[str]) -> list[str]:
+    drop = set(gone)
+    return [t for t in current if t not in drop]
+
+
+def typed_custom(value: Any, label: str = "custom") -> dict[str, Any]:
+    """`[{"type": "Integer", "key": "seats", "value": 4}]` -> `{"seats": 4}`, each value checked by its type."""
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise bad_request(f"{label} must be a list of objects with type, key and value", label)
+    out: dict[str, Any] = {}
+    for item in value:
+        kind, key = item.get("type", "String"), item.get("key")
+        if not isinstance(key, str) or not _KEY.match(key):
+            raise invalid({label: f"key {key!r} must be letters, digits or underscores"})
+        if kind not in TYPES:
+            raise invalid({label: f"type of {key} must be one of {', '.join(TYPES)}"})
+        out[key] = _coerce(kind, key, item.get("value"), label)
+    return out
+
+
+def _coerce(kind: str, key: str, value: Any, label: str) -> Any:
+    if value is None:
+        return None
+    ok = True
+    if kind == "String":
+        ok = isinstance(value, str)
+    elif kind == "Integer":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+            return int(value)
+    elif kind == "Decimal":
+        try:
+            return float(Decimal(str(value))) if not isinstance(value, bool) else _fail(label, key, kind)
+        except InvalidOperation:
+            ok = False
+    elif kind == "Boolean":
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        ok = isinstance(value, bool)
+    elif kind == "Timestamp":
+        try:
+            return iso_millis(parse_timestamp(value)) if isinstance(value, str) else _fail(label, key, kind)
+        except ValueError:
+            ok = False
+    if not ok:
+        _fail(label, key, kind)
+    return value
+
+
+def _fail(label: str, key: str, kind: str) -> Any:
+    raise invalid({label: f"value of {key} is not a valid {kind}"})
+
+
+def plain_custom(value: Any, label: str = "custom") -> dict[str, Any]:
+    """`{"key": value}` as PATCH and PUT send it: keys checked, values kept as JSON sent them."""
+    if not isinstance(value, dict):
+        raise bad_request(f"{label} must be an object", label)
+    for key in value:
+        if not _KEY.match(key):
+            raise invalid({label: f"key {key!r} must be letters, digits or underscores"})
+    return dict(value)

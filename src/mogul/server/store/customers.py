@@ -1,0 +1,340 @@
+"""Customers (reference §2): create, list, search, update, delete, attributes and merges.
+
+`status`, `mrr`, `arr` and `customer-since` belong to the metrics engine; until it runs a customer is a lead
+("New Lead", 0, 0, null). A PATCH may move a lead between lead statuses only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, Row, Select, delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import ApiError, bad_request, coded, invalid, not_found
+from ..pagination import Page, PageParams, fetch
+from ..processing import enqueue
+from ..timefmt import iso_millis, iso_offset, now_us
+from . import attributes as attrs
+from . import fields, schema
+from .database import Database
+from .geo import country_name, state_name
+from .ids import new_uuid
+
+NOT_FOUND = "Customer not found"
+DUPLICATE = "The external ID for this customer already exists in our system."
+BLANK = "can't be blank"
+LEAD_STATUSES = ("New Lead", "Working Lead", "Qualified Lead", "Unqualified Lead")
+MAX_TEXT = 255
+TEXT_FIELDS = ("name", "email", "company")  # never null on the wire: "" when unset
+NULLABLE_FIELDS = ("state", "city", "zip", "website_url", "owner")
+
+c = schema.customers
+ds = schema.data_sources
+
+
+def base_query() -> Select[Any]:
+    return select(c, ds.c.uuid.label("ds_uuid"), ds.c.system.label("ds_system")).join(ds, ds.c.id == c.c.data_source_id)
+
+
+def account_currency(conn: Connection) -> str:
+    return conn.execute(select(schema.account.c.currency)).scalar_one()
+
+
+def render(row: Row[Any], currency: str) -> dict[str, Any]:
+    merged = row.merged_ids or []
+    ds_uuids = [row.ds_uuid]
+    for ds_uuid, _ in merged:
+        if ds_uuid not in ds_uuids:
+            ds_uuids.append(ds_uuid)
+    label = (row.company or row.name or row.external_id).replace(" ", "_")
+    out: dict[str, Any] = {
+        "id": row.id,
+        "uuid": row.uuid,
+        "external_id": row.external_id,
+        "name": row.name,
+        "email": row.email,
+        "status": row.status,
+        "customer-since": iso_offset(row.customer_since),
+        "attributes": {"custom": row.custom, "clearbit": {}, "stripe": {}, "tags": row.tags},
+        "data_source_uuid": row.ds_uuid,
+        "data_source_uuids": ds_uuids,
+        "external_ids": [row.external_id, *(ext for _, ext in merged)],
+        "company": row.company,
+        "country": row.country,
+        "state": row.state,
+        "city": row.city,
+        "zip": row.zip,
+        "lead_created_at": iso_millis(row.lead_created_at),
+        "free_trial_started_at": iso_millis(row.free_trial_started_at),
+        "address": {
+            "country": country_name(row.country),
+            "state": state_name(row.country, row.state),
+            "city": row.city,
+            "address_zip": row.zip,
+        },
+        "mrr": row.mrr,
+        "arr": row.arr,
+        "billing-system-url": None,
+        "chartmogul-url": f"https://app.chartmogul.com/#/customers/{row.id}-{label}",
+        "billing-system-type": row.ds_system,
+        "currency": currency,
+        "currency-sign": fields.currency_sign(currency),
+        "owner": row.owner,
+    }
+    if row.website_url:
+        out["website_url"] = row.website_url
+    return out
+
+
+def parse_profile(body: dict[str, Any], errors: dict[str, str], *, creating: bool) -> dict[str, Any]:
+    """The writable profile fields present in `body`, as column values."""
+    values: dict[str, Any] = {}
+    for key in (*TEXT_FIELDS, *NULLABLE_FIELDS, "country"):
+        if key not in body:
+            continue
+        value = fields.string(body, key)
+        if value is not None and len(value) > MAX_TEXT and key != "website_url":
+            errors[key] = f"is too long (maximum is {MAX_TEXT} characters)"
+        if key == "country":
+            value = fields.country(value, errors)
+        elif key in TEXT_FIELDS:
+            value = value or ""
+        values[key] = value
+    for key in ("lead_created_at", "free_trial_started_at"):
+        if key in body:
+            values[key] = fields.timestamp(body[key], key, errors)
+    if creating:
+        for key in TEXT_FIELDS:
+            values.setdefault(key, "")
+    return values
+
+
+def lead_status(value: Any) -> str:
+    if not isinstance(value, str):
+        raise bad_request("status must be a string", "status")
+    status = value.replace("_", " ")
+    if status not in LEAD_STATUSES:
+        raise invalid({"status": f"must be one of {', '.join(LEAD_STATUSES)}"})
+    return status
+
+
+class Customers:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # --- reading
+
+    def list(self, filters: Mapping[str, str | None], params: PageParams) -> tuple[Page, list[dict[str, Any]]]:
+        query = base_query()
+        if filters.get("data_source_uuid"):
+            query = query.where(ds.c.uuid == filters["data_source_uuid"])
+        if filters.get("external_id"):
+            query = query.where(c.c.external_id == filters["external_id"])
+        if filters.get("status"):
+            query = query.where(c.c.status == str(filters["status"]).replace("_", " "))
+        if filters.get("system"):
+            query = query.where(ds.c.system.ilike(str(filters["system"])))
+        if filters.get("email"):
+            query = query.where(c.c.email == filters["email"])
+        with self.db.read() as conn:
+            page = fetch(conn, query, c.c.created_at, c.c.id, params)
+            currency = account_currency(conn)
+        return page, [render(row, currency) for row in page.rows]
+
+    def search(self, email: str | None, params: PageParams) -> tuple[Page, list[dict[str, Any]]]:
+        if not email:
+            raise bad_request("email is required", "email")
+        page, items = self.list({"email": email}, params)
+        if not items and not params.cursor_mode:
+            raise search_miss(email)
+        return page, items
+
+    def get(self, uuid: str) -> dict[str, Any]:
+        with self.db.read() as conn:
+            row = conn.execute(base_query().where(c.c.uuid == uuid)).first()
+            if row is None:
+                raise not_found(NOT_FOUND)
+            return render(row, account_currency(conn))
+
+    def attributes(self, uuid: str) -> dict[str, Any]:
+        customer = self.get(uuid)
+        return {"tags": customer["attributes"]["tags"], "stripe": {}, "custom": customer["attributes"]["custom"]}
+
+    # --- writing
+
+    def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        errors: dict[str, str] = {}
+        ds_uuid = fields.string(body, "data_source_uuid")
+        external_id = fields.string(body, "external_id")
+        if not ds_uuid:
+            errors["data_source_uuid"] = BLANK
+        if external_id is None or not external_id.strip():
+            errors["external_id"] = BLANK
+        elif len(external_id) > MAX_TEXT:
+            errors["external_id"] = f"is too long (maximum is {MAX_TEXT} characters)"
+        values = parse_profile(body, errors, creating=True)
+        attributes = fields.obj(body, "attributes") or {}
+        tags = attrs.tags_of(attributes["tags"], "attributes.tags") if attributes.get("tags") is not None else []
+        custom = attrs.typed_custom(attributes["custom"]) if attributes.get("custom") is not None else {}
+        if errors:
+            raise invalid(errors)
+        now = now_us()
+        values.update(
+            uuid=new_uuid("cus_"),
+            external_id=external_id,
+            tags=tags,
+            custom=custom,
+            merged_ids=[],
+            status=LEAD_STATUSES[0],
+            mrr=0,
+            arr=0,
+            customer_since=None,
+            created_at=now,
+        )
+        try:
+            with self.db.begin() as conn:
+                ds_id = conn.execute(select(ds.c.id).where(ds.c.uuid == ds_uuid)).scalar_one_or_none()
+                if ds_id is None:
+                    raise invalid({"data_source_uuid": "Data source not found"})
+                conn.execute(c.insert().values(data_source_id=ds_id, **values))
+                row = conn.execute(base_query().where(c.c.uuid == values["uuid"])).one()
+                return render(row, account_currency(conn))
+        except IntegrityError as exc:
+            raise invalid({"external_id": DUPLICATE}) from exc
+
+    def update(self, uuid: str, body: dict[str, Any]) -> dict[str, Any]:
+        errors: dict[str, str] = {}
+        values = parse_profile(body, errors, creating=False)
+        if "external_id" in body:
+            external_id = fields.string(body, "external_id")
+            if not external_id or not external_id.strip():
+                errors["external_id"] = BLANK
+            values["external_id"] = external_id
+        status = lead_status(body["status"]) if body.get("status") is not None else None
+        attributes = fields.obj(body, "attributes") or {}
+        if errors:
+            raise invalid(errors)
+        try:
+            with self.db.begin() as conn:
+                row = self._lock(conn, uuid)
+                if status is not None:
+                    if row.status not in LEAD_STATUSES:
+                        raise invalid({"status": "only a lead's status can be changed"})
+                    values["status"] = status
+                if attributes.get("tags") is not None:
+                    values["tags"] = attrs.tags_of(attributes["tags"], "attributes.tags")
+                if attributes.get("custom") is not None:
+                    values["custom"] = {**row.custom, **attrs.plain_custom(attributes["custom"], "attributes.custom")}
+                if values:
+                    conn.execute(update(c).where(c.c.id == row.id).values(**values))
+                if values.keys() & {"name", "external_id"}:
+                    enqueue(conn, [(row.id, row.data_source_id)])  # activities carry the customer's name and id
+                return render(conn.execute(base_query().where(c.c.id == row.id)).one(), account_currency(conn))
+        except IntegrityError as exc:
+            raise invalid({"external_id": DUPLICATE}) from exc
+
+    def delete(self, uuid: str) -> None:
+        with self.db.begin() as conn:
+            if not conn.execute(delete(c).where(c.c.uuid == uuid)).rowcount:
+                raise not_found(NOT_FOUND)
+
+    def change_tags(self, uuid: str, body: dict[str, Any], *, remove: bool = False) -> dict[str, Any]:
+        if "tags" not in body:
+            raise bad_request("tags is required", "tags")
+        tags = attrs.tags_of(body["tags"])
+        with self.db.begin() as conn:
+            row = self._lock(conn, uuid)
+            new = attrs.remove_tags(row.tags, tags) if remove else attrs.add_tags(row.tags, tags)
+            conn.execute(update(c).where(c.c.id == row.id).values(tags=new))
+        return {"tags": new}
+
+    def change_custom(self, uuid: str, body: dict[str, Any], *, mode: str) -> dict[str, Any]:
+        """mode `add` (typed list), `update` (plain object) or `remove` (list of keys)."""
+        if "custom" not in body:
+            raise bad_request("custom is required", "custom")
+        with self.db.begin() as conn:
+            row = self._lock(conn, uuid)
+            custom = dict(row.custom)
+            if mode == "add":
+                custom.update(attrs.typed_custom(body["custom"]))
+            elif mode == "update":
+                custom.update(attrs.plain_custom(body["custom"]))
+            else:
+                for key in fields.str_list(body["custom"], "custom"):
+                    custom.pop(key, None)
+            conn.execute(update(c).where(c.c.id == row.id).values(custom=custom))
+        return {"custom": custom}
+
+    def by_email(self, body: dict[str, Any], *, kind: str) -> dict[str, Any]:
+        """`POST /customers/attributes/tags|custom` with `email`: apply to every customer with that email."""
+        email = fields.string(body, "email")
+        if not email:
+            raise bad_request("email is required", "email")
+        with self.db.read() as conn:
+            uuids = conn.execute(select(c.c.uuid).where(c.c.email == email).order_by(c.c.id)).scalars().all()
+        if not uuids:
+            raise search_miss(email)
+        for uuid in uuids:
+            if kind == "tags":
+                self.change_tags(uuid, body)
+            else:
+                self.change_custom(uuid, body, mode="add")
+        return {"entries": [self.get(uuid) for uuid in uuids]}
+
+    def merge(self, body: dict[str, Any]) -> dict[str, Any]:
+        source, target = fields.obj(body, "from"), fields.obj(body, "into")
+        if not source or not target:
+            raise bad_request("from and into are required", "from" if not source else "into")
+        try:
+            self._merge(source, target)
+        except IntegrityError as exc:
+            raise invalid({"into": "Both customers have a subscription with the same external ID."}) from exc
+        return {}
+
+    def _merge(self, source: dict[str, Any], target: dict[str, Any]) -> None:
+        with self.db.begin() as conn:
+            src, dst = self._resolve(conn, source), self._resolve(conn, target)
+            if src.id == dst.id:
+                raise invalid({"into": "A customer cannot be merged into itself."})
+            for table in (schema.invoices, schema.line_items, schema.transactions, schema.subscriptions):
+                conn.execute(update(table).where(table.c.customer_id == src.id).values(customer_id=dst.id))
+            merged = [*dst.merged_ids, [src.ds_uuid, src.external_id], *src.merged_ids]
+            conn.execute(
+                update(c)
+                .where(c.c.id == dst.id)
+                .values(
+                    merged_ids=merged,
+                    tags=attrs.add_tags(dst.tags, src.tags),
+                    custom={**src.custom, **dst.custom},
+                )
+            )
+            conn.execute(delete(c).where(c.c.id == src.id))
+            enqueue(conn, [(dst.id, dst.data_source_id)])
+
+    def _lock(self, conn: Connection, uuid: str) -> Row[Any]:
+        # FOR UPDATE on PostgreSQL keeps concurrent read-modify-writes of tags/custom from losing updates;
+        # SQLite's writer already holds the database lock.
+        row = conn.execute(base_query().where(c.c.uuid == uuid).with_for_update(of=c)).first()
+        if row is None:
+            raise not_found(NOT_FOUND)
+        return row
+
+    def _resolve(self, conn: Connection, ref: dict[str, Any]) -> Row[Any]:
+        if ref.get("customer_uuid"):
+            return self._lock(conn, str(ref["customer_uuid"]))
+        if ref.get("data_source_uuid") and ref.get("external_id"):
+            row = conn.execute(
+                base_query()
+                .where(ds.c.uuid == ref["data_source_uuid"], c.c.external_id == ref["external_id"])
+                .with_for_update(of=c)
+            ).first()
+            if row is None:
+                raise not_found(NOT_FOUND)
+            return row
+        raise bad_request("give customer_uuid, or data_source_uuid and external_id", "customer_uuid")
+
+
+def search_miss(email: str) -> ApiError:
+    return coded(404, f'Can\'t find any customers with email: "{email}"', "email")

@@ -1,0 +1,256 @@
+"""Between the store and the metrics engine: load a batch of customers' inputs, write their results.
+
+Both run inside the caller's transaction, so results for a batch appear all at once or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
+
+from ...engine import Customer, CustomerResult, LineItem, Plan, Settings, Subscription
+from . import schema
+from .results_schema import activities, customer_results, results_version
+
+# Statuses a person sets by hand; the engine only decides between lead, Active and Cancelled.
+LEAD_STATUSES = frozenset({"New Lead", "Working Lead", "Qualified Lead", "Unqualified Lead"})
+
+
+@dataclass(frozen=True)
+class CustomerInput:
+    id: int
+    data_source_id: int
+    status: str
+    customer: Customer
+    subscriptions: list[Subscription]
+    line_items: list[LineItem]
+
+
+def load_inputs(conn: Connection, customer_ids: Sequence[int]) -> tuple[list[CustomerInput], dict[str, Plan]]:
+    """Everything the engine needs for these customers, in five indexed queries however many customers."""
+    c, ds, s, p, inv, li, tx = (
+        schema.customers,
+        schema.data_sources,
+        schema.subscriptions,
+        schema.plans,
+        schema.invoices,
+        schema.line_items,
+        schema.transactions,
+    )
+    ids = list(customer_ids)
+    customers = conn.execute(
+        select(c.c.id, c.c.uuid, c.c.external_id, c.c.name, c.c.country, c.c.status, c.c.data_source_id, ds.c.uuid)
+        .join(ds, ds.c.id == c.c.data_source_id)
+        .where(c.c.id.in_(ids))
+    ).all()
+    subs: dict[int, list[Subscription]] = {}
+    plan_ids: set[int] = set()
+    for row in conn.execute(
+        select(
+            s.c.id,
+            s.c.uuid,
+            s.c.plan_id,
+            s.c.external_id,
+            s.c.set_external_id,
+            s.c.cancellation_dates,
+            s.c.customer_id,
+            p.c.uuid.label("plan_uuid"),
+            ds.c.uuid.label("ds_uuid"),
+            c.c.uuid.label("customer_uuid"),
+        )
+        .join(ds, ds.c.id == s.c.data_source_id)
+        .join(c, c.c.id == s.c.customer_id)
+        .outerjoin(p, p.c.id == s.c.plan_id)
+        .where(s.c.customer_id.in_(ids))
+    ):
+        if row.plan_id is not None:
+            plan_ids.add(row.plan_id)
+        subs.setdefault(row.customer_id, []).append(
+            Subscription(
+                uuid=row.uuid,
+                external_id=row.external_id,
+                customer_uuid=row.customer_uuid,
+                data_source_uuid=row.ds_uuid,
+                plan_uuid=row.plan_uuid,
+                set_external_id=row.set_external_id,
+                cancellation_dates=tuple(sorted(row.cancellation_dates or ())),
+                id=row.id,
+            )
+        )
+    # An invoice counts as paid when it has a successful payment, or no transactions at all: API imports often
+    # carry none, and ChartMogul accepts subscriptions without transactions (docs/metrics.md).
+    seen: set[int] = set()
+    paid: set[int] = set()
+    for row in conn.execute(select(tx.c.invoice_id, tx.c.type, tx.c.result).where(tx.c.customer_id.in_(ids))):
+        seen.add(row.invoice_id)
+        if row.type == "payment" and row.result == "successful":
+            paid.add(row.invoice_id)
+    items: dict[int, list[LineItem]] = {}
+    for row in conn.execute(
+        select(
+            li,
+            inv.c.date.label("invoice_date"),
+            inv.c.currency,
+            s.c.uuid.label("sub_uuid"),
+            s.c.external_id.label("sub_external_id"),
+            s.c.set_external_id,
+            p.c.uuid.label("plan_uuid"),
+        )
+        .join(inv, inv.c.id == li.c.invoice_id)
+        .outerjoin(s, s.c.id == li.c.subscription_id)
+        .outerjoin(p, p.c.id == li.c.plan_id)
+        .where(li.c.customer_id.in_(ids))
+    ):
+        if row.plan_id is not None:
+            plan_ids.add(row.plan_id)
+        start = row.service_period_start if row.service_period_start is not None else row.invoice_date
+        items.setdefault(row.customer_id, []).append(
+            LineItem(
+                uuid=row.uuid,
+                type=row.type,
+                subscription_uuid=row.sub_uuid,
+                subscription_external_id=row.sub_external_id,
+                plan_uuid=row.plan_uuid,
+                service_period_start=start,
+                service_period_end=row.service_period_end if row.service_period_end is not None else start,
+                amount_in_cents=row.amount_in_cents,
+                invoice_date=row.invoice_date,
+                currency=row.currency,
+                subscription_set_external_id=row.set_external_id,
+                tax_amount_in_cents=row.tax_amount_in_cents,
+                quantity=row.quantity,
+                prorated=row.prorated,
+                proration_type=row.proration_type,
+                event_order=row.event_order,
+                cancelled_at=row.cancelled_at,
+                discount_amount_in_cents=row.discount_amount_in_cents,
+                discount_code=row.discount_code,
+                paid=row.invoice_id in paid or row.invoice_id not in seen,
+            )
+        )
+    plans = {
+        row.uuid: Plan(row.uuid, row.external_id, row.name, row.interval_count, row.interval_unit)
+        for row in conn.execute(select(p).where(p.c.id.in_(plan_ids)))
+    }
+    inputs = [
+        CustomerInput(
+            id=row.id,
+            data_source_id=row.data_source_id,
+            status=row.status,
+            customer=Customer(row.uuid, row.external_id, row.name, row[7], row.country),
+            subscriptions=subs.get(row.id, []),
+            line_items=items.get(row.id, []),
+        )
+        for row in customers
+    ]
+    return inputs, plans
+
+
+def next_version(conn: Connection) -> int:
+    """Bump the account-wide results version; the row lock serialises processors across workers."""
+    bumped = conn.execute(
+        update(results_version).where(results_version.c.id == 1).values(version=results_version.c.version + 1)
+    ).rowcount
+    if not bumped:
+        conn.execute(insert(results_version).values(id=1, version=1))
+    return conn.execute(select(results_version.c.version).where(results_version.c.id == 1)).scalar_one()
+
+
+def bare_uuid(value: str) -> str:
+    """The customer-subscriptions view shows subscriptions by bare UUID (reference §0.8)."""
+    return value[4:] if value.startswith("sub_") else value
+
+
+def write_results(
+    conn: Connection,
+    version: int,
+    done: Iterable[tuple[CustomerInput, CustomerResult | None, str | None]],
+) -> None:
+    """Replace the results of each customer: activities, metrics inputs, subscriptions view, customer row."""
+    done = list(done)
+    ids = [inp.id for inp, _, _ in done]
+    # Unchanged activities keep their row id: list cursors are (date, id) positions, and a recompute must not
+    # move an activity a reader has already passed to after the reader's cursor.
+    kept_ids = dict(
+        conn.execute(select(activities.c.uuid, activities.c.id).where(activities.c.customer_id.in_(ids))).all()
+    )
+    conn.execute(delete(activities).where(activities.c.customer_id.in_(ids)))
+    conn.execute(delete(customer_results).where(customer_results.c.customer_id.in_(ids)))
+    activity_rows: list[dict[str, Any]] = []
+    result_rows: list[dict[str, Any]] = []
+    customer_rows: list[dict[str, Any]] = []
+    for inp, result, error in done:
+        if result is None:
+            result_rows.append(
+                {
+                    "customer_id": inp.id,
+                    "version": version,
+                    "flows": [],
+                    "spans": [],
+                    "subscriptions": [],
+                    "error": error,
+                }
+            )
+            continue
+        for act in result.activities:
+            activity_rows.append(
+                {
+                    "uuid": act.uuid,
+                    "customer_id": inp.id,
+                    "data_source_id": inp.data_source_id,
+                    "date": act.at,
+                    "type": act.type,
+                    "body": orjson.dumps(act.to_dict()).decode(),
+                }
+            )
+        views = [dict(view, uuid=bare_uuid(view["uuid"])) for view in result.subscriptions]
+        result_rows.append(
+            {
+                "customer_id": inp.id,
+                "version": version,
+                "flows": [list(f) for f in result.flows],
+                "spans": [list(s) for s in result.spans],
+                "subscriptions": views,
+                "error": None,
+            }
+        )
+        status = inp.status if result.status == "New Lead" and inp.status in LEAD_STATUSES else result.status
+        customer_rows.append(
+            {"cid": inp.id, "status": status, "mrr": result.mrr, "arr": result.arr, "since": result.customer_since}
+        )
+    reused = [row | {"id": kept_ids[row["uuid"]]} for row in activity_rows if row["uuid"] in kept_ids]
+    fresh = [row for row in activity_rows if row["uuid"] not in kept_ids]
+    if reused:
+        conn.execute(insert(activities), reused)
+    if fresh:
+        conn.execute(insert(activities), fresh)
+    if result_rows:
+        conn.execute(insert(customer_results), result_rows)
+    if customer_rows:
+        c = schema.customers
+        conn.execute(
+            update(c)
+            .where(c.c.id == bindparam("cid"))
+            .values(
+                status=bindparam("status"),
+                mrr=bindparam("mrr"),
+                arr=bindparam("arr"),
+                customer_since=bindparam("since"),
+            ),
+            customer_rows,
+        )
+
+
+def engine_settings(account_row: Any) -> Settings:
+    """The engine's settings from the account row (currency, time zone, week start, churn recognition)."""
+    recognition = (account_row.settings or {}).get("churn_recognition", "immediate")
+    return Settings(
+        currency=account_row.currency,
+        time_zone=account_row.time_zone,
+        week_start=account_row.week_start_on,
+        churn_recognition="end_of_service_period" if recognition == "end_of_service_period" else "at_cancellation",
+    )

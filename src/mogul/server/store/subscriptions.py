@@ -1,0 +1,94 @@
+"""Imported subscriptions (reference §5.4): created by invoice imports, listed per customer, cancelled by PATCH."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Row, Select, select, update
+
+from ..errors import bad_request, invalid, not_found
+from ..pagination import Page, PageParams, fetch
+from ..processing import enqueue
+from ..timefmt import iso_millis
+from . import fields, schema
+from .database import Database
+
+NOT_FOUND = "Subscription not found"
+
+s = schema.subscriptions
+c = schema.customers
+ds = schema.data_sources
+plans = schema.plans
+
+
+def base_query() -> Select[Any]:
+    return (
+        select(
+            s,
+            c.c.uuid.label("customer_uuid"),
+            ds.c.uuid.label("ds_uuid"),
+            plans.c.uuid.label("plan_uuid"),
+        )
+        .join(c, c.c.id == s.c.customer_id)
+        .join(ds, ds.c.id == s.c.data_source_id)
+        .outerjoin(plans, plans.c.id == s.c.plan_id)
+    )
+
+
+def render(row: Row[Any], *, with_customer: bool = False) -> dict[str, Any]:
+    out = {
+        "external_id": row.external_id,
+        "uuid": row.uuid,
+        "cancellation_dates": [iso_millis(d) for d in row.cancellation_dates],
+        "subscription_set_external_id": row.set_external_id,
+        "plan_uuid": row.plan_uuid,
+    }
+    if with_customer:
+        out["customer_uuid"] = row.customer_uuid
+    out["data_source_uuid"] = row.ds_uuid
+    return out
+
+
+class Subscriptions:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def list_for_customer(self, customer_uuid: str, params: PageParams) -> tuple[Page, list[dict[str, Any]]]:
+        with self.db.read() as conn:
+            customer_id = conn.execute(select(c.c.id).where(c.c.uuid == customer_uuid)).scalar_one_or_none()
+            if customer_id is None:
+                raise not_found("Customer not found")
+            page = fetch(conn, base_query().where(s.c.customer_id == customer_id), s.c.created_at, s.c.id, params)
+        return page, [render(row) for row in page.rows]
+
+    def cancel(self, uuid: str, body: dict[str, Any]) -> dict[str, Any]:
+        """`cancelled_at` adds one cancellation date; `cancellation_dates` replaces them all ([] un-cancels)."""
+        errors: dict[str, str] = {}
+        if "cancellation_dates" in body:
+            raw = body["cancellation_dates"]
+            if not isinstance(raw, list):
+                raise bad_request("cancellation_dates must be a list of dates", "cancellation_dates")
+            dates = [fields.timestamp(v, "cancellation_dates", errors) for v in raw]
+            add = None
+        elif body.get("cancelled_at") is not None:
+            add = fields.timestamp(body["cancelled_at"], "cancelled_at", errors)
+            dates = []
+        else:
+            raise bad_request("cancelled_at or cancellation_dates is required", "cancelled_at")
+        if errors:
+            raise invalid(errors)
+        with self.db.begin() as conn:
+            row = conn.execute(base_query().where(s.c.uuid == uuid).with_for_update(of=s)).first()
+            if row is None:
+                raise not_found(NOT_FOUND)
+            current = [*row.cancellation_dates, add] if add is not None else dates
+            new = sorted({d for d in current if d is not None})
+            conn.execute(update(s).where(s.c.id == row.id).values(cancellation_dates=new))
+            owner = conn.execute(select(s.c.customer_id).where(s.c.id == row.id)).scalar_one()
+            enqueue(conn, [(owner, _customer_source(conn, owner))])
+            return render(conn.execute(base_query().where(s.c.id == row.id)).one(), with_customer=True)
+
+
+def _customer_source(conn: Connection, customer_id: int) -> int:
+    customers = schema.customers
+    return conn.execute(select(customers.c.data_source_id).where(customers.c.id == customer_id)).scalar_one()

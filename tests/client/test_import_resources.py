@@ -1,0 +1,96 @@
+"""mogul's client resources for customers, plans, invoices, transactions and subscriptions, against the server."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from mogul.client import Client, Customer, Invoice, NotFoundError, ValidationError
+
+
+@pytest.fixture
+def ds_uuid(client: Client) -> str:
+    return client.data_sources.create("Billing").uuid
+
+
+def test_customers_iterate_lazily_across_pages(client: Client, ds_uuid: str) -> None:
+    made = [client.customers.create(ds_uuid, f"c{i}", name=f"Customer {i}").uuid for i in range(5)]
+    listing = client.customers.list(data_source_uuid=ds_uuid, per_page=2)
+    calls: list[str] = []
+    client.transport.before_request = lambda: calls.append("request")
+    iterator = iter(listing)
+    first = next(iterator)
+    assert isinstance(first, Customer) and first.uuid == made[0] and len(calls) == 1  # one page fetched so far
+    assert [first.uuid, *(c.uuid for c in iterator)] == made
+    assert len(calls) == 3
+    page = listing.page()
+    assert [c.uuid for c in page.items] == made[:2] and page.has_more and page.raw["total_pages"] == 3
+    assert [c.uuid for c in listing.page(page.cursor).items] == made[2:4]
+    assert client.customers.list(external_id="nope").all() == []
+
+
+def test_customer_crud_search_and_tags(client: Client, ds_uuid: str) -> None:
+    c = client.customers.create(ds_uuid, "cus_1", email="x@y.com", country="US", attributes={"tags": ["a"]})
+    assert (c.status, c.mrr, c.customer_since, c.address.country, c.tags) == (
+        "New Lead",
+        0,
+        None,
+        "United States",
+        ["a"],
+    )
+    assert c["customer-since"] is None and c.currency_sign == "$"
+    assert client.customers.update(c.uuid, name="Renamed").name == "Renamed"
+    assert [x.uuid for x in client.customers.search("x@y.com")] == [c.uuid]
+    assert client.customers.search("nobody@y.com").all() == []
+    assert client.customers.add_tags(c.uuid, ["b"]) == ["a", "b"]
+    assert client.customers.remove_tags(c.uuid, ["a"]) == ["b"]
+    with pytest.raises(ValidationError) as dup:
+        client.customers.create(ds_uuid, "cus_1")
+    assert dup.value.errors == {"external_id": "The external ID for this customer already exists in our system."}
+    client.customers.delete(c.uuid)
+    with pytest.raises(NotFoundError):
+        client.customers.retrieve(c.uuid)
+
+
+def test_plans_invoices_transactions_subscriptions(client: Client, ds_uuid: str) -> None:
+    plan = client.plans.create(ds_uuid, "Gold", interval_count=12, external_id="gold")
+    assert [p.uuid for p in client.plans.list(data_source_uuid=ds_uuid)] == [plan.uuid]
+    assert client.plans.update(plan.uuid, name="Gold yearly").name == "Gold yearly"
+    customer = client.customers.create(ds_uuid, "cus_1")
+    start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    item = {
+        "type": "subscription",
+        "subscription_external_id": "s1",
+        "plan_uuid": plan.uuid,
+        "service_period_start": start,
+        "service_period_end": dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+        "amount_in_cents": 12000,
+    }
+    [inv] = client.invoices.import_(
+        customer.uuid, [{"external_id": "i1", "date": start, "currency": "EUR", "line_items": [item]}]
+    )
+    assert isinstance(inv, Invoice) and inv.date == start and inv.line_items[0].amount_in_cents == 12000
+    with pytest.raises(ValidationError) as dup:
+        client.invoices.import_(
+            customer.uuid, [{"external_id": "i1", "date": start, "currency": "EUR", "line_items": [item]}]
+        )
+    assert "invoice i1: external_id The external ID for this invoice already exists" in dup.value.message
+    tx = client.transactions.create(inv.uuid, type="payment", date=start, result="successful", amount_in_cents=12000)
+    assert tx.amount_in_cents == 12000 and tx.date == start
+    assert [i.uuid for i in client.invoices.list(customer_uuid=customer.uuid)] == [inv.uuid]
+    assert client.invoices.retrieve(inv.uuid).transactions[0].uuid == tx.uuid
+
+    [sub] = client.subscriptions.list(customer.uuid)
+    assert sub.uuid == inv.line_items[0].subscription_uuid and sub.cancellation_dates == []
+    cancelled = client.subscriptions.cancel(sub.uuid, cancelled_at=dt.datetime(2024, 6, 1, tzinfo=dt.UTC))
+    assert cancelled.cancellation_dates == [dt.datetime(2024, 6, 1, tzinfo=dt.UTC)]
+    assert client.subscriptions.cancel(sub.uuid, cancellation_dates=[]).cancellation_dates == []
+    with pytest.raises(ValueError):
+        client.subscriptions.cancel(sub.uuid)
+
+    client.invoices.delete_all(ds_uuid, customer.uuid)
+    assert client.invoices.list().all() == []
+    client.plans.delete(plan.uuid)
+    with pytest.raises(NotFoundError):
+        client.plans.retrieve(plan.uuid)

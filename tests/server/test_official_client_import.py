@@ -1,0 +1,148 @@
+"""The official `chartmogul` 4.11.0 client, unchanged, driving the Import API of mogul's server."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import chartmogul
+import pytest
+
+from mogul.server.embedded import EmbeddedServer
+
+
+@pytest.fixture
+def config(server: EmbeddedServer, rw_key: str) -> chartmogul.Config:
+    cfg = chartmogul.Config(rw_key, max_retries=0)
+    cfg.uri = f"{server.base_url}/v1"
+    return cfg
+
+
+@pytest.fixture
+def ds(config: chartmogul.Config) -> Any:
+    return chartmogul.DataSource.create(config, data={"name": "In-house billing"}).get()
+
+
+def test_customer_calls(config: chartmogul.Config, ds: Any) -> None:
+    created = chartmogul.Customer.create(
+        config,
+        data={
+            "data_source_uuid": ds.uuid,
+            "external_id": "cus_007",
+            "name": "New Customer",
+            "email": "new_customer@example.com",
+            "city": "Berlin",
+            "lead_created_at": dt.datetime(2015, 11, 1, tzinfo=dt.UTC),
+            "attributes": {"tags": ["vip"], "custom": [{"type": "Integer", "key": "seats", "value": 3}]},
+        },
+    ).get()
+    assert created.uuid.startswith("cus_") and created.status == "New Lead" and created.customer_since is None
+    assert created.lead_created_at == dt.datetime(2015, 11, 1, tzinfo=dt.UTC)
+    assert created.attributes.tags == ["vip"] and created.attributes.custom == {"seats": 3}
+    assert created.address.city == "Berlin" and created.mrr == 0
+
+    listed = chartmogul.Customer.all(config, data_source_uuid=ds.uuid, per_page=10).get()
+    assert [c.uuid for c in listed.entries] == [created.uuid] and listed.has_more is False
+    got = chartmogul.Customer.retrieve(config, uuid=created.uuid).get()
+    assert got.external_id == "cus_007" and got.company == ""
+    found = chartmogul.Customer.search(config, email="new_customer@example.com").get()
+    assert [c.uuid for c in found.entries] == [created.uuid]
+    modified = chartmogul.Customer.modify(config, uuid=created.uuid, data={"name": "Renamed"}).get()
+    assert modified.name == "Renamed"
+    tags = chartmogul.Tags.add(config, uuid=created.uuid, data={"tags": ["b2b"]}).get()
+    assert tags.tags == ["vip", "b2b"]
+    other = chartmogul.Customer.create(config, data={"data_source_uuid": ds.uuid, "external_id": "cus_008"}).get()
+    merge = {"from": {"customer_uuid": other.uuid}, "into": {"customer_uuid": created.uuid}}
+    assert chartmogul.Customer.merge(config, data=merge).get() is None  # 202
+    assert chartmogul.Customer.destroy(config, uuid=created.uuid).get() is None
+    with pytest.raises(chartmogul.APIError) as err:
+        chartmogul.Customer.retrieve(config, uuid=created.uuid).get()
+    assert b"Customer not found" in err.value.args[0]
+
+
+def test_customer_pages_follow_cursors(config: chartmogul.Config, ds: Any) -> None:
+    for i in range(5):
+        chartmogul.Customer.create(config, data={"data_source_uuid": ds.uuid, "external_id": f"c{i}"}).get()
+    seen: list[str] = []
+    page = chartmogul.Customer.all(config, per_page=2).get()
+    while True:
+        seen += [c.external_id for c in page.entries]
+        if not page.has_more:
+            break
+        page = chartmogul.Customer.all(config, per_page=2, cursor=page.cursor).get()
+    assert seen == [f"c{i}" for i in range(5)]
+
+
+def test_plan_calls(config: chartmogul.Config, ds: Any) -> None:
+    body = {"data_source_uuid": ds.uuid, "name": "Gold", "interval_count": 1, "interval_unit": "month"}
+    plan = chartmogul.Plan.create(config, data=body).get()
+    assert plan.uuid.startswith("pl_") and plan.external_id == plan.uuid[3:]
+    assert [p.uuid for p in chartmogul.Plan.all(config, data_source_uuid=ds.uuid).get().plans] == [plan.uuid]
+    assert chartmogul.Plan.retrieve(config, uuid=plan.uuid).get().name == "Gold"
+    assert chartmogul.Plan.modify(config, uuid=plan.uuid, data={"name": "Gold+"}).get() is None  # 202
+    assert chartmogul.Plan.retrieve(config, uuid=plan.uuid).get().name == "Gold+"
+    assert chartmogul.Plan.destroy(config, uuid=plan.uuid).get() is None
+
+
+def test_invoice_transaction_and_subscription_calls(config: chartmogul.Config, ds: Any) -> None:
+    customer = chartmogul.Customer.create(config, data={"data_source_uuid": ds.uuid, "external_id": "cus_001"}).get()
+    plan_body = {"data_source_uuid": ds.uuid, "name": "Gold", "interval_count": 1, "interval_unit": "month"}
+    plan = chartmogul.Plan.create(config, data=plan_body).get()
+    start = dt.datetime(2016, 1, 1, 12, tzinfo=dt.UTC)
+    invoice = {
+        "external_id": "inv_1",
+        "date": start,
+        "currency": "USD",
+        "due_date": dt.datetime(2016, 1, 7, 12),
+        "customer_external_id": "cus_001",
+        "data_source_uuid": ds.uuid,
+        "line_items": [
+            {
+                "type": "subscription",
+                "subscription_external_id": "sub_1",
+                "plan_uuid": plan.uuid,
+                "service_period_start": start,
+                "service_period_end": dt.datetime(2016, 2, 1, 12, tzinfo=dt.UTC),
+                "amount_in_cents": 1000,
+                "quantity": 5,
+                "external_id": "li_1",
+            },
+            {"type": "one_time", "description": "Setup Fees", "amount_in_cents": 2500, "quantity": 1},
+        ],
+        "transactions": [{"type": "payment", "date": start, "result": "successful", "external_id": "tr_1"}],
+    }
+    result = chartmogul.Invoice.create(config, uuid=customer.uuid, data={"invoices": [invoice]}).get()
+    [inv] = result.invoices
+    assert inv.uuid.startswith("inv_") and inv.date == start and inv.currency == "USD"
+    assert inv.line_items[0].subscription_uuid.startswith("sub_") and inv.line_items[1].description == "Setup Fees"
+    assert inv.transactions[0].external_id == "tr_1"
+
+    mine = chartmogul.Invoice.all(config, uuid=customer.uuid).get()
+    assert mine.customer_uuid == customer.uuid and [i.uuid for i in mine.invoices] == [inv.uuid]
+    every = chartmogul.Invoice.all(config, data_source_uuid=ds.uuid, per_page=10).get()
+    assert [i.uuid for i in every.invoices] == [inv.uuid] and every.has_more is False
+    assert chartmogul.Invoice.retrieve(config, uuid=inv.uuid).get().external_id == "inv_1"
+
+    tx = chartmogul.Transaction.create(
+        config, uuid=inv.uuid, data={"type": "refund", "date": start, "result": "successful", "amount_in_cents": 500}
+    ).get()
+    assert tx.uuid.startswith("tr_") and tx.amount_in_cents == 500 and tx.date == start
+
+    with pytest.warns(DeprecationWarning):
+        subs = chartmogul.CustomerSubscription.list_imported(config, uuid=customer.uuid).get()
+    [sub] = subs.subscriptions
+    assert sub.external_id == "sub_1" and sub.plan_uuid == plan.uuid and sub.cancellation_dates == []
+    cancelled = chartmogul.CustomerSubscription.cancel(
+        config, uuid=sub.uuid, data={"cancelled_at": dt.datetime(2016, 1, 15, 12, tzinfo=dt.UTC)}
+    ).get()
+    assert cancelled is None  # 202: the client returns nothing
+    with pytest.warns(DeprecationWarning):
+        again = chartmogul.CustomerSubscription.list_imported(config, uuid=customer.uuid).get()
+    assert again.subscriptions[0].cancellation_dates == [dt.datetime(2016, 1, 15, 12, tzinfo=dt.UTC)]
+
+    with pytest.raises(chartmogul.APIError) as dup:
+        chartmogul.Invoice.create(config, uuid=customer.uuid, data={"invoices": [invoice]}).get()
+    assert b"already exists in our system" in dup.value.args[0]
+    assert chartmogul.Invoice.destroy(config, uuid=inv.uuid).get() is None
+    assert chartmogul.Invoice.destroy_all(config, data_source_uuid=ds.uuid, customer_uuid=customer.uuid).get() is None
+    assert chartmogul.Invoice.all(config, uuid=customer.uuid).get().invoices == []
