@@ -199,3 +199,15 @@ def test_odd_json_is_a_4xx_never_a_500(api: httpx.Client, raw: bytes) -> None:
     r = api.post("/data_sources", content=raw, headers={"content-type": "application/json"})
     assert 400 <= r.status_code < 500, r.text
     assert r.json()["code" if "code" in r.json() else "errors"]
+
+
+@pytest.mark.parametrize(("path", "key"), [("/plans", "plans"), ("/customers", "entries")])
+def test_system_filters_of_lists_have_no_wildcards(
+    api: httpx.Client, plan: dict, customer: dict, path: str, key: str
+) -> None:
+    # Before: ILIKE, so `%` matched every system and a trailing backslash was a PostgreSQL error (a 500).
+    for pattern in ("%", "_ustom", "\\", "Custom\\"):
+        r = api.get(path, params={"system": pattern})
+        assert r.status_code == 200, (pattern, r.text)
+        assert r.json()[key] == [], pattern
+    assert len(api.get(path, params={"system": "custom"}).json()[key]) == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Row, Select, delete, select, update
+from sqlalchemy import Row, Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import invalid, not_found
@@ -73,7 +73,8 @@ class Plans:
         if filters.get("external_id"):
             query = query.where(p.c.external_id == filters["external_id"])
         if filters.get("system"):
-            query = query.where(ds.c.system.ilike(str(filters["system"])))
+            # Case-insensitive equality, not ILIKE: `%`, `_` and a trailing `\` are not patterns here.
+            query = query.where(func.lower(ds.c.system) == func.lower(str(filters["system"])))
         with self.db.read() as conn:
             page = fetch(conn, query, p.c.created_at, p.c.id, params)
         return page, [render(row) for row in page.rows]
