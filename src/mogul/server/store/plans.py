@@ -20,6 +20,7 @@ DUPLICATE = "A plan with this identifier already exists in our system."
 IN_USE = "This plan has invoice line items or subscriptions and cannot be deleted."
 INTERVAL_UNITS = ("day", "month", "year")
 MAX_TEXT = 255
+MAX_INTERVAL_COUNT = 2**31 - 1  # an INTEGER column: PostgreSQL refuses more with an error, not a 422
 
 p = schema.plans
 ds = schema.data_sources
@@ -51,7 +52,7 @@ def parse_interval(body: dict[str, Any], errors: dict[str, str], *, creating: bo
         values["name"] = name
     count = fields.integer(body, "interval_count")
     if "interval_count" in body or creating:
-        if count is None or count < 1:
+        if count is None or not 1 <= count <= MAX_INTERVAL_COUNT:
             errors["interval_count"] = "must be a positive integer"
         values["interval_count"] = count
     unit = fields.string(body, "interval_unit")
