@@ -25,7 +25,7 @@ from .timefmt import from_us, to_us
 
 MAX_PER_PAGE = 200
 MAX_PAGE = 1_000_000
-_DIGITS = re.compile(r"[0-9]{1,12}")
+_DIGITS = re.compile(r"0*[0-9]{1,12}")  # leading zeros are harmless; 12 digits fit any bound
 _CURSOR = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\.(\d{9})Z&(\d{1,18})$")
 LEGACY_KEYS = frozenset({"current_page", "total_pages", "per_page", "page"})
 

@@ -71,7 +71,8 @@ class _Reader:
             if required:
                 self.fail(key, BLANK)
             return default
-        if not isinstance(value, int) or isinstance(value, bool):
+        value = fields.as_integer(value)
+        if value is None:
             self.fail(key, "must be an integer")
             return default
         if minimum is not None and value < minimum:
