@@ -97,6 +97,17 @@ class Param:
     required: bool = False
 
 
+# Pagination (docs/server.md "Pagination"): what `pagination.page_params` accepts, spelled out.
+_WS = f"[{WHITESPACE}]*"
+PER_PAGE = {"type": "string", "pattern": f"^(?:{_WS}0*(?:[1-9]|[1-9][0-9]|1[0-9][0-9]|200){_WS})?$"}
+PAGE = {"type": "string", "pattern": f"^(?:{_WS}0*(?:[1-9][0-9]{{0,5}}|1000000){_WS})?$"}
+PAGING = (
+    Param("per_page", PER_PAGE, "Items per page, 1 to 200 (default 200)."),
+    Param("cursor", STRING, "The `cursor` of the previous page; anything else is a 400."),
+    Param("page", PAGE, "Deprecated page number, 1-based; a cursor wins."),
+)
+
+
 @dataclass(frozen=True)
 class Operation:
     operation_id: str

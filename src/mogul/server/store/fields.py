@@ -30,11 +30,24 @@ def string(body: dict[str, Any], key: str, *, label: str | None = None) -> str |
     raise bad_request(f"{label or key} must be a string", label or key)
 
 
+def as_integer(value: Any) -> int | None:
+    """An int, or a float with no fraction (`237.0`: JSON Schema calls it an integer, and so do JavaScript
+    clients), within 64 bits; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    return value if isinstance(value, int) else None
+
+
 def integer(body: dict[str, Any], key: str, *, label: str | None = None) -> int | None:
     value = body.get(key)
-    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
-        return value
-    raise bad_request(f"{label or key} must be an integer", label or key)
+    if value is None:
+        return None
+    number = as_integer(value)
+    if number is None:
+        raise bad_request(f"{label or key} must be an integer", label or key)
+    return number
 
 
 def boolean(body: dict[str, Any], key: str, *, label: str | None = None) -> bool | None:

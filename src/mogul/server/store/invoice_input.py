@@ -21,6 +21,7 @@ DUP_INVOICE = "The external ID for this invoice already exists in our system."
 DUP_LINE_ITEM = "The external ID for this line item already exists in our system."
 DUP_TRANSACTION = "has already been taken"
 MAX_TEXT = 255
+INT32_MAX = 2**31 - 1  # the largest value of an INTEGER column such as quantity
 
 
 @dataclass
@@ -57,18 +58,27 @@ class _Reader:
         return value
 
     def integer(
-        self, key: str, default: int | None = None, *, required: bool = False, minimum: int | None = None
+        self,
+        key: str,
+        default: int | None = None,
+        *,
+        required: bool = False,
+        minimum: int | None = None,
+        maximum: int | None = None,
     ) -> Any:
         value = self.data.get(key)
         if value is None:
             if required:
                 self.fail(key, BLANK)
             return default
-        if not isinstance(value, int) or isinstance(value, bool):
+        value = fields.as_integer(value)
+        if value is None:
             self.fail(key, "must be an integer")
             return default
         if minimum is not None and value < minimum:
             self.fail(key, f"must be greater than or equal to {minimum}")
+        if maximum is not None and value > maximum:
+            self.fail(key, f"must be less than or equal to {maximum}")
         return value
 
     def boolean(self, key: str, default: bool) -> bool:
@@ -164,7 +174,7 @@ def _line_item(item: Any, inv: InvoiceIn) -> None:
         "service_period_start": start,
         "service_period_end": end,
         "amount_in_cents": r.integer("amount_in_cents", 0, required=True),
-        "quantity": r.integer("quantity", 1, minimum=0),
+        "quantity": r.integer("quantity", 1, minimum=0, maximum=INT32_MAX),
         "prorated": r.boolean("prorated", False),
         "proration_type": r.choice("proration_type", PRORATION_TYPES, required=False),
         "cancelled_at": r.when("cancelled_at"),
