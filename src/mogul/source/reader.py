@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import heapq
+import itertools
 import queue
 import threading
 from collections.abc import Iterator
@@ -33,6 +35,8 @@ from .split import CustomerSplit, Group, Step
 from .streams import Stream
 
 FULL_REFRESH_STATE = {"__ab_no_cursor_state_message": True}
+MAX_WINDOWS = 40
+"""Twice the 20 connections: enough parallel chains, and fewer windows' last, part-full pages."""
 
 
 class Cancelled(Exception):
@@ -83,6 +87,9 @@ class Reader:
         self.local = threading.local()
         self.now = datetime.now(UTC)
         self.failures: list[tuple[str, str]] = []
+        self.ready: list[tuple[int, int, Run, Partition]] = []
+        self.ready_lock = threading.Lock()
+        self.ready_seq = itertools.count()
 
     # ---- worker side -------------------------------------------------------------------------
 
@@ -160,21 +167,28 @@ class Reader:
         self, run: Run, part: Partition, items: list[dict[str, Any]], boundary: Boundary | None
     ) -> tuple[list[dict[str, Any]], Boundary | None]:
         """Keep records inside the partition's window (the API's date filters may be day-granular),
-        drop the ones at the saved boundary already emitted, and track the cursor."""
+        drop the ones at the saved boundary already emitted, and track the cursor (once per page: the
+        latest date and the uuids at it)."""
         field_name = run.stream.cursor_field or "date"
         seen = run.boundary if (run.incremental and run.stream.dedupe_boundary) else None
+        lo, hi = part.lo, part.hi
         kept = []
+        latest: datetime | None = None
+        at_latest: list[Any] = []
         for item in items:
             when = parse_cursor_date(item.get(field_name))
             if when is not None:
-                if part.lo is not None and when < part.lo:
-                    continue
-                if part.hi is not None and when >= part.hi:
+                if (lo is not None and when < lo) or (hi is not None and when >= hi):
                     continue
                 if seen is not None and when == seen.when and item.get("uuid") in seen.uuids:
                     continue
-                boundary = Boundary.merge(boundary, Boundary(when, frozenset([item.get("uuid")])))
+                if latest is None or when > latest:
+                    latest, at_latest = when, [item.get("uuid")]
+                elif when == latest:
+                    at_latest.append(item.get("uuid"))
             kept.append(item)
+        if latest is not None:
+            boundary = Boundary.merge(boundary, Boundary(latest, frozenset(at_latest)))
         return kept, boundary
 
     # ---- planning ----------------------------------------------------------------------------
@@ -203,7 +217,10 @@ class Reader:
         if lo > end:
             return []
         open_end = dr.open_end and cfg.end_date is None
-        step = timedelta(days=cfg.window_days) if stream.windowed else end - lo + timedelta(seconds=1)
+        step = end - lo + timedelta(seconds=1)
+        if stream.windowed:
+            # At most MAX_WINDOWS windows: each ends in a part-full page, and those cost requests at 40/s.
+            step = max(timedelta(days=cfg.window_days), step / MAX_WINDOWS)
         parts: list[Partition] = []
         start = lo
         while True:
@@ -246,9 +263,8 @@ class Reader:
                 runs.append(run)
                 yield protocol.stream_status(run.stream.name, "STARTED")
                 parts = self.plan(run)
-                run.pending = len(parts)
                 for part in parts:
-                    pool.submit(self._work, transport, run, part)
+                    self._submit(pool, transport, run, part)
                 if not parts:
                     yield from self._finish(run)
             active = sum(1 for run in runs if run.pending)
@@ -329,8 +345,20 @@ class Reader:
                 yield protocol.log("INFO", f"{run.stream.name}: {run.records} records")
 
     def _submit(self, pool: ThreadPoolExecutor, transport: Transport, run: Run, part: Partition) -> None:
+        """Queue a partition. Workers take the most urgent one first: cursor chains (and the requests
+        that start them) before queued date windows and per-customer requests, because a chain can
+        only go one page per round trip and so sets the read's length. The pool's own queue is FIFO,
+        so each task picks its partition when it starts rather than when it was submitted."""
         run.pending += 1
-        pool.submit(self._work, transport, run, part)
+        priority = HIGH if run.stream.sequential or part.lists_parents else NORMAL
+        with self.ready_lock:
+            heapq.heappush(self.ready, (priority, next(self.ready_seq), run, part))
+        pool.submit(self._next, transport)
+
+    def _next(self, transport: Transport) -> None:
+        with self.ready_lock:
+            _, _, run, part = heapq.heappop(self.ready)
+        self._work(transport, run, part)
 
     def _sleep(self, seconds: float) -> None:
         if self.stop.wait(seconds):
