@@ -41,7 +41,9 @@ FAKE = ROOT / "tests" / "source" / "fake_api.py"
 FAKE_KEY = "fake-key-0123456789"
 START = dt.date(2018, 1, 1)
 MONTHS = 94
-GOAL = {"a": 60_000.0, "b": 0.9 * 40 * 200}
+# The `share` column: (a) of the 60,000 records/s goal; (b) of the 8,000 records/s bound (40 req/s x 200 a page),
+# whose goal is 90%.
+SHARE_OF = {"a": 60_000.0, "b": 40 * 200.0}
 
 SCENARIOS = {
     # key: (label, server rate limit, server latency s, client requests/s)
@@ -213,7 +215,7 @@ def main() -> None:
     key = seeded_database(database, args.customers) if args.server == "serve" else FAKE_KEY
     baseline = json.loads(args.baseline.read_text()) if args.baseline else {}
     results: dict[str, Any] = {}
-    head = f"{'scenario':32} {'records':>8} {'seconds':>8} {'records/s':>10} {'goal':>5} {'429s':>5}"
+    head = f"{'scenario':32} {'records':>8} {'seconds':>8} {'records/s':>10} {'share':>5} {'429s':>5}"
     print(head + f" {'source CPU':>10} {'server CPU':>10} {'load avg':>10}" + ("  vs baseline" if baseline else ""))
     for name, (label, rate_limit, latency, client_rps) in SCENARIOS.items():
         if args.only and name != args.only:
@@ -230,7 +232,7 @@ def main() -> None:
         load = f"{result['load'][0]:.1f}-{result['load'][1]:.1f}"
         line = (
             f"({name}) {label:28} {result['records']:>8,} {result['seconds']:>8.2f} {result['per_second']:>10,}"
-            f" {result['per_second'] / GOAL[name]:>5.0%} {result['rate_limited']:>5} {result['source_cpu']:>10.2f}"
+            f" {result['per_second'] / SHARE_OF[name]:>5.0%} {result['rate_limited']:>5} {result['source_cpu']:>10.2f}"
             f" {result['server_cpu']:>10.2f} {load:>10}"
         )
         if name in baseline:
