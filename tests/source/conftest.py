@@ -1,5 +1,5 @@
-"""Targets for the source tests: `mogul serve` (the streams it already answers) and the stand-in
-API of fake_api.py (every stream), both real HTTP servers on loopback ports."""
+"""Targets for the source tests: `mogul serve` and the stand-in API of fake_api.py, both real HTTP servers on
+loopback ports, and both answering every stream."""
 
 from __future__ import annotations
 
@@ -10,15 +10,18 @@ from typing import Any
 
 import pytest
 
-from mogul.client import NO_RETRY, Client
+from mogul.demo.generator import GeneratorConfig
+from mogul.server.app import Stores
 from mogul.server.embedded import EmbeddedServer
 from mogul.server.store import Database
 from mogul.server.store.keys import create_key
 
 from .fake_api import API_KEY, FakeServer, generate
+from .seed import seed
 
-# The streams `mogul serve` answers today; each joins when its endpoint lands (import-api, metrics).
-SERVE_STREAMS = {"data_sources", "customers", "plans", "invoices"}
+# Every stream is read from `mogul serve` (None: the whole catalog), as from the stand-in API.
+SERVE_STREAMS: set[str] | None = None
+SERVE_CUSTOMERS = 60
 
 
 @dataclass
@@ -51,35 +54,15 @@ def fake_server() -> Iterator[FakeServer]:
 
 @pytest.fixture(scope="module")
 def serve_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+    """`mogul serve` on SQLite with a processed demo history: customers over two data sources, a third data
+    source left empty, activities, subscriptions and metrics computed before the first request."""
     db = Database(f"sqlite:///{tmp_path_factory.mktemp('serve') / 'mogul.db'}")
     db.migrate()
     key = create_key(db, "source-tests", "read-only")[0]
-    writer = create_key(db, "seed", "read-write")[0]
+    seeded = seed(db, GeneratorConfig(customers=SERVE_CUSTOMERS, seed=3), data_sources=2)
+    Stores.on(db).data_sources.create({"name": "Enterprise billing connection"})
     with EmbeddedServer(db) as srv:
-        with Client(writer, srv.base_url, retry=NO_RETRY) as cm:
-            ds = cm.data_sources.create("In-house billing").uuid
-            cm.data_sources.create("Enterprise billing connection")
-            plan = cm.plans.create(ds, "Gold monthly", interval_count=1, interval_unit="month", external_id="gold")
-            for n in range(3):
-                customer = cm.customers.create(ds, f"cus_{n}", name=f"Customer {n}", email=f"c{n}@example.com")
-                invoice = {
-                    "external_id": f"inv_{n}",
-                    "date": "2024-01-01 00:00:00 UTC",
-                    "currency": "EUR",
-                    "line_items": [
-                        {
-                            "type": "subscription",
-                            "subscription_external_id": f"sub_{n}",
-                            "plan_uuid": plan.uuid,
-                            "service_period_start": "2024-01-01 00:00:00 UTC",
-                            "service_period_end": "2024-02-01 00:00:00 UTC",
-                            "amount_in_cents": 1000 + n,
-                        }
-                    ],
-                    "transactions": [{"type": "payment", "date": "2024-01-01 00:00:00 UTC", "result": "successful"}],
-                }
-                cm.invoices.import_(customer.uuid, [invoice])
-        yield Target("serve", srv.base_url, key, SERVE_STREAMS)
+        yield Target("serve", srv.base_url, key, SERVE_STREAMS, {"seeded": seeded})
     db.dispose()
 
 

@@ -248,6 +248,8 @@ class FakeChartMogul:
         self._encoded: dict[int, bytes] = {}
         self._customer_uuids = {c["uuid"] for c in data.customers}
         self._lock = threading.Lock()
+        self.before: Callable[[str, dict[str, str]], None] | None = None
+        """Called with (path, query) before each authorised request is answered: tests change data mid-read."""
 
     def _take_token(self) -> float | None:
         """None when the request may pass; otherwise seconds until it could."""
@@ -269,20 +271,34 @@ class FakeChartMogul:
             encoded = self._encoded[key] = orjson.dumps(obj)
         return encoded
 
-    def _page(self, key: str, items: list[dict[str, Any]], query: dict[str, str]) -> bytes:
+    def _page(self, key: str, items: list[dict[str, Any]], query: dict[str, str], *, legacy: bool = False) -> bytes:
+        """One page. With `legacy`, a first page (no cursor) also carries `total_pages` etc., as customers' does."""
         per_page = min(200, max(1, int(query.get("per_page", "200"))))
         offset = int(base64.b64decode(query["cursor"]).decode()) if query.get("cursor") else 0
         chunk = items[offset : offset + per_page]
         more = offset + per_page < len(items)
         cursor = base64.b64encode(str(offset + per_page).encode()).decode() if more else None
+        head = b""
+        if legacy and not query.get("cursor"):
+            pages = max(1, -(-len(items) // per_page))
+            head = b',"current_page":1,"total_pages":%d,"per_page":%d,"page":1' % (pages, per_page)
         return b"".join(
             [
                 b'{"' + key.encode() + b'":[',
                 b",".join(self._json(item) for item in chunk),
-                b'],"has_more":' + (b"true" if more else b"false"),
+                b"]" + head + b',"has_more":' + (b"true" if more else b"false"),
                 b',"cursor":' + orjson.dumps(cursor) + b"}",
             ]
         )
+
+    def _customers(self, query: dict[str, str]) -> list[dict[str, Any]]:
+        """`data_source_uuid` (any of a customer's sources, as after a merge) and `status` (`New_Lead`) filters."""
+        items = self.data.customers
+        if query.get("data_source_uuid"):
+            items = [c for c in items if query["data_source_uuid"] in c["data_source_uuids"]]
+        if query.get("status"):
+            items = [c for c in items if c["status"] == query["status"].replace("_", " ")]
+        return items
 
     def _activities(self, query: dict[str, str]) -> list[dict[str, Any]]:
         lo, hi = 0, len(self.data.activities)
@@ -322,7 +338,7 @@ class FakeChartMogul:
         if path == "/v1/data_sources":
             return 200, orjson.dumps({"data_sources": d.data_sources})
         if path == "/v1/customers":
-            return 200, self._page("entries", d.customers, query)
+            return 200, self._page("entries", self._customers(query), query, legacy=True)
         if path == "/v1/activities":
             return 200, self._page("entries", self._activities(query), query)
         if path == "/v1/plans":
@@ -359,6 +375,8 @@ class FakeChartMogul:
         elif auth not in self.auth:
             status, body = 401, b'{"code":401,"message":"No valid API key provided","param":null}'
         else:
+            if self.before is not None:
+                self.before(path, query)
             status, body = self.route(path, query)
         raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
         raw += [(k.encode(), v.encode()) for k, v in headers.items()]

@@ -8,12 +8,13 @@ from typing import Any
 
 import jsonschema
 
+from mogul.source import STREAMS
 from mogul.source.cursor import parse_cursor_date
 
 from .conftest import Target
 from .helpers import Result, configured, final_states, run_source, validate_records
 
-INCREMENTAL = {"activities", "metrics", "customer_count", "customer_daily_count"}
+INCREMENTAL = {stream.name for stream in STREAMS if stream.incremental}
 FORBIDDEN = {"not", "anyOf", "allOf", "if", "then", "else", "patternProperties", "prefixItems", "$ref"}
 
 
@@ -152,9 +153,9 @@ def test_basic_read(work: Path, target: Target) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_records_carry_the_api_field_names(work: Path, fake_target: Target) -> None:
-    catalog = discover(work, fake_target)
-    result = run_source(work, "read", fake_target.config(), configured(catalog, only={"customers", "activities"}))
+def test_records_carry_the_api_field_names(work: Path, target: Target) -> None:
+    catalog = discover(work, target)
+    result = run_source(work, "read", target.config(), configured(catalog, only={"customers", "activities"}))
     customers = result.by_stream()["customers"]
     assert {"customer-since", "billing-system-type", "chartmogul-url", "owner"} <= customers[0].keys()
     assert any("website_url" in c for c in customers)
@@ -189,13 +190,13 @@ def incremental_catalog(work: Path, target: Target) -> dict[str, Any]:
     return configured(catalog, "incremental", only=INCREMENTAL)
 
 
-def test_incremental_two_reads(work: Path, fake_target: Target) -> None:
-    catalog = incremental_catalog(work, fake_target)
-    first = run_source(work, "read", fake_target.config(), catalog)
+def test_incremental_two_reads(work: Path, target: Target) -> None:
+    catalog = incremental_catalog(work, target)
+    first = run_source(work, "read", target.config(), catalog)
     assert first.code == 0
     assert first.records() and first.states()
     states = final_states(first)
-    second = run_source(work, "read", fake_target.config(), catalog, states)
+    second = run_source(work, "read", target.config(), catalog, states)
     assert second.code == 0
     assert second.records("activities") == []  # nothing new, the boundary not re-emitted
     saved = {s["stream"]["stream_descriptor"]["name"]: s["stream"]["stream_state"] for s in states}
@@ -203,9 +204,9 @@ def test_incremental_two_reads(work: Path, fake_target: Target) -> None:
         assert cursor_of(record["data"]) >= parse_cursor_date(saved[record["stream"]]["date"])
 
 
-def test_incremental_with_lookback_rereads_the_window_only(work: Path, fake_target: Target) -> None:
-    catalog = incremental_catalog(work, fake_target)
-    config = fake_target.config(lookback_window_days=30)
+def test_incremental_with_lookback_rereads_the_window_only(work: Path, target: Target) -> None:
+    catalog = incremental_catalog(work, target)
+    config = target.config(lookback_window_days=30)
     first = run_source(work, "read", config, catalog)
     saved = first.states("activities")[-1]["stream"]["stream_state"]
     second = run_source(work, "read", config, catalog, final_states(first))
@@ -219,17 +220,20 @@ def test_incremental_with_lookback_rereads_the_window_only(work: Path, fake_targ
     assert expected and {r["data"]["uuid"] for r in again} == expected
 
 
-def test_reads_from_every_intermediate_state(work: Path, fake_target: Target) -> None:
-    catalog = incremental_catalog(work, fake_target)
+def test_reads_from_every_intermediate_state(work: Path, target: Target) -> None:
+    catalog = incremental_catalog(work, target)
     catalog["streams"] = [s for s in catalog["streams"] if s["stream"]["name"] == "activities"]
-    first = run_source(work, "read", fake_target.config(window_days=30), catalog)
+    # About a dozen windows either way: the stand-in's 400 days in 30-day windows, serve's years in 120-day ones.
+    # One connection: the windows finish in order, so each one checkpoints (in parallel they may finish together).
+    config = target.config(window_days=30 if target.name == "fake" else 120, max_connections=1)
+    first = run_source(work, "read", config, catalog)
     everything = {r["data"]["uuid"] for r in first.records()}
     states = first.states("activities")
     assert len(states) >= 5
     for state in states:
         position = next(i for i, m in enumerate(first.messages) if m.get("state") is state)
         before = {m["record"]["data"]["uuid"] for m in first.messages[:position] if m["type"] == "RECORD"}
-        resumed = run_source(work, "read", fake_target.config(window_days=30), catalog, [state])
+        resumed = run_source(work, "read", config, catalog, [state])
         assert resumed.code == 0
         after = {r["data"]["uuid"] for r in resumed.records()}
         floor = parse_cursor_date(state["stream"]["stream_state"]["date"])
@@ -240,14 +244,14 @@ def test_reads_from_every_intermediate_state(work: Path, fake_target: Target) ->
         }
 
 
-def test_abnormally_large_state_gives_no_records(work: Path, fake_target: Target) -> None:
-    catalog = incremental_catalog(work, fake_target)
+def test_abnormally_large_state_gives_no_records(work: Path, target: Target) -> None:
+    catalog = incremental_catalog(work, target)
     future = [
         {"type": "STREAM", "stream": {"stream_descriptor": {"name": s["stream"]["name"]}, "stream_state": {"date": d}}}
         for s in catalog["streams"]
         for d in ["2099-01-01T00:00:00Z" if s["stream"]["name"] == "activities" else "2099-01-01"]
     ]
-    result = run_source(work, "read", fake_target.config(), catalog, future)
+    result = run_source(work, "read", target.config(), catalog, future)
     assert result.code == 0
     assert result.records() == []
     for stream in INCREMENTAL:
@@ -264,3 +268,29 @@ def test_trace_message_on_failure(work: Path, target: Target) -> None:
     [error] = result.traces("ERROR")
     assert error["error"]["failure_type"] == "config_error"
     assert "sync_mode" in error["error"]["message"]
+
+
+# ---- against the server's own data ----------------------------------------------------------
+
+
+def test_serve_every_record_exactly_once(work: Path, serve_target: Target) -> None:
+    """Each stream holds what the server's database holds, once: split chains and windows lose and repeat
+    nothing."""
+    catalog = discover(work, serve_target)
+    result = run_source(work, "read", serve_target.config(page_size=7), configured(catalog))
+    assert result.code == 0, result.stderr
+    validate_records(result, catalog)
+    records = result.by_stream()
+    seeded = serve_target.extra["seeded"]
+    for stream in catalog["streams"]:
+        key = stream["source_defined_primary_key"][0][0]
+        keys = [r[key] for r in records[stream["name"]]]
+        assert len(keys) == len(set(keys)), stream["name"]
+    assert {c["uuid"]: c["data_source_uuid"] for c in records["customers"]} == seeded.customers
+    assert len(records["data_sources"]) == 3
+    with_history = {a["customer-uuid"] for a in records["activities"]}
+    assert with_history and with_history <= {s["customer_uuid"] for s in records["subscriptions"]}
+    assert len(records["invoices"]) == seeded.invoices
+    assert len(records["activities"]) == seeded.activities
+    movements = sum(a["activity-mrr-movement"] for a in records["activities"])
+    assert movements == records["metrics"][-1]["mrr"]  # the activities add up to today's MRR

@@ -1,5 +1,6 @@
 """PyAirbyte (package `airbyte` 0.71.3, in its own virtualenv because of its pins) reads every stream
-through `local_executable` into its DuckDB cache. Fails, never skips, when PyAirbyte cannot run."""
+of `mogul serve` and of the stand-in API through `local_executable` into its DuckDB cache. Fails, never skips,
+when PyAirbyte cannot run."""
 
 from __future__ import annotations
 
@@ -30,11 +31,11 @@ def pyairbyte_python() -> Path:
     return VENV / "bin" / "python"
 
 
-def test_pyairbyte_reads_every_stream_into_duckdb(pyairbyte_python: Path, fake_target: Target, tmp_path: Path) -> None:
+def test_pyairbyte_reads_every_stream_into_duckdb(pyairbyte_python: Path, target: Target, tmp_path: Path) -> None:
     executable = tmp_path / "source-chartmogul"
     executable.write_text(f'#!/bin/sh\nPYTHONPATH="{SRC}" exec "{sys.executable}" -m mogul.source "$@"\n')
     executable.chmod(0o755)
-    config = fake_target.config()
+    config = target.config()
     proc = subprocess.run(
         [str(pyairbyte_python), str(HERE / "pyairbyte_read.py"), str(executable), json.dumps(config), str(tmp_path)],
         capture_output=True,
@@ -52,7 +53,12 @@ def test_pyairbyte_reads_every_stream_into_duckdb(pyairbyte_python: Path, fake_t
     }  # fmt: skip
     assert set(result["streams"]) == expected
     counts = result["counts"]
-    assert counts["customers"] == 120 and counts["activities"] == 1500
+    if target.name == "fake":
+        assert counts["customers"] == 120 and counts["activities"] == 1500
+    else:
+        seeded = target.extra["seeded"]
+        assert counts["customers"] == len(seeded.customers) and counts["activities"] == seeded.activities
+        assert counts["invoices"] == seeded.invoices and counts["data_sources"] == 3
     assert all(counts[stream] > 0 for stream in expected)
     # PyAirbyte asks for incremental everywhere and sends our state back: activities come once.
     assert result["second"] < result["first"]

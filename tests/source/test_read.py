@@ -3,6 +3,7 @@ catalogs and states, pagination on the wire, and clean shutdown."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import threading
 from collections import Counter
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from mogul.source import ReadFailed, discover, read
+from mogul.source.split import STATUSES
 
 from ..conftest import MOGUL, subprocess_env
 from .conftest import Target
@@ -19,6 +21,7 @@ from .fake_api import API_KEY, FakeServer, generate
 from .helpers import Result, configured, run_source
 
 CATALOG = discover()["catalog"]
+COUNT = re.compile(r"per_page=1(&|$)")  # the split's count requests
 
 
 def collect(config: dict[str, Any], catalog: dict[str, Any], state: Any = None) -> tuple[list[dict[str, Any]], Any]:
@@ -194,15 +197,94 @@ def test_wire_requests_cursor_pagination_and_windows(small: FakeServer) -> None:
     messages, failed = collect(config, configured(CATALOG, only={"customers", "activities"}))
     assert failed is None
     customers = [r for r in small.app.requests if r.startswith("/v1/customers")]
-    assert len(customers) == 5  # 30 customers, 7 a page
     assert not any("page=" in r.replace("per_page=", "") for r in customers)
-    assert all("cursor=" in r for r in customers[1:])
+    chains = [r for r in customers if not COUNT.search(r)]
+    assert all("status=" in r for r in chains)  # 30 customers, 7 a page: split by status
+    assert len([r for r in chains if "cursor=" not in r]) == len(STATUSES)  # each chain starts without a cursor
+    assert len([r for r in chains if "status=Active" in r]) == 4  # 25 active customers, 7 a page
     activities = [r for r in small.app.requests if r.startswith("/v1/activities")]
     assert all("start-date=" in r and "per_page=7" in r for r in activities)
     windows = {r.split("start-date=")[1].split("&")[0] for r in activities}
     assert len(windows) > 5  # the range was cut into windows
     uuids = [m["record"]["data"]["uuid"] for m in messages if m["type"] == "RECORD"]
     assert len(uuids) == len(set(uuids)) == 330  # no record twice across window edges
+
+
+def two_sources(srv: FakeServer) -> tuple[str, str]:
+    """A second data source holding every third customer, one customer merged into both, some cancelled."""
+    data = srv.app.data
+    first = data.data_sources[0]["uuid"]
+    second = "ds_00000000-0000-4000-8000-000000000002"
+    data.data_sources.append({**data.data_sources[0], "uuid": second, "name": "Stripe"})
+    for n, customer in enumerate(data.customers):
+        if n % 3 == 0:
+            customer["data_source_uuid"], customer["data_source_uuids"] = second, [second]
+        if n % 5 == 0 and customer["status"] == "Active":
+            customer["status"] = "Cancelled"
+    data.customers[1]["data_source_uuids"] = [first, second]
+    return first, second
+
+
+def customer_chains(srv: FakeServer) -> list[str]:
+    return [r for r in srv.app.requests if r.startswith("/v1/customers?") and not COUNT.search(r)]
+
+
+def test_customers_are_read_per_data_source_and_status_once_each(small: FakeServer) -> None:
+    first, second = two_sources(small)
+    config = Target("x", small.base_url, API_KEY, None).config(page_size=3)
+    messages, failed = collect(config, configured(CATALOG, only={"customers", "subscriptions"}))
+    assert failed is None
+    result = as_result(messages)
+    customers = [r["data"]["uuid"] for r in result.records("customers")]
+    assert sorted(customers) == sorted(c["uuid"] for c in small.app.data.customers)  # each once, the merged one too
+    subscriptions = [r["data"]["uuid"] for r in result.records("subscriptions")]
+    assert len(subscriptions) == len(set(subscriptions)) == sum(map(len, small.app.data.subscriptions.values()))
+    chains = customer_chains(small)
+    for ds in (first, second):  # 20 and 10 customers, more than 3 pages of 3: one chain per status each
+        assert {r.split("status=")[1].split("&")[0] for r in chains if f"data_source_uuid={ds}" in r} == set(STATUSES)
+    assert not [m for m in messages if m["type"] == "LOG" and m["log"]["level"] == "WARN"]
+
+
+def test_a_small_data_source_is_one_chain(small: FakeServer) -> None:
+    _, second = two_sources(small)
+    config = Target("x", small.base_url, API_KEY, None).config(page_size=4)  # 10 customers: 3 pages or fewer
+    messages, failed = collect(config, configured(CATALOG, only={"customers"}))
+    assert failed is None
+    assert len(as_result(messages).records("customers")) == 30
+    mine = [r for r in customer_chains(small) if f"data_source_uuid={second}" in r]
+    assert len(mine) == 3 and not any("status=" in r for r in mine)
+
+
+def test_a_status_change_during_the_read_is_caught_and_read_again(small: FakeServer) -> None:
+    """A lead becomes active after the `Active` chain has passed it and before the `New_Lead` chain reaches it:
+    neither chain lists it, the recount notices, and the source is read again as one chain."""
+    lead = next(c for c in small.app.data.customers if c["status"] == "New Lead")
+
+    def convert(path: str, query: dict[str, str]) -> None:
+        if path == "/v1/customers" and query.get("status") == "New_Lead" and not query.get("cursor"):
+            lead["status"] = "Active"
+
+    small.app.before = convert
+    # One connection: the chains run one after another, in the order of STATUSES (Active first).
+    config = Target("x", small.base_url, API_KEY, None).config(page_size=5, max_connections=1)
+    messages, failed = collect(config, configured(CATALOG, only={"customers"}))
+    assert failed is None
+    customers = [r["data"]["uuid"] for r in as_result(messages).records("customers")]
+    assert sorted(customers) == sorted(c["uuid"] for c in small.app.data.customers)
+    [warning] = [m["log"]["message"] for m in messages if m["type"] == "LOG" and m["log"]["level"] == "WARN"]
+    assert "29 seen, 30 counted" in warning
+    assert len([r for r in customer_chains(small) if "status=" not in r]) == 6  # the re-read: 30 customers, 5 a page
+
+
+def test_customers_of_an_unlisted_data_source_are_not_lost(small: FakeServer) -> None:
+    small.app.data.customers[4]["data_source_uuids"] = ["ds_not_listed"]
+    config = Target("x", small.base_url, API_KEY, None).config(page_size=10)
+    messages, failed = collect(config, configured(CATALOG, only={"customers"}))
+    assert failed is None
+    customers = [r["data"]["uuid"] for r in as_result(messages).records("customers")]
+    assert sorted(customers) == sorted(c["uuid"] for c in small.app.data.customers)
+    [warning] = [m["log"]["message"] for m in messages if m["type"] == "LOG" and m["log"]["level"] == "WARN"]
+    assert "29 customers read, 30 counted" in warning
 
 
 def test_subscriptions_are_read_per_customer(small: FakeServer) -> None:

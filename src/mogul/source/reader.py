@@ -10,6 +10,9 @@ the caller's thread, so messages come out in a consistent order: a partition's r
 from __future__ import annotations
 
 import contextlib
+import functools
+import heapq
+import itertools
 import queue
 import threading
 from collections.abc import Iterator
@@ -28,9 +31,12 @@ from .cursor import Boundary, parse_cursor_date, to_cursor
 from .errors import classify
 from .protocol import Message, RecordBatch
 from .ratelimit import HIGH, NORMAL, RateLimiter
+from .split import CustomerSplit, Group, Step
 from .streams import Stream
 
 FULL_REFRESH_STATE = {"__ab_no_cursor_state_message": True}
+MAX_WINDOWS = 40
+"""Twice the 20 connections: enough parallel chains, and fewer windows' last, part-full pages."""
 
 
 class Cancelled(Exception):
@@ -46,6 +52,9 @@ class Partition:
     hi: datetime | None = None
     customer_uuid: str | None = None
     lists_parents: bool = False
+    role: str = "list"
+    """`list` (pages of records), or a step of a split customers read: `sources`, `count`, `recount`, `chain`."""
+    group: Group | None = None
 
 
 @dataclass
@@ -64,6 +73,7 @@ class Run:
     done: dict[int, Boundary | None] = field(default_factory=dict)
     last_state: dict[str, Any] | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
+    split: CustomerSplit | None = None
 
 
 class Reader:
@@ -77,6 +87,9 @@ class Reader:
         self.local = threading.local()
         self.now = datetime.now(UTC)
         self.failures: list[tuple[str, str]] = []
+        self.ready: list[tuple[int, int, Run, Partition]] = []
+        self.ready_lock = threading.Lock()
+        self.ready_seq = itertools.count()
 
     # ---- worker side -------------------------------------------------------------------------
 
@@ -108,18 +121,25 @@ class Reader:
         self.local.priority = HIGH if stream.sequential or part.lists_parents else NORMAL
         try:
             boundary: Boundary | None = None
+            if part.role == "sources":
+                body = transport.request("GET", part.path)
+                found = (body or {}).get("data_sources") or []
+                self._put(("sources", run, [d["uuid"] for d in found if isinstance(d, dict) and d.get("uuid")]))
+            elif part.role in ("count", "recount"):
+                total = (transport.request("GET", part.path, params=part.params) or {}).get("total_pages")
+                self._put(("count", run, part, total if type(total) is int else None))
             for items in self._pages(transport, stream, part):
                 if run.cancel.is_set():
                     raise Cancelled
                 if part.lists_parents:
-                    self._put(("parents", run, [c["uuid"] for c in items if isinstance(c, dict) and c.get("uuid")]))
+                    self._put(("parents", run, items, part))
                     continue
                 if stream.incremental:
                     items, boundary = self._filter(run, part, items, boundary)
                 if part.customer_uuid is not None:
                     for item in items:
                         item["customer_uuid"] = part.customer_uuid
-                self._put(("page", run, items))
+                self._put(("page", run, items, part))
             self._put(("done", run, part, boundary))
         except Cancelled:
             if not self.stop.is_set():  # the stream failed elsewhere: just account for this partition
@@ -133,6 +153,8 @@ class Reader:
             self._put(event)
 
     def _pages(self, transport: Transport, stream: Stream, part: Partition) -> Iterator[list[dict[str, Any]]]:
+        if part.role not in ("list", "chain"):
+            return
         key = "entries" if part.lists_parents else stream.records_key
         if not stream.paginated:
             body = transport.request("GET", part.path, params=part.params)
@@ -145,21 +167,28 @@ class Reader:
         self, run: Run, part: Partition, items: list[dict[str, Any]], boundary: Boundary | None
     ) -> tuple[list[dict[str, Any]], Boundary | None]:
         """Keep records inside the partition's window (the API's date filters may be day-granular),
-        drop the ones at the saved boundary already emitted, and track the cursor."""
+        drop the ones at the saved boundary already emitted, and track the cursor (once per page: the
+        latest date and the uuids at it)."""
         field_name = run.stream.cursor_field or "date"
         seen = run.boundary if (run.incremental and run.stream.dedupe_boundary) else None
+        lo, hi = part.lo, part.hi
         kept = []
+        latest: datetime | None = None
+        at_latest: list[Any] = []
         for item in items:
             when = parse_cursor_date(item.get(field_name))
             if when is not None:
-                if part.lo is not None and when < part.lo:
-                    continue
-                if part.hi is not None and when >= part.hi:
+                if (lo is not None and when < lo) or (hi is not None and when >= hi):
                     continue
                 if seen is not None and when == seen.when and item.get("uuid") in seen.uuids:
                     continue
-                boundary = Boundary.merge(boundary, Boundary(when, frozenset([item.get("uuid")])))
+                if latest is None or when > latest:
+                    latest, at_latest = when, [item.get("uuid")]
+                elif when == latest:
+                    at_latest.append(item.get("uuid"))
             kept.append(item)
+        if latest is not None:
+            boundary = Boundary.merge(boundary, Boundary(latest, frozenset(at_latest)))
         return kept, boundary
 
     # ---- planning ----------------------------------------------------------------------------
@@ -167,8 +196,12 @@ class Reader:
     def plan(self, run: Run) -> list[Partition]:
         stream, cfg = run.stream, self.config
         params = stream.params(cfg)
-        if stream.parent:
-            return [Partition(0, {}, "/v1/customers", lists_parents=True)]
+        if stream.parent or stream.split_customers:
+            # Customers, or the parents of a per-customer stream: the list cut into parallel chains (split.py).
+            run.split = CustomerSplit(cfg.page_size)
+            parents = bool(stream.parent)
+            parts = [Partition(0, {}, "/v1/data_sources", lists_parents=parents, role="sources")]
+            return parts + [self._step(step, parents) for step in run.split.start()]
         if stream.date_range is None:
             return [Partition(0, params, stream.path)]
         lo = cfg.start_date
@@ -184,7 +217,10 @@ class Reader:
         if lo > end:
             return []
         open_end = dr.open_end and cfg.end_date is None
-        step = timedelta(days=cfg.window_days) if stream.windowed else end - lo + timedelta(seconds=1)
+        step = end - lo + timedelta(seconds=1)
+        if stream.windowed:
+            # At most MAX_WINDOWS windows: each ends in a part-full page, and those cost requests at 40/s.
+            step = max(timedelta(days=cfg.window_days), step / MAX_WINDOWS)
         parts: list[Partition] = []
         start = lo
         while True:
@@ -198,6 +234,10 @@ class Reader:
             if last:
                 return parts
             start = stop
+
+    @staticmethod
+    def _step(step: Step, lists_parents: bool) -> Partition:
+        return Partition(0, step.params, "/v1/customers", lists_parents=lists_parents, role=step.role, group=step.group)
 
     # ---- main thread -------------------------------------------------------------------------
 
@@ -223,9 +263,8 @@ class Reader:
                 runs.append(run)
                 yield protocol.stream_status(run.stream.name, "STARTED")
                 parts = self.plan(run)
-                run.pending = len(parts)
                 for part in parts:
-                    pool.submit(self._work, transport, run, part)
+                    self._submit(pool, transport, run, part)
                 if not parts:
                     yield from self._finish(run)
             active = sum(1 for run in runs if run.pending)
@@ -244,21 +283,46 @@ class Reader:
                 if not run.running:
                     run.running = True
                     yield protocol.stream_status(run.stream.name, "RUNNING")
+                submit = functools.partial(self._submit, pool, transport, run)
                 if kind == "page":
-                    if event[2]:
-                        yield RecordBatch(run.stream.name, event[2], protocol.now_ms())
-                    run.records += len(event[2])
-                    run.since_state += len(event[2])
+                    items, part = event[2], event[3]
+                    if run.split is not None and part.group is not None:
+                        items = run.split.fresh(part.group, items)
+                    if items:
+                        yield RecordBatch(run.stream.name, items, protocol.now_ms())
+                    run.records += len(items)
+                    run.since_state += len(items)
                 elif kind == "parents":
+                    items, part = event[2], event[3]
+                    if run.split is not None and part.group is not None:
+                        items = run.split.fresh(part.group, items)
                     path = run.stream.path
-                    for uuid in event[2]:
-                        part = Partition(0, {}, path.format(customer_uuid=uuid), customer_uuid=uuid)
-                        run.pending += 1
-                        pool.submit(self._work, transport, run, part)
+                    for uuid in [c["uuid"] for c in items if isinstance(c, dict) and c.get("uuid")]:
+                        submit(Partition(0, {}, path.format(customer_uuid=uuid), customer_uuid=uuid))
+                elif kind == "sources":
+                    for step in run.split.sources(event[2]) if run.split else []:
+                        submit(self._step(step, bool(run.stream.parent)))
+                elif kind == "count":
+                    part = event[2]
+                    steps, note = run.split.counted(part.role, part.group, event[3]) if run.split else ([], None)
+                    if note:
+                        yield protocol.log("WARN", f"{run.stream.name}: {note}")
+                    for step in steps:
+                        submit(self._step(step, bool(run.stream.parent)))
                 elif kind == "done":
+                    part = event[2]
+                    if run.split is not None and part.role == "chain" and part.group is not None:
+                        for step in run.split.chain_done(part.group):
+                            submit(self._step(step, bool(run.stream.parent)))
                     run.pending -= 1
                     if run.stream.incremental:
-                        yield from self._advance(run, event[2].index, event[3])
+                        yield from self._advance(run, part.index, event[3])
+                    if run.pending == 0 and run.split is not None:
+                        steps, note = run.split.finishing()
+                        if note:
+                            yield protocol.log("WARN", f"{run.stream.name}: {note}")
+                        for step in steps:
+                            submit(self._step(step, bool(run.stream.parent)))
                     if run.pending == 0:
                         active -= 1
                         yield from self._finish(run)
@@ -279,6 +343,22 @@ class Reader:
         for run in runs:
             if not run.failed:
                 yield protocol.log("INFO", f"{run.stream.name}: {run.records} records")
+
+    def _submit(self, pool: ThreadPoolExecutor, transport: Transport, run: Run, part: Partition) -> None:
+        """Queue a partition. Workers take the most urgent one first: cursor chains (and the requests
+        that start them) before queued date windows and per-customer requests, because a chain can
+        only go one page per round trip and so sets the read's length. The pool's own queue is FIFO,
+        so each task picks its partition when it starts rather than when it was submitted."""
+        run.pending += 1
+        priority = HIGH if run.stream.sequential or part.lists_parents else NORMAL
+        with self.ready_lock:
+            heapq.heappush(self.ready, (priority, next(self.ready_seq), run, part))
+        pool.submit(self._next, transport)
+
+    def _next(self, transport: Transport) -> None:
+        with self.ready_lock:
+            _, _, run, part = heapq.heappop(self.ready)
+        self._work(transport, run, part)
 
     def _sleep(self, seconds: float) -> None:
         if self.stop.wait(seconds):

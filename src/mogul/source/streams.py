@@ -3,7 +3,8 @@ the read is sliced. `reader.py` runs any of them; nothing here performs I/O.
 
 Slicing:
 - `windowed`: the date range is cut into `window_days` windows read in parallel (activities).
-- `parent`: one partition per customer, found by paging `/v1/customers` (subscriptions).
+- `split_customers`: `/v1/customers` as parallel chains per data source and status (split.py).
+- `parent`: one partition per customer, found by paging `/v1/customers` as above (subscriptions).
 - otherwise one partition: a cursor-paginated list, or a single request.
 
 Incremental streams keep `{"date": <max cursor seen>}` as state. Activities also keep the uuids
@@ -56,7 +57,10 @@ class Stream:
     """`customers`: the path holds `{customer_uuid}` and records get `customer_uuid` added."""
     dedupe_boundary: bool = False
     sequential: bool = False
-    """One cursor chain that cannot be split: its requests get the rate limiter's priority."""
+    """Cursor chains, which cannot go faster than one page per round trip: their requests get the rate limiter's
+    priority."""
+    split_customers: bool = False
+    """`/v1/customers`, read as parallel chains per data source and status (split.py)."""
     description: str = ""
 
     @property
@@ -114,7 +118,8 @@ STREAMS: tuple[Stream, ...] = (
         "/v1/customers",
         schemas.CUSTOMER,
         sequential=True,
-        description="All customers, by cursor pagination (never the deprecated `page`).",
+        split_customers=True,
+        description="All customers, by cursor pagination (never the deprecated `page`), per data source and status.",
     ),
     Stream(
         "subscriptions",
