@@ -65,12 +65,18 @@ def process_batch(db: Database, settings: Settings, limit: int = BATCH) -> int:
     with db.begin() as conn:
         claim = select(q.c.customer_id, q.c.token, q.c.data_source_id).order_by(q.c.enqueued_at).limit(limit)
         if conn.dialect.name == "postgresql":
-            # Lock the customers with their queue rows, skipping any a request holds. Requests lock a customer
-            # before its queue row (a merge or delete cascades into the queue); claiming the queue row alone and
-            # then writing the customer's results took the locks in the other order, and PostgreSQL killed one
-            # side as a deadlock, sometimes the request (a 500).
-            c = schema.customers
-            claim = claim.join(c, c.c.id == q.c.customer_id).with_for_update(skip_locked=True, of=[q, c])
+            # Take every row lock this transaction will need up front, skipping rows a request holds: the queue
+            # row, its customer and its data source. Requests lock a data source or a customer before its queue
+            # rows (deleting or merging cascades down); claiming the queue row alone and then writing results
+            # and counts took the locks in the other order, and PostgreSQL broke the deadlock by failing one
+            # side, sometimes the request (a 500). NO KEY UPDATE (`key_share`): imports, which only reference
+            # these rows, do not block the processor, nor it them.
+            c, d = schema.customers, schema.data_sources
+            claim = (
+                claim.join(c, c.c.id == q.c.customer_id)
+                .join(d, d.c.id == q.c.data_source_id)
+                .with_for_update(skip_locked=True, key_share=True, of=[q, c, d])
+            )
         claimed = conn.execute(claim).all()
         if not claimed:
             return 0
