@@ -1,4 +1,5 @@
-"""Import API fixtures: a data source, a customer and a plan created over HTTP, and an invoice builder."""
+"""Server test fixtures: Import API objects created over HTTP, an invoice builder, and servers started with
+non-default `ServerSettings` (rate limits, faults, request limits)."""
 
 from __future__ import annotations
 

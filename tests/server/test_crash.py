@@ -57,7 +57,7 @@ def _complete_source(row: object) -> bool:
         and row.name.startswith("writer ")
         and row.system == "Custom"
         and row.created_at > 0
-        and (row.processed, row.failed) == (0, 0)
+        and row.auto_churn_enabled is False
         and row.invoice_handling == DEFAULT_INVOICE_HANDLING
     )
 

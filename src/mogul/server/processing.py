@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, and_, delete, select, update
+from sqlalchemy import Connection, and_, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..engine import CustomerResult, EngineInputError, Settings, compute_customer
@@ -21,6 +21,7 @@ from . import timefmt
 from .store import schema
 from .store.database import Database
 from .store.engine_io import CustomerInput, engine_settings, load_inputs, next_version, write_results
+from .store.fx import loaded_rates
 from .store.results_schema import processing_queue
 
 log = logging.getLogger("mogul.processing")
@@ -56,66 +57,52 @@ def notify() -> None:
 
 def load_settings(db: Database) -> Settings:
     with db.read() as conn:
-        return engine_settings(conn.execute(select(schema.account)).one())
+        return settings_in(conn)
 
 
-def process_batch(db: Database, settings: Settings, limit: int = BATCH) -> int:
+def settings_in(conn: Connection) -> Settings:
+    return engine_settings(conn.execute(select(schema.account)).one(), loaded_rates(conn))
+
+
+def process_batch(db: Database, limit: int = BATCH) -> int:
     """Claim up to `limit` queued customers, compute them and commit their results. Returns how many."""
-    q = processing_queue
+    q, c = processing_queue, schema.customers
     with db.begin() as conn:
-        claim = select(q.c.customer_id, q.c.token, q.c.data_source_id).order_by(q.c.enqueued_at).limit(limit)
+        claim = (
+            select(q.c.customer_id, q.c.token).join(c, c.c.id == q.c.customer_id).order_by(q.c.enqueued_at).limit(limit)
+        )
         if conn.dialect.name == "postgresql":
-            # Take every row lock this transaction will need up front, skipping rows a request holds: the queue
-            # row, its customer and its data source. Requests lock a data source or a customer before its queue
-            # rows (deleting or merging cascades down); claiming the queue row alone and then writing results
-            # and counts took the locks in the other order, and PostgreSQL broke the deadlock by failing one
-            # side, sometimes the request (a 500). NO KEY UPDATE (`key_share`): imports, which only reference
-            # these rows, do not block the processor, nor it them.
-            c, d = schema.customers, schema.data_sources
-            claim = (
-                claim.join(c, c.c.id == q.c.customer_id)
-                .join(d, d.c.id == q.c.data_source_id)
-                .with_for_update(skip_locked=True, key_share=True, of=[q, c, d])
-            )
+            # Lock the queue rows and their customers up front, skipping any a writer holds: a customer delete
+            # locks the customer, then its queue row; taking both at once (never waiting) cannot deadlock with it.
+            # NO KEY UPDATE leaves imports free to reference the customer meanwhile.
+            claim = claim.with_for_update(of=(q, c), skip_locked=True, key_share=True)
         claimed = conn.execute(claim).all()
         if not claimed:
             return 0
+        # Settings are read in the claim's transaction: a rates load committed with its re-queue is never
+        # computed with the rates from before it.
+        settings = settings_in(conn)
         inputs, plans = load_inputs(conn, [row.customer_id for row in claimed])
         done: list[tuple[CustomerInput, CustomerResult | None, str | None]] = []
-        failed: dict[int, int] = {}
         for inp in inputs:
             try:
                 result = compute_customer(inp.customer, inp.subscriptions, inp.line_items, plans, settings)
             except EngineInputError as exc:
                 log.warning("customer %s cannot be computed: %s", inp.customer.uuid, exc)
                 done.append((inp, None, str(exc)))
-                failed[inp.data_source_id] = failed.get(inp.data_source_id, 0) + 1
             else:
                 done.append((inp, result, None))
         write_results(conn, next_version(conn), done)
         for row in claimed:
             # Only what was computed: a newer import changed the token and keeps the row queued.
             conn.execute(delete(q).where(and_(q.c.customer_id == row.customer_id, q.c.token == row.token)))
-        processed: dict[int, int] = {}
-        for row in claimed:
-            processed[row.data_source_id] = processed.get(row.data_source_id, 0) + 1
-        ds = schema.data_sources
-        for dsid, count in processed.items():
-            conn.execute(
-                update(ds)
-                .where(ds.c.id == dsid)
-                .values(
-                    processed=ds.c.processed + count - failed.get(dsid, 0), failed=ds.c.failed + failed.get(dsid, 0)
-                )
-            )
     return len(claimed)
 
 
-def drain(db: Database, settings: Settings | None = None) -> int:
+def drain(db: Database) -> int:
     """Process until the queue is empty (for tests, the demo and benchmarks). Returns customers processed."""
-    settings = settings or load_settings(db)
     total = 0
-    while count := process_batch(db, settings):
+    while count := process_batch(db):
         total += count
     return total
 
@@ -139,8 +126,7 @@ class Processor:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                settings = load_settings(self.db)
-                while not self._stop.is_set() and process_batch(self.db, settings):
+                while not self._stop.is_set() and process_batch(self.db):
                     pass
             except Exception as exc:  # keep serving; the queue keeps the work for the next round
                 log.error("processing failed: %s: %s", type(exc).__name__, exc)

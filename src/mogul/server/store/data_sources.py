@@ -13,7 +13,7 @@ from ..timefmt import iso_millis, now_us
 from . import schema
 from .database import Database
 from .ids import new_uuid
-from .results_schema import processing_queue
+from .results_schema import customer_results, processing_queue
 
 NAME_REQUIRED = "A name is required for each data source."
 NAME_TAKEN = "Has already been taken."
@@ -64,12 +64,16 @@ def render(row: Row[Any], detail: Detail = Detail()) -> dict[str, Any]:
 
 
 def _with_pending(query: Select[Any]) -> Select[Any]:
-    """Add `pending`: the source's customers waiting in the processing queue (working while any are)."""
-    q = processing_queue
-    pending = (
-        select(func.count()).where(q.c.data_source_id == schema.data_sources.c.id).scalar_subquery().label("pending")
+    """Add the processing counts, all derived (no counter to drift): `pending` customers waiting in the queue
+    (the source is `working` while any are), `processed` and `failed` customers with computed results."""
+    ds, q, r, c = schema.data_sources, processing_queue, customer_results, schema.customers
+    pending = select(func.count()).where(q.c.data_source_id == ds.c.id).scalar_subquery()
+    computed = (
+        select(func.count()).select_from(r.join(c, c.c.id == r.c.customer_id)).where(c.c.data_source_id == ds.c.id)
     )
-    return query.add_columns(pending)
+    processed = computed.where(r.c.error.is_(None)).scalar_subquery()
+    failed = computed.where(r.c.error.is_not(None)).scalar_subquery()
+    return query.add_columns(pending.label("pending"), processed.label("processed"), failed.label("failed"))
 
 
 class DataSources:
@@ -117,8 +121,6 @@ class DataSources:
             "name": name,
             "system": system,
             "created_at": now_us(),
-            "processed": 0,
-            "failed": 0,
             "auto_churn_enabled": False,
             "auto_churn_interval": None,
             "invoice_handling": DEFAULT_INVOICE_HANDLING,

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
@@ -82,7 +82,7 @@ class Database:
                     f"the database schema (version {row}) is newer than this mogul ({schema.SCHEMA_VERSION})"
                 )
             elif int(row) < schema.SCHEMA_VERSION:
-                # 1 -> 2 only added the Import API tables, which create_all has just made.
+                _upgrade(conn, int(row))
                 conn.execute(
                     schema.meta.update()
                     .where(schema.meta.c.key == "schema_version")
@@ -95,6 +95,19 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _upgrade(conn: Connection, version: int) -> None:
+    """Bring a schema at `version` to `SCHEMA_VERSION`; new tables were already made by create_all.
+
+    1 -> 2 added the Import API tables. 2 -> 3 replaced the data source processing counters with counts derived
+    from the processing queue and results, so the old counter columns go.
+    """
+    if version < 3:
+        present = {col["name"] for col in inspect(conn).get_columns("data_sources")}
+        for name in ("processed", "pending", "failed"):
+            if name in present:
+                conn.exec_driver_sql(f"ALTER TABLE data_sources DROP COLUMN {name}")
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -27,8 +27,9 @@ activities = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("uuid", String(64), nullable=False, unique=True),
+    # No key to data_sources: a processor inserting activities must not wait on a data source being deleted
+    # (the customers key cascades them away anyway).
     Column("customer_id", Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False),
-    Column("data_source_id", Integer, ForeignKey("data_sources.id", ondelete="CASCADE"), nullable=False),
     Column("date", BigInteger, nullable=False),
     Column("type", String(16), nullable=False),
     # The `/v1/activities` entry, rendered once at processing time and spliced into responses as is.

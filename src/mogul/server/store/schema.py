@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -19,7 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -63,8 +64,6 @@ data_sources = Table(
     Column("name", String(255), nullable=False),
     Column("system", String(64), nullable=False),
     Column("created_at", BigInteger, nullable=False),
-    Column("processed", BigInteger, nullable=False, default=0),
-    Column("failed", BigInteger, nullable=False, default=0),
     Column("auto_churn_enabled", Boolean, nullable=False, default=False),
     Column("auto_churn_interval", Integer, nullable=True),
     Column("invoice_handling", JSON, nullable=False),
@@ -227,3 +226,13 @@ transactions = Table(
 )
 Index("ix_transactions_invoice", transactions.c.invoice_id)
 Index("ix_transactions_customer", transactions.c.customer_id)
+
+# Exchange rates loaded by `mogul fx-rates load`: units of the account currency per unit of `currency`, from `day`
+# (ISO date) on. See store/fx.py for the bundled fallback.
+fx_rates = Table(
+    "fx_rates",
+    metadata,
+    Column("currency", String(3), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("rate", Float, nullable=False),
+)

@@ -1,0 +1,304 @@
+"""The table, staging and state logic shared by the SQL destinations.
+
+Each dialect supplies a connection, its type names and a bulk loader; everything that decides
+what is written where, and in which transaction, lives here so both destinations behave alike.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, ClassVar, Self
+
+import orjson
+
+from ..batch import Batch
+from ..catalog import StreamSpec, WriteMode
+from ..columns import META_COLUMNS, Columns, ColumnType, infer_type, schema_columns
+from .base import DestinationError, StoredState, StreamStatus
+
+STATE_TABLE = "_mogul_state"
+STAGING_PREFIX = "_mogul_staging_"
+
+
+def quote(name: str) -> str:
+    """A quoted SQL identifier: API field names such as `customer-since` are kept verbatim."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass
+class OpenStream:
+    """A stream being written during this sync."""
+
+    spec: StreamSpec
+    mode: WriteMode
+    sync_id: str
+    target: str  # the table readers query
+    table: str  # the table written to: the target, or the staging table of an overwrite
+    columns: Columns
+    keys: tuple[str, ...]  # primary key columns for append_dedup, else empty
+    state: Mapping[str, Any] | None  # the last state committed
+
+
+class SqlDestination(ABC):
+    """A destination whose writes are SQL transactions; see `Destination` for the contract."""
+
+    param: ClassVar[str]  # the driver's placeholder
+    case_insensitive_names: ClassVar[bool] = False
+
+    def __init__(self, description: str, schema: str) -> None:
+        self.description = description
+        self.schema = schema
+        self._streams: dict[str, OpenStream] = {}
+        self._ready = False
+
+    # --- dialect hooks -----------------------------------------------------------------------
+    @abstractmethod
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+
+    @abstractmethod
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+    @abstractmethod
+    def _transaction(self) -> AbstractContextManager[None]: ...
+
+    @abstractmethod
+    def sql_type(self, column_type: ColumnType) -> str: ...
+
+    @abstractmethod
+    def column_type(self, sql_type: str) -> ColumnType:
+        """The column type of an existing column, from information_schema's `data_type`."""
+
+    @abstractmethod
+    def _write_rows(self, stream: OpenStream, batch: Batch) -> None:
+        """Insert the batch into `stream.table`; with `stream.keys`, first delete the rows whose key
+        the batch holds (the batch has one record per key)."""
+
+    def _prepare_keys(self, stream: OpenStream) -> None:  # noqa: B027 - most dialects need nothing
+        """Make key lookups cheap on the target table, if the dialect needs help."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    # --- names -------------------------------------------------------------------------------
+    def ref(self, table: str) -> str:
+        return f"{quote(self.schema)}.{quote(table)}"
+
+    # --- state -------------------------------------------------------------------------------
+    def _ensure_ready(self) -> None:
+        if self._ready:
+            return
+        text, json = self.sql_type(ColumnType.STRING), self.sql_type(ColumnType.JSON)
+        with self._transaction():
+            self._execute(f"CREATE SCHEMA IF NOT EXISTS {quote(self.schema)}")
+            self._execute(
+                f"CREATE TABLE IF NOT EXISTS {self.ref(STATE_TABLE)} ("
+                f"stream {text} PRIMARY KEY, mode {text} NOT NULL, status {text} NOT NULL, "
+                f"state {json}, sync_id {text}, updated_at {self.sql_type(ColumnType.TIMESTAMP)})"
+            )
+        self._ready = True
+
+    def stored_states(self) -> dict[str, StoredState]:
+        self._ensure_ready()
+        rows = self._query(
+            f"SELECT stream, mode, status, CAST(state AS {self.sql_type(ColumnType.STRING)}), sync_id, "
+            f"CAST(updated_at AS {self.sql_type(ColumnType.STRING)}) FROM {self.ref(STATE_TABLE)}"
+        )
+        states: dict[str, StoredState] = {}
+        for stream, mode, status, state, sync_id, updated_at in rows:
+            try:
+                states[stream] = StoredState(
+                    stream=stream,
+                    mode=WriteMode(mode),
+                    status=StreamStatus(status),
+                    state=orjson.loads(state) if state is not None else None,
+                    sync_id=sync_id,
+                    updated_at=_parse_timestamp(updated_at),
+                )
+            except ValueError:
+                continue  # a row this version does not understand is the same as no state
+        return states
+
+    def _put_state(self, stream: OpenStream, status: StreamStatus, state: Mapping[str, Any] | None) -> None:
+        p = self.param
+        self._execute(f"DELETE FROM {self.ref(STATE_TABLE)} WHERE stream = {p}", (stream.spec.name,))
+        self._execute(
+            f"INSERT INTO {self.ref(STATE_TABLE)} VALUES "
+            f"({p}, {p}, {p}, CAST({p} AS {self.sql_type(ColumnType.JSON)}), {p}, CURRENT_TIMESTAMP)",
+            (
+                stream.spec.name,
+                stream.mode.value,
+                status.value,
+                None if state is None else orjson.dumps(state).decode(),
+                stream.sync_id,
+            ),
+        )
+
+    def _forget_state(self, name: str) -> None:
+        self._execute(f"DELETE FROM {self.ref(STATE_TABLE)} WHERE stream = {self.param}", (name,))
+
+    # --- tables ------------------------------------------------------------------------------
+    def table_columns(self, table: str) -> Columns | None:
+        """The columns of a table in order, or None when there is no such table."""
+        p = self.param
+        rows = self._query(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            f"WHERE table_schema = {p} AND table_name = {p} ORDER BY ordinal_position",
+            (self.schema, table),
+        )
+        return {name: self.column_type(kind) for name, kind in rows} or None
+
+    def _create_table(self, table: str, columns: Columns) -> Columns:
+        """Create the table; returns its columns (without names that fold to one already there)."""
+        kept: Columns = {}
+        folded: set[str] = set()
+        for name, kind in columns.items():
+            if self.case_insensitive_names and name.lower() in folded:
+                continue
+            kept[name] = kind
+            folded.add(name.lower())
+        body = ", ".join(f"{quote(name)} {self.sql_type(kind)}" for name, kind in kept.items())
+        self._execute(f"CREATE TABLE {self.ref(table)} ({body})")
+        return kept
+
+    def _drop_table(self, table: str) -> None:
+        self._execute(f"DROP TABLE IF EXISTS {self.ref(table)}")
+
+    def _add_columns(self, table: str, existing: Columns, wanted: Mapping[str, ColumnType]) -> Columns:
+        """Add the wanted columns the table lacks; returns the table's columns afterwards."""
+        merged = dict(existing)
+        folded = {name.lower() for name in existing} if self.case_insensitive_names else set()
+        for name, kind in wanted.items():
+            if name in merged or name.lower() in folded:
+                continue  # a name differing only in case cannot be a second column here
+            self._execute(f"ALTER TABLE {self.ref(table)} ADD COLUMN {quote(name)} {self.sql_type(kind)}")
+            merged[name] = kind
+            folded.add(name.lower())
+        return merged
+
+    # --- the Destination protocol ------------------------------------------------------------
+    def resume_state(self, stream: str, mode: WriteMode) -> Mapping[str, Any] | None:
+        stored = self.stored_states().get(stream)
+        if stored is None or stored.state is None:
+            return None
+        if mode is WriteMode.OVERWRITE:
+            # Only an interrupted overwrite resumes, and only into the staging table it left.
+            interrupted = stored.mode is WriteMode.OVERWRITE and stored.status is StreamStatus.RUNNING
+            if interrupted and self.table_columns(STAGING_PREFIX + stream) is not None:
+                return stored.state
+            return None
+        return stored.state if stored.mode is not WriteMode.OVERWRITE else None
+
+    def begin_stream(self, spec: StreamSpec, mode: WriteMode, *, sync_id: str, resume: bool) -> None:
+        self._ensure_ready()
+        stored = self.stored_states().get(spec.name)
+        wanted = schema_columns(spec.json_schema)
+        keys = spec.key_columns if mode is WriteMode.APPEND_DEDUP else ()
+        for key in keys:
+            wanted.setdefault(key, ColumnType.STRING)  # a key the schema forgot still needs a column
+        staging = STAGING_PREFIX + spec.name
+        interrupted = stored is not None and stored.mode is WriteMode.OVERWRITE
+        interrupted = interrupted and stored.status is StreamStatus.RUNNING  # type: ignore[union-attr]
+        continuing = resume and mode is WriteMode.OVERWRITE and self.resume_state(spec.name, mode) is not None
+        with self._transaction():
+            if mode is WriteMode.OVERWRITE:
+                existing = self.table_columns(staging)
+                stream = OpenStream(spec, mode, sync_id, spec.name, staging, wanted, (), None)
+                if continuing and existing is not None:
+                    stream.columns = self._add_columns(staging, existing, wanted)
+                    stream.state = stored.state  # type: ignore[union-attr]
+                else:
+                    # A fresh staging table and a reset state, together: a state left from an
+                    # earlier attempt must never describe rows that are no longer there.
+                    self._drop_table(staging)
+                    stream.columns = self._create_table(staging, wanted)
+                    self._put_state(stream, StreamStatus.RUNNING, None)
+            else:
+                if interrupted:
+                    # The stream was an interrupted overwrite and is now appended: its partial
+                    # copy and the state describing it go.
+                    self._drop_table(staging)
+                    self._forget_state(spec.name)
+                    stored = None
+                appended = stored is not None and stored.mode is not WriteMode.OVERWRITE
+                previous = stored.state if appended else None  # type: ignore[union-attr]
+                stream = OpenStream(spec, mode, sync_id, spec.name, spec.name, wanted, keys, previous)
+                existing = self.table_columns(spec.name)
+                if existing is None:
+                    stream.columns = self._create_table(spec.name, wanted)
+                else:
+                    stream.columns = self._add_columns(spec.name, existing, wanted)
+                if keys:
+                    self._prepare_keys(stream)
+        self._streams[spec.name] = stream
+
+    def _stream(self, name: str) -> OpenStream:
+        try:
+            return self._streams[name]
+        except KeyError:
+            raise DestinationError(f"stream {name!r} was not begun") from None
+
+    def _write(self, stream: OpenStream, batch: Batch) -> None:
+        if not batch:
+            return
+        new = batch.field_names().difference(stream.columns, META_COLUMNS)
+        if new:
+            inferred = {name: infer_type(batch.column(name)) for name in sorted(new)}
+            stream.columns = self._add_columns(stream.table, stream.columns, inferred)
+        if stream.keys:
+            batch = batch.latest_by(stream.keys)
+        self._write_rows(stream, batch)
+
+    def checkpoint(self, stream: str, batch: Batch, state: Mapping[str, Any] | None) -> None:
+        open_stream = self._stream(stream)
+        columns = open_stream.columns
+        if state is not None:
+            covered = state
+        elif open_stream.mode is WriteMode.OVERWRITE:
+            covered = None  # rows no state covers: an interrupted copy can only start over
+        else:
+            covered = open_stream.state  # appended rows stay; a resume may send them again
+        try:
+            with self._transaction():
+                self._write(open_stream, batch)
+                self._put_state(open_stream, StreamStatus.RUNNING, covered)
+        except BaseException:
+            open_stream.columns = columns  # added columns were rolled back with the rest
+            raise
+        open_stream.state = covered
+
+    def finish_stream(self, stream: str, batch: Batch, state: Mapping[str, Any] | None) -> None:
+        open_stream = self._stream(stream)
+        columns = open_stream.columns
+        covered = state if state is not None else open_stream.state
+        try:
+            with self._transaction():
+                self._write(open_stream, batch)
+                if open_stream.table != open_stream.target:
+                    # The swap: readers see the old table until this commits, then the new one.
+                    self._drop_table(open_stream.target)
+                    self._execute(f"ALTER TABLE {self.ref(open_stream.table)} RENAME TO {quote(open_stream.target)}")
+                self._put_state(open_stream, StreamStatus.COMPLETE, covered)
+        except BaseException:
+            open_stream.columns = columns
+            raise
+        del self._streams[stream]
+
+
+def _parse_timestamp(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None

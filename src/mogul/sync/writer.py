@@ -1,0 +1,60 @@
+"""Destination writes on a background thread, one at a time and in order.
+
+The database does most of a commit's work (DuckDB's insert, the WAL fsync, PostgreSQL's COPY)
+without holding the GIL, so reading and buffering the next messages overlaps with it. Each job
+is still one transaction, committed in submission order: the checkpoint guarantees do not change.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+Job = tuple[Callable[..., Any], tuple[Any, ...]]
+
+
+class BackgroundWriter:
+    def __init__(self, depth: int = 1) -> None:
+        # A short queue: the reader may run at most `depth` batches ahead of the database.
+        self._jobs: queue.Queue[Job | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None  # the first failure; later jobs are skipped
+        self._reported = False
+        self._thread = threading.Thread(target=self._work, name="mogul-sync-writer", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            try:
+                if job is None:
+                    return
+                if self._error is None:  # after a failure, later jobs must not commit
+                    function, args = job
+                    function(*args)
+            except BaseException as error:
+                self._error = error
+            finally:
+                self._jobs.task_done()
+
+    def _raise(self) -> None:
+        if self._error is not None and not self._reported:
+            self._reported = True
+            raise self._error
+
+    def submit(self, function: Callable[..., Any], *args: Any) -> None:
+        """Queue a write; raises the error of an earlier write, if one failed."""
+        self._raise()
+        self._jobs.put((function, args))
+
+    def drain(self) -> None:
+        """Wait until every queued write is committed; raises if one failed."""
+        self._jobs.join()
+        self._raise()
+
+    def close(self) -> None:
+        """Stop the thread after the queued writes (those after a failure are skipped)."""
+        if self._thread.is_alive():
+            self._jobs.put(None)
+            self._thread.join()

@@ -1,0 +1,226 @@
+"""The destinations directly, on DuckDB and PostgreSQL: types, evolution, transactions, URLs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+import orjson
+import pytest
+from sync_helpers import column_types, rows
+
+from mogul.sync import DestinationError, StreamSpec, WriteMode, connect
+from mogul.sync.batch import Batch
+
+SCHEMA: dict[str, Any] = {
+    "properties": {
+        "uuid": {"type": "string"},
+        "name": {"type": ["null", "string"]},
+        "seats": {"type": ["null", "integer"]},
+        "amount": {"type": ["null", "number"]},
+        "active": {"type": ["null", "boolean"]},
+        "customer-since": {"type": ["null", "string"], "format": "date-time"},
+        "day": {"type": ["null", "string"], "format": "date"},
+        "address": {"type": ["null", "object"]},
+        "tags": {"type": ["null", "array"]},
+    }
+}
+SPEC = StreamSpec("things", SCHEMA, primary_key=(("uuid",),), supported_sync_modes=("incremental",))
+
+
+def batch(*records: dict[str, Any]) -> Batch:
+    out = Batch()
+    for i, record in enumerate(records):
+        out.append(record, 1735689600000 + i)
+    return out
+
+
+def state(offset: int) -> dict[str, Any]:
+    stream = {"stream_descriptor": {"name": "things"}, "stream_state": {"n": offset}}
+    return {"type": "STREAM", "stream": stream}
+
+
+def test_columns_have_the_mapped_types(url):
+    with connect(url) as dest:
+        dest.begin_stream(SPEC, WriteMode.APPEND, sync_id="s1", resume=True)
+    types = column_types(url, "things")
+    tstz = "TIMESTAMP WITH TIME ZONE"
+    if url.startswith("duckdb"):
+        expected = {"uuid": "VARCHAR", "seats": "BIGINT", "amount": "DOUBLE", "active": "BOOLEAN",
+                    "customer-since": tstz, "day": "DATE", "address": "JSON", "tags": "JSON",
+                    "_mogul_extracted_at": tstz, "_mogul_sync_id": "VARCHAR"}  # fmt: skip
+    else:
+        expected = {"uuid": "TEXT", "seats": "BIGINT", "amount": "DOUBLE PRECISION", "active": "BOOLEAN",
+                    "customer-since": tstz, "day": "DATE", "address": "JSONB", "tags": "JSONB",
+                    "_mogul_extracted_at": tstz, "_mogul_sync_id": "TEXT"}  # fmt: skip
+    assert {name: types[name] for name in expected} == expected
+
+
+def test_values_read_back_typed(url):
+    record = {
+        "uuid": "a",
+        "name": "Ada",
+        "seats": "12",  # a string where the schema says integer: converted
+        "amount": 2,
+        "active": True,
+        "customer-since": "2024-01-05T01:30:00+01:00",
+        "day": "2024-02-29",
+        "address": {"city": "Berlin", "zip": None},
+        "tags": ["a", "b"],
+    }
+    broken = {"uuid": "b", "seats": 2.5, "customer-since": "not a time", "day": "2024-02-30"}
+    broken["active"] = "maybe"
+    with connect(url) as dest:
+        dest.begin_stream(SPEC, WriteMode.APPEND, sync_id="s1", resume=True)
+        dest.checkpoint("things", batch(record, broken), state(2))
+    first, second = rows(url, "things")
+    assert first["seats"] == "12" and first["amount"] in ("2", "2.0") and first["active"] in ("true", "t")
+    assert first["customer-since"].startswith("2024-01-05 00:30:00")  # stored as the UTC instant
+    assert first["day"] == "2024-02-29"
+    assert orjson.loads(first["address"]) == {"city": "Berlin", "zip": None}
+    assert orjson.loads(first["tags"]) == ["a", "b"]
+    assert first["_mogul_extracted_at"].startswith("2025-01-01 00:00:00")
+    # Values that cannot be their column's type become NULL; the sync goes on.
+    assert [second[k] for k in ("seats", "customer-since", "day", "active")] == [None, None, None, None]
+
+
+def test_schema_evolution_adds_columns_and_keeps_existing_types(url):
+    with connect(url) as dest:
+        dest.begin_stream(SPEC, WriteMode.APPEND, sync_id="s1", resume=True)
+        dest.checkpoint("things", batch({"uuid": "a", "seats": 1}), state(1))
+        dest.finish_stream("things", Batch(), None)
+    string = {"type": "string"}
+    changed = {"properties": {**SCHEMA["properties"], "seats": string, "plan": string}}
+    with connect(url) as dest:
+        dest.begin_stream(StreamSpec("things", changed), WriteMode.APPEND, sync_id="s2", resume=True)
+        dest.checkpoint("things", batch({"uuid": "b", "seats": "7", "plan": "gold", "extra": 1.5}), state(2))
+    types = column_types(url, "things")
+    assert types["seats"] == "BIGINT"  # an existing column keeps its type; values are converted
+    assert types["plan"] in ("VARCHAR", "TEXT")
+    assert types["extra"] in ("DOUBLE", "DOUBLE PRECISION")
+    table = rows(url, "things")
+    assert [(r["uuid"], r["seats"], r["plan"]) for r in table] == [("a", "1", None), ("b", "7", "gold")]
+
+
+def test_a_failed_checkpoint_commits_neither_rows_nor_state(url):
+    with connect(url) as dest:
+        dest.begin_stream(SPEC, WriteMode.APPEND, sync_id="s1", resume=True)
+        dest.checkpoint("things", batch({"uuid": "a"}), state(1))
+        unserialisable = {"type": "STREAM", "stream": {"stream_state": {"n": object()}}}
+        with pytest.raises(TypeError):
+            # The rows go in first, then the state fails to serialise: all of it rolls back.
+            dest.checkpoint("things", batch({"uuid": "b", "brand_new": "x"}), unserialisable)
+        assert dest.resume_state("things", WriteMode.APPEND) == state(1)
+        # The column added inside the failed transaction is gone too, and is added again.
+        dest.checkpoint("things", batch({"uuid": "c", "brand_new": "y"}), state(2))
+    assert [(r["uuid"], r["brand_new"]) for r in rows(url, "things")] == [("a", None), ("c", "y")]
+
+
+def test_overwrite_is_invisible_until_finished(url):
+    with connect(url) as dest:
+        dest.begin_stream(SPEC, WriteMode.OVERWRITE, sync_id="s1", resume=True)
+        dest.finish_stream("things", batch({"uuid": "old"}), state(1))
+        dest.begin_stream(SPEC, WriteMode.OVERWRITE, sync_id="s2", resume=True)
+        dest.checkpoint("things", batch({"uuid": "new1"}), state(1))
+        assert [r["uuid"] for r in rows(url, "things")] == ["old"]
+        assert dest.resume_state("things", WriteMode.OVERWRITE) == state(1)
+        dest.finish_stream("things", batch({"uuid": "new2"}), state(2))
+        assert [r["uuid"] for r in rows(url, "things")] == ["new1", "new2"]
+        assert dest.resume_state("things", WriteMode.OVERWRITE) is None  # complete: start over next time
+
+
+def test_rows_no_state_covers_make_an_overwrite_start_over(url):
+    with connect(url) as dest:
+        dest.begin_stream(SPEC, WriteMode.OVERWRITE, sync_id="s1", resume=True)
+        dest.checkpoint("things", batch({"uuid": "a"}), state(1))
+        dest.checkpoint("things", batch({"uuid": "b"}), None)
+        assert dest.resume_state("things", WriteMode.OVERWRITE) is None
+        dest.begin_stream(SPEC, WriteMode.OVERWRITE, sync_id="s2", resume=True)
+        dest.finish_stream("things", batch({"uuid": "a"}, {"uuid": "b"}), state(2))
+    assert [r["uuid"] for r in rows(url, "things")] == ["a", "b"]
+
+
+def test_dedup_newest_wins_within_and_across_batches(url):
+    with connect(url) as dest:
+        dest.begin_stream(SPEC, WriteMode.APPEND_DEDUP, sync_id="s1", resume=True)
+        dest.checkpoint("things", batch({"uuid": "a", "seats": 1}, {"uuid": "b", "seats": 1}), state(1))
+        dest.checkpoint("things", batch({"uuid": "a", "seats": 2}, {"uuid": "a", "seats": 3}), state(2))
+        dest.checkpoint("things", batch({"uuid": None, "seats": 4}, {"uuid": None, "seats": 5}), state(3))
+    table = rows(url, "things", order_by="seats")
+    assert [(r["uuid"], r["seats"]) for r in table] == [("b", "1"), ("a", "3"), (None, "4"), (None, "5")]
+
+
+def test_odd_field_names_never_fail(url):
+    odd = {"uuid": "a", "Name": "upper", "name": "lower", "with space": 1, 'quote"d': 2, "per%cent": 3,
+           "_mogul_sync_id": "forged"}  # fmt: skip
+    with connect(url) as dest:
+        dest.begin_stream(SPEC, WriteMode.APPEND_DEDUP, sync_id="s1", resume=True)
+        dest.checkpoint("things", batch(odd, odd | {"uuid": "b"}), state(1))
+        query = f'SELECT DISTINCT "_mogul_sync_id" FROM {dest.ref("things")}'  # type: ignore[attr-defined]
+        sync_ids = dest._query(query)  # type: ignore[attr-defined]
+    (row, _) = rows(url, "things")
+    assert row["name"] == "lower"
+    assert (row["with space"], row['quote"d'], row["per%cent"]) == ("1", "2", "3")
+    assert sync_ids == [("s1",)]
+
+
+def test_schema_names_that_differ_only_in_case(url):
+    spec = StreamSpec("things", {"properties": {"uuid": {"type": "string"}, "Plan": {"type": "string"},
+                                                "plan": {"type": "integer"}}})  # fmt: skip
+    with connect(url) as dest:
+        dest.begin_stream(spec, WriteMode.OVERWRITE, sync_id="s1", resume=True)
+        dest.finish_stream("things", batch({"uuid": "a", "Plan": "gold", "plan": 3}), state(1))
+    (row,) = rows(url, "things")
+    assert row["Plan"] == "gold"
+    assert row.get("plan", "3") == "3"  # a second column where the database tells the names apart
+
+
+def test_nul_characters_do_not_break_postgres(url):
+    with connect(url) as dest:
+        dest.begin_stream(SPEC, WriteMode.APPEND, sync_id="s1", resume=True)
+        record = {"uuid": "a", "name": "a\x00b", "address": {"k": "c\x00d"}}
+        dest.checkpoint("things", batch(record), state(1))
+    (row,) = rows(url, "things")
+    assert row["name"] in ("ab", "a\x00b")
+    assert orjson.loads(row["address"])["k"] in ("cd", "c\x00d")
+
+
+def test_a_stream_must_be_begun_before_it_is_written(url):
+    with connect(url) as dest, pytest.raises(DestinationError, match="was not begun"):
+        dest.checkpoint("things", batch({"uuid": "a"}), state(1))
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://localhost/db", "unsupported destination mysql://localhost/db: use duckdb:///"),
+        ("chartmogul.duckdb", "unsupported destination 'chartmogul.duckdb'"),
+        ("duckdb://file.duckdb", "bad DuckDB URL"),
+        ("duckdb:///x.duckdb?mode=ro", r"the only option is \?schema=name"),
+        ("duckdb:////no/such/directory/x.duckdb", "directory /no/such/directory does not exist"),
+        ("postgresql://postgres:s3cret@127.0.0.1:1/test", r"cannot connect to postgresql://postgres:\*\*\*@127"),
+        ("postgresql://postgres@127.0.0.1:5432/test?schema=", "empty schema"),
+    ],
+)
+def test_bad_destination_urls_give_a_clear_error(url, message):
+    with pytest.raises(DestinationError, match=message) as error:
+        connect(url)
+    assert "s3cret" not in str(error.value)
+
+
+def test_a_locked_duckdb_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "locked.duckdb"
+    script = f"import duckdb, sys; c = duckdb.connect({str(path)!r}); print('held', flush=True); input()"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        with pytest.raises(DestinationError, match=r"cannot open duckdb:///.*lock"):
+            connect(f"duckdb:///{path}")
+    finally:
+        holder.communicate("")
