@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # PyAirbyte runs mogul's source in its own virtualenv: its pins (duckdb, sqlalchemy) conflict with mogul's.
 PYAIRBYTE := .venv-pyairbyte/.installed-airbyte-0.71.3
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo test lint format fuzz clean
 
 install: $(STAMP)
 
@@ -25,6 +25,10 @@ test: install lint $(PYAIRBYTE)
 
 $(PYAIRBYTE):
 	PYTHON=$(PYTHON) sh tests/source/pyairbyte_env.sh
+
+# A longer schemathesis run than the one in `make test` (see docs/reliability.md).
+fuzz: install
+	$(BIN)/python bench/fuzz.py
 
 lint: install
 	$(BIN)/ruff check src tests bench
