@@ -7,8 +7,9 @@ import time
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
 
-MICROS = 1_000_000
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+from ..engine.timeutil import MICROS, from_us, to_us
+
+__all__ = ["MICROS", "from_us", "iso_millis", "iso_offset", "now_us", "parse_timestamp", "to_us"]
 
 # ChartMogul accepts "2016-01-01 12:00:00 UTC", "2022-11-10 00:00:00", "2000-01-01 00:00:00 +0200" and ISO-8601.
 _SPACE_FORM = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)\s*(UTC|Z|[+-]\d{2}:?\d{2})?$")
@@ -16,17 +17,6 @@ _SPACE_FORM = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d{
 
 def now_us() -> int:
     return time.time_ns() // 1000
-
-
-def to_us(dt: datetime) -> int:
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    delta = dt - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * MICROS + delta.microseconds
-
-
-def from_us(us: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=us)
 
 
 # Imports repeat the same dates over and over (invoice dates, service periods): formatting and parsing are
