@@ -70,6 +70,12 @@ def test_source_gives_up_after_max_retry_seconds_with_a_transient_error(history:
         attempts = int(error["internal_message"].split("gave up after ")[1].split()[0])
         assert 2 <= attempts < 20
     assert not [m for m in messages if m["type"] == "RECORD"]
+    ended = {
+        m["trace"]["stream_status"]["stream_descriptor"]["name"]: m["trace"]["stream_status"]["status"]
+        for m in messages
+        if m["type"] == "TRACE" and m["trace"]["type"] == "STREAM_STATUS"
+    }
+    assert ended == {"data_sources": "INCOMPLETE", "plans": "INCOMPLETE"}
     assert took < 60  # a bound against hanging, far above the 3 s budget
 
 
