@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import httpx
+
 from ..client.transport import DEFAULT_BASE_URL, normalise_base_url
 
 DOCS_URL = "https://github.com/mogul-dev/mogul/blob/main/docs/source.md"
@@ -123,6 +125,35 @@ SPEC: dict[str, Any] = {
                 "default": 8,
                 "order": 10,
             },
+            "max_retry_seconds": {
+                "type": "number",
+                "title": "Retry time per request (seconds)",
+                "description": "A request that keeps failing is retried for at most this long (sleeps included), "
+                "then the stream fails with a transient_error.",
+                "exclusiveMinimum": 0,
+                "maximum": 3600,
+                "default": 600,
+                "order": 11,
+            },
+            "connect_timeout_seconds": {
+                "type": "number",
+                "title": "Connect timeout (seconds)",
+                "description": "How long to wait for a connection to the API before retrying.",
+                "exclusiveMinimum": 0,
+                "maximum": 600,
+                "default": 10,
+                "order": 12,
+            },
+            "read_timeout_seconds": {
+                "type": "number",
+                "title": "Read timeout (seconds)",
+                "description": "How long a response may stall (before it starts, or mid-page) before the request is "
+                "retried.",
+                "exclusiveMinimum": 0,
+                "maximum": 600,
+                "default": 60,
+                "order": 13,
+            },
         },
     },
 }
@@ -145,9 +176,18 @@ class Config:
     requests_per_second: float = 40.0
     max_connections: int = 20
     max_attempts: int = 8
+    max_retry_seconds: float = 600.0
+    connect_timeout_seconds: float = 10.0
+    read_timeout_seconds: float = 60.0
 
     def __repr__(self) -> str:  # never the key
         return f"Config(base_url={self.base_url!r}, start_date={self.start_date.isoformat()})"
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        """Connect, then read (a response that stalls before or during a page); writes and pool waits as reads."""
+        read = self.read_timeout_seconds
+        return httpx.Timeout(connect=self.connect_timeout_seconds, read=read, write=read, pool=read)
 
     @property
     def lookback(self) -> timedelta:
@@ -193,6 +233,15 @@ def _int(raw: dict[str, Any], field: str, default: int, low: int, high: int) -> 
     return number
 
 
+def _seconds(raw: dict[str, Any], field: str, default: float, high: float) -> float:
+    value = raw.get(field)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= high:
+        raise ConfigError(f"{field} must be a number of seconds greater than 0 and at most {high:g}")
+    return float(value)
+
+
 def parse_config(raw: Any) -> Config:
     """Validate a config dict into `Config`; unknown keys are ignored (the spec allows them)."""
     if not isinstance(raw, dict):
@@ -231,4 +280,7 @@ def parse_config(raw: Any) -> Config:
         requests_per_second=float(rps),
         max_connections=_int(raw, "max_connections", 20, 1, 64),
         max_attempts=_int(raw, "max_attempts", 8, 1, 20),
+        max_retry_seconds=_seconds(raw, "max_retry_seconds", 600.0, 3600),
+        connect_timeout_seconds=_seconds(raw, "connect_timeout_seconds", 10.0, 600),
+        read_timeout_seconds=_seconds(raw, "read_timeout_seconds", 60.0, 600),
     )

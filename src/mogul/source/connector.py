@@ -19,8 +19,10 @@ from .protocol import Message, RecordBatch
 from .reader import Reader
 from .streams import STREAMS
 
-# `check` answers within CAT's 30 s even against a host that drops packets.
-CHECK_RETRY = RetryPolicy(max_attempts=2, max_elapsed=10.0)
+# `check` answers within CAT's 30 s even against a host that drops packets, yet rides out a few transient
+# failures (a 500, a reset, a 429) as a read does: `mogul sync` runs it before every sync. Short backoff, so a
+# refused connection (a typo in base_url) still fails in a second or two.
+CHECK_RETRY = RetryPolicy(max_attempts=5, max_elapsed=10.0, initial_delay=0.2, max_delay=2.0)
 CHECK_TIMEOUT = 8.0
 
 

@@ -246,7 +246,8 @@ class Reader:
         retry_client = Client(
             cfg.api_key,
             cfg.base_url,
-            retry=RetryPolicy(max_attempts=cfg.max_attempts, max_elapsed=600.0),
+            retry=RetryPolicy(max_attempts=cfg.max_attempts, max_elapsed=cfg.max_retry_seconds),
+            timeout=cfg.timeout,
             on_retry=self._on_retry,
             before_request=self._before_request,
             max_connections=cfg.max_connections,
