@@ -77,6 +77,7 @@ def test_overwrite_replaces_the_old_table(url):
 def test_append_dedup_keeps_the_newest_record_per_key(url):
     modes = {"customers": "append_dedup", "activities": "append"}
     sync(url, modes, customers=10, activities=0, version=1)
+
     # A full re-read of customers (dedup keeps no resumable state for them to skip) at version 2.
     def messages() -> Iterator[dict[str, Any]]:
         for i in [3, 4, 3]:

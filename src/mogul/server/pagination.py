@@ -24,6 +24,9 @@ from .errors import bad_request
 from .timefmt import from_us, to_us
 
 MAX_PER_PAGE = 200
+# Beyond this the row offset would not fit the databases' 64-bit integers (it was a 500).
+MAX_PAGE = 10**15
+_INTEGER = re.compile(r"^\s*[+-]?[0-9]+\s*$")
 _CURSOR = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\.(\d{9})Z&(\d{1,18})$")
 LEGACY_KEYS = frozenset({"current_page", "total_pages", "per_page", "page"})
 
@@ -80,12 +83,12 @@ def _positive_int(query: Mapping[str, str], name: str, default: int) -> int:
     raw = query.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        value = 0
-    if value < 1:
-        hint = f"an integer between 1 and {MAX_PER_PAGE}" if name == "per_page" else "a positive integer"
+    # ASCII digits only: int() would also take other scripts' digits and `1_000`.
+    value = int(raw) if _INTEGER.match(raw) else 0
+    if value < 1 or (name == "page" and value > MAX_PAGE):
+        hint = (
+            f"an integer between 1 and {MAX_PER_PAGE}" if name == "per_page" else f"an integer between 1 and {MAX_PAGE}"
+        )
         raise bad_request(f"{name} must be {hint}", name)
     return value
 

@@ -42,9 +42,7 @@ class StreamSpec:
         """The primary key as top-level column names; nested paths cannot be keyed on."""
         for path in self.primary_key:
             if len(path) != 1:
-                raise CatalogError(
-                    f"stream {self.name!r}: nested primary key path {list(path)} is not supported"
-                )
+                raise CatalogError(f"stream {self.name!r}: nested primary key path {list(path)} is not supported")
         return tuple(path[0] for path in self.primary_key)
 
     @property

@@ -146,6 +146,12 @@ async def delete_source(request: Request) -> Response:
     return no_content()
 
 
+@operation(
+    "emptyDataSource",
+    "Delete everything imported into a data source, and keep it",
+    {204: Reply("Emptied."), 404: NOT_FOUND},
+    tag="data sources",
+)
 async def empty_source(request: Request) -> Response:
     await run_in_threadpool(_store(request).empty, request.path_params["uuid"])
     return no_content()

@@ -30,11 +30,29 @@ def string(body: dict[str, Any], key: str, *, label: str | None = None) -> str |
     raise bad_request(f"{label or key} must be a string", label or key)
 
 
+INT32_MAX = 2**31 - 1  # INTEGER columns
+INT64_MAX = 2**63 - 1  # BIGINT columns
+
+
+def whole(value: Any) -> int | None:
+    """A JSON integer as JSON Schema counts them (`3` and `3.0`, not `true`); None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
 def integer(body: dict[str, Any], key: str, *, label: str | None = None) -> int | None:
     value = body.get(key)
-    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
-        return value
-    raise bad_request(f"{label or key} must be an integer", label or key)
+    if value is None:
+        return None
+    number = whole(value)
+    if number is None:
+        raise bad_request(f"{label or key} must be an integer", label or key)
+    return number
 
 
 def boolean(body: dict[str, Any], key: str, *, label: str | None = None) -> bool | None:

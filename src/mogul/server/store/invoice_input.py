@@ -57,19 +57,29 @@ class _Reader:
         return value
 
     def integer(
-        self, key: str, default: int | None = None, *, required: bool = False, minimum: int | None = None
+        self,
+        key: str,
+        default: int | None = None,
+        *,
+        required: bool = False,
+        minimum: int | None = None,
+        maximum: int = fields.INT64_MAX,
     ) -> Any:
         value = self.data.get(key)
         if value is None:
             if required:
                 self.fail(key, BLANK)
             return default
-        if not isinstance(value, int) or isinstance(value, bool):
+        number = fields.whole(value)
+        if number is None:
             self.fail(key, "must be an integer")
             return default
-        if minimum is not None and value < minimum:
+        if minimum is not None and number < minimum:
             self.fail(key, f"must be greater than or equal to {minimum}")
-        return value
+        # Past the column's range the database refused the row (a 500).
+        elif number > maximum or number < -fields.INT64_MAX - 1:
+            self.fail(key, f"must be less than or equal to {maximum}")
+        return number
 
     def boolean(self, key: str, default: bool) -> bool:
         value = self.data.get(key)
@@ -105,7 +115,8 @@ class _Reader:
         value = self.text(key, required=required)
         if value is None or value == "":
             return None
-        if value.upper() not in fields.CURRENCIES:
+        # ASCII only: "ıNR".upper() is "INR".
+        if not value.isascii() or value.upper() not in fields.CURRENCIES:
             self.fail(key, "is not a valid currency code")
             return None
         return value.upper()
@@ -164,7 +175,7 @@ def _line_item(item: Any, inv: InvoiceIn) -> None:
         "service_period_start": start,
         "service_period_end": end,
         "amount_in_cents": r.integer("amount_in_cents", 0, required=True),
-        "quantity": r.integer("quantity", 1, minimum=0),
+        "quantity": r.integer("quantity", 1, minimum=0, maximum=fields.INT32_MAX),
         "prorated": r.boolean("prorated", False),
         "proration_type": r.choice("proration_type", PRORATION_TYPES, required=False),
         "cancelled_at": r.when("cancelled_at"),

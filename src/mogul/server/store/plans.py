@@ -51,8 +51,8 @@ def parse_interval(body: dict[str, Any], errors: dict[str, str], *, creating: bo
         values["name"] = name
     count = fields.integer(body, "interval_count")
     if "interval_count" in body or creating:
-        if count is None or count < 1:
-            errors["interval_count"] = "must be a positive integer"
+        if count is None or not 1 <= count <= fields.INT32_MAX:
+            errors["interval_count"] = f"must be an integer between 1 and {fields.INT32_MAX}"
         values["interval_count"] = count
     unit = fields.string(body, "interval_unit")
     if "interval_unit" in body or creating:

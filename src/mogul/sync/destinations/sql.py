@@ -87,9 +87,7 @@ class SqlDestination(ABC):
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
 
     # --- names -------------------------------------------------------------------------------
@@ -289,9 +287,7 @@ class SqlDestination(ABC):
                 if open_stream.table != open_stream.target:
                     # The swap: readers see the old table until this commits, then the new one.
                     self._drop_table(open_stream.target)
-                    self._execute(
-                        f"ALTER TABLE {self.ref(open_stream.table)} RENAME TO {quote(open_stream.target)}"
-                    )
+                    self._execute(f"ALTER TABLE {self.ref(open_stream.table)} RENAME TO {quote(open_stream.target)}")
                 self._put_state(open_stream, StreamStatus.COMPLETE, covered)
         except BaseException:
             open_stream.columns = columns
