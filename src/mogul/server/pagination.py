@@ -24,7 +24,7 @@ from .errors import bad_request
 from .timefmt import from_us, to_us
 
 MAX_PER_PAGE = 200
-# Beyond this the row offset would not fit the databases' 64-bit integers (it was a 500).
+# Beyond this the row offset (page × per_page) could pass the databases' 64-bit integers.
 MAX_PAGE = 10**15
 _INTEGER = re.compile(r"^\s*[+-]?[0-9]+\s*$")
 _CURSOR = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\.(\d{9})Z&(\d{1,18})$")
