@@ -4,7 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint format bench clean
+# PyAirbyte runs mogul's source in its own virtualenv: its pins (duckdb, sqlalchemy) conflict with mogul's.
+PYAIRBYTE := .venv-pyairbyte/.installed-airbyte-0.71.3
+
+.PHONY: install demo test lint format fuzz clean
 
 install: $(STAMP)
 
@@ -17,8 +20,15 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/mogul demo
 
-test: install lint
+test: install lint $(PYAIRBYTE)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+$(PYAIRBYTE):
+	PYTHON=$(PYTHON) sh tests/source/pyairbyte_env.sh
+
+# A longer schemathesis run than the one in `make test` (see docs/reliability.md).
+fuzz: install
+	$(BIN)/python bench/fuzz.py
 
 lint: install
 	$(BIN)/ruff check src tests bench
@@ -28,4 +38,4 @@ format: install
 	$(BIN)/ruff format src tests bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-pyairbyte .pytest_cache .ruff_cache .hypothesis

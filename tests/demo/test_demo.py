@@ -1,25 +1,109 @@
-"""`mogul demo` end to end, as `make demo` runs it."""
+"""`mogul demo` end to end, as `make demo` runs it: a real process in an empty directory, stdout piped."""
 
 from __future__ import annotations
 
-import json
-import re
+import signal
 import subprocess
+from pathlib import Path
+
+import duckdb
+
+from mogul.client import Client
+from mogul.demo.report import MRR_COLUMNS
+from mogul.source import STREAMS
 
 from ..conftest import MOGUL, subprocess_env
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
-def test_demo_prints_the_two_seed_sources(tmp_path: object) -> None:
+
+def cents(text: str) -> int:
+    """`-$1,234.56` -> -123456."""
+    negative = text.startswith("-")
+    value = round(float(text.lstrip("-").lstrip("$").replace(",", "")) * 100)
+    return -value if negative else value
+
+
+def month_before(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:])
+    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
+
+
+def table_after(lines: list[str], heading: str) -> list[list[str]]:
+    """The tab-separated table (header included) printed under a heading line."""
+    start = next(i for i, line in enumerate(lines) if line.startswith(heading)) + 1
+    rows = []
+    for line in lines[start:]:
+        if not line.strip():
+            break
+        rows.append(line.split("\t"))
+    return rows
+
+
+def test_demo_end_to_end(tmp_path: Path) -> None:
     result = subprocess.run(
-        [*MOGUL, "demo"], capture_output=True, text=True, env=subprocess_env(), timeout=120, cwd=str(tmp_path)
+        [*MOGUL, "demo", "--customers", "40", "--seed", "3"],
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+        timeout=300,
+        cwd=str(tmp_path),
+        stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 0, result.stderr
-    listing = json.loads(result.stdout)
-    assert list(listing) == ["data_sources"]
-    names = [s["name"] for s in listing["data_sources"]]
-    assert names == ["In-house billing", "Enterprise billing connection"]
-    for source in listing["data_sources"]:
-        assert set(source) == {"uuid", "name", "system", "created_at", "status"}
-        assert source["system"] == "Custom" and source["status"] == "idle"
-        assert re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$", source["created_at"])
-    assert "server at http://127.0.0.1:" in result.stderr
+    assert "server at" not in result.stdout and "mogul demo: done in" in result.stderr
+    lines = result.stdout.splitlines()
+
+    # Every stream has its table with rows, and the printed counts are the file's.
+    database = tmp_path / "demo.duckdb"
+    printed = {row[0]: int(row[1].replace(",", "")) for row in table_after(lines, "Rows per stream")[1:]}
+    assert list(printed) == [stream.name for stream in STREAMS]
+    with duckdb.connect(str(database), read_only=True) as con:
+        for name, rows in printed.items():
+            assert rows > 0, name
+            assert con.execute(f'SELECT count(*) FROM "{name}"').fetchone() == (rows,)
+        synced = dict(con.execute("SELECT strftime(\"date\", '%Y-%m'), mrr FROM metrics").fetchall())
+
+    # The MRR table (from /v1/metrics/mrr) agrees with the synced metrics table, month by month.
+    mrr = table_after(lines, "MRR and its movements, last 12 months")
+    assert tuple(mrr[0]) == MRR_COLUMNS and len(mrr) == 13
+    assert mrr[-1][0] == max(synced) == "2025-12"
+    for month, amount, *_ in mrr[1:]:
+        assert cents(amount) == synced[month], month
+    for row in mrr[1:]:  # the movements add up to the month's change
+        previous = synced[month_before(row[0])]
+        assert sum(cents(value) for value in row[2:7]) == cents(row[1]) - previous, row
+
+    # The charts: one in the terminal (plain text when piped), one as a PNG file.
+    assert "MRR and customers by month" in result.stdout and "\x1b[" not in result.stdout
+    assert (tmp_path / "demo-mrr.png").read_bytes()[:8] == PNG_SIGNATURE
+
+    # The example query it prints runs as printed.
+    command = next(line.strip() for line in lines if " -c " in line and "import duckdb" in line)
+    query = subprocess.run(command, shell=True, capture_output=True, text=True, cwd=str(tmp_path), timeout=60)
+    assert query.returncode == 0, query.stderr
+    assert "new_biz" in query.stdout and "mrr_movement" in query.stdout
+
+
+def test_serve_keeps_the_server_until_interrupted(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [*MOGUL, "demo", "--customers", "5", "--serve", "--png", "chart.png", "--output", "out/cm.duckdb"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=subprocess_env(),
+        cwd=str(tmp_path),
+    )
+    try:
+        assert process.stdout is not None
+        exports = next(line for line in process.stdout if "export CHARTMOGUL_BASE_URL=" in line)
+        settings = dict(part.split("=", 1) for part in exports.split()[1:])
+        with Client(settings["CHARTMOGUL_API_KEY"], settings["CHARTMOGUL_BASE_URL"]) as client:
+            assert [source.status for source in client.data_sources.list()] == ["idle"]
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 0
+    finally:
+        process.kill()
+        process.wait()
+    assert (tmp_path / "chart.png").exists() and (tmp_path / "out" / "cm.duckdb").exists()

@@ -95,9 +95,11 @@ class Book:
         current = self.subs[sub.uuid]
         self.subs[sub.uuid] = dataclasses.replace(current, cancellation_dates=(*current.cancellation_dates, ts(when)))
 
-    def result(self, customer: Customer, settings: Settings | None = None) -> CustomerResult:
+    def result(self, customer: Customer, settings: Settings | None = None, as_of: int | None = None) -> CustomerResult:
         subs = [s for s in self.subs.values() if s.customer_uuid == customer.uuid]
-        return compute_customer(customer, subs, self.items[customer.uuid], self.plans, settings or self.settings)
+        return compute_customer(
+            customer, subs, self.items[customer.uuid], self.plans, settings or self.settings, as_of=as_of
+        )
 
     def results(self, settings: Settings | None = None) -> list[CustomerResult]:
         return [self.result(c, settings) for c in self.customers.values()]

@@ -81,6 +81,7 @@ def invoice(plan_uuid: str, *, n: int | None = None, **overrides: Any) -> dict[s
     return body
 
 
+# Servers with non-default `ServerSettings` (rate limits, faults, request limits).
 StartServer = Callable[..., EmbeddedServer]
 
 

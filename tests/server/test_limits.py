@@ -15,7 +15,7 @@ import pytest
 
 from mogul.server.settings import RequestLimits, ServerSettings, parse_size
 
-from .conftest import StartServer
+from .conftest import StartServer, invoice
 
 SMALL = ServerSettings(
     limits=RequestLimits(
@@ -199,3 +199,53 @@ def test_odd_json_is_a_4xx_never_a_500(api: httpx.Client, raw: bytes) -> None:
     r = api.post("/data_sources", content=raw, headers={"content-type": "application/json"})
     assert 400 <= r.status_code < 500, r.text
     assert r.json()["code" if "code" in r.json() else "errors"]
+
+
+@pytest.mark.parametrize(("path", "key"), [("/plans", "plans"), ("/customers", "entries")])
+def test_system_filters_of_lists_have_no_wildcards(
+    api: httpx.Client, plan: dict, customer: dict, path: str, key: str
+) -> None:
+    # Before: ILIKE, so `%` matched every system and a trailing backslash was a PostgreSQL error (a 500).
+    for pattern in ("%", "_ustom", "\\", "Custom\\"):
+        r = api.get(path, params={"system": pattern})
+        assert r.status_code == 200, (pattern, r.text)
+        assert r.json()[key] == [], pattern
+    assert len(api.get(path, params={"system": "custom"}).json()[key]) == 1
+
+
+def test_integers_beyond_64_bits_are_400(api: httpx.Client) -> None:
+    # orjson keeps 2**63 exact; SQLite and PostgreSQL would both fail on it with an error (a 500).
+    r = api.post("/data_sources", content=b'{"name": "x", "n": 9223372036854775808}')
+    assert r.status_code == 400
+    assert r.json() == {"code": 400, "message": "n is out of range.", "param": "n"}
+
+
+def test_integers_beyond_an_integer_column_are_422(api: httpx.Client, plan: dict, customer: dict) -> None:
+    r = api.post(
+        "/plans",
+        json={
+            "data_source_uuid": plan["data_source_uuid"],
+            "name": "Big",
+            "interval_count": 2**31,
+            "interval_unit": "day",
+        },
+    )
+    assert (r.status_code, r.json()) == (422, {"errors": {"interval_count": "must be a positive integer"}})
+    item = {"type": "one_time", "amount_in_cents": 100, "quantity": 2**31, "description": "many"}
+    body = {"invoices": [invoice(plan["uuid"], line_items=[item])]}
+    r = api.post(f"/import/customers/{customer['uuid']}/invoices", json=body)
+    assert r.status_code == 422, r.text
+    assert api.get("/invoices").json()["invoices"] == []
+
+
+@pytest.mark.parametrize("value", ["abc", "1_0", "+5", "٣", "0", "201", " ", "1.5"])
+def test_per_page_is_ascii_digits_between_1_and_200(api: httpx.Client, value: str) -> None:
+    r = api.get("/plans", params={"per_page": value})
+    assert (r.status_code, r.json()["param"]) == (400, "per_page")
+
+
+def test_page_is_bounded(api: httpx.Client) -> None:
+    # An unbounded page was an OFFSET past 64 bits: a database error on PostgreSQL.
+    r = api.get("/plans", params={"page": str(10**30)})
+    assert (r.status_code, r.json()["param"]) == (400, "page")
+    assert api.get("/plans", params={"page": "1000000", "per_page": " 7 "}).status_code == 200

@@ -171,7 +171,7 @@ def test_reimport_during_processing_is_not_lost(db: Database, monkeypatch: pytes
         return result
 
     monkeypatch.setattr(processing, "load_inputs", load_then_enqueue_again)
-    assert processing.process_batch(db, processing.load_settings(db)) == 1
+    assert processing.process_batch(db) == 1
     monkeypatch.undo()
     assert DataSources(db).get(ds)["status"] == "working"
     assert processing.drain(db) == 1

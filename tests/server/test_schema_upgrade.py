@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import JSON, BigInteger, Boolean, Column, Integer, MetaData, String, Table, create_engine
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    inspect,
+    select,
+    update,
+)
 
-from mogul.server.store import Database
+from mogul.server.store import Database, schema
 from mogul.server.store.data_sources import DataSources, Detail
 from mogul.server.store.database import normalise_url
 
@@ -72,3 +85,19 @@ def test_newer_database_is_refused(database_url: str) -> None:
     with pytest.raises(RuntimeError, match="newer than this mogul"):
         db.migrate()
     db.dispose()
+
+
+def test_version_1_database_gains_the_import_tables(db: Database) -> None:
+    with db.begin() as conn:
+        for table in reversed(schema.metadata.sorted_tables):
+            if table.name not in ("mogul_meta", "account", "api_keys", "data_sources"):
+                table.drop(conn)
+        conn.execute(update(schema.meta).where(schema.meta.c.key == "schema_version").values(value="1"))
+    assert "invoices" not in inspect(db.engine).get_table_names()
+    db.migrate()
+    assert {"customers", "plans", "invoices", "line_items", "transactions", "subscriptions", "activities"} <= set(
+        inspect(db.engine).get_table_names()
+    )
+    with db.read() as conn:
+        version = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")).scalar()
+    assert version == str(schema.SCHEMA_VERSION)

@@ -1,25 +1,276 @@
-"""`mogul demo`: run the pipeline end to end on generated data."""
+"""`mogul demo`: run the pipeline end to end on generated data; `mogul demo generate`: a realistic history."""
 
 from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import click
 
 from .common import print_json
+from .sync import fail, make_cli_progress
+
+# About 75 s for `make demo` on the busy 2-core development machine; see docs/demo.md.
+DEFAULT_CUSTOMERS = 2000
 
 
 @click.group(invoke_without_command=True)
+@click.option(
+    "--customers",
+    default=DEFAULT_CUSTOMERS,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Customers to generate (about 40 s of import per 1,000 on a busy 2-core machine).",
+)
+@click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same history and figures.")
+@click.option(
+    "--output",
+    default=Path("demo.duckdb"),
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="DuckDB file the streams are synced into (tables replaced); kept afterwards.",
+)
+@click.option(
+    "--png",
+    default=Path("demo-mrr.png"),
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the MRR and customers chart.",
+)
+@click.option(
+    "--serve/--no-serve",
+    default=None,
+    help="Keep the server running after the report until Ctrl-C (default: only on a terminal).",
+)
 @click.pass_context
-def demo(ctx: click.Context) -> None:
+def demo(ctx: click.Context, customers: int, seed: int, output: Path, png: Path, serve: bool | None) -> None:
     """Run mogul end to end with nothing to configure.
 
     \b
-    Starts a server on a free port with a temporary database, creates the two
-    data sources of ChartMogul's documentation through the client, lists them
-    (GET /v1/data_sources) and stops the server.
+    1. starts `mogul serve` on a free port with a temporary SQLite database;
+    2. generates CUSTOMERS customers' billing history (`mogul demo generate`,
+       fixed seed) and imports it through the Import API;
+    3. waits until the server has computed MRR and activities (every data
+       source idle);
+    4. syncs every stream into --output with `mogul sync` (overwrite);
+    5. prints rows per stream, the last 12 months of MRR with its movements,
+       a chart of MRR and customers (also written to --png), and a query to
+       try on the DuckDB file; then stops the server (or, with --serve, keeps
+       it running and prints its URL and API key).
+
+    \b
+    Examples:
+      mogul demo                                   # what `make demo` runs
+      mogul demo --customers 300 --output /tmp/cm.duckdb --png /tmp/mrr.png
+      mogul demo --serve                           # then: mogul sync, curl, the dashboard...
     """
     if ctx.invoked_subcommand is not None:
         return
-    from ..demo.pipeline import run_demo
+    from ..demo.generator import GeneratorConfig
+    from ..demo.pipeline import DEMO_CURRENCY, DemoError, demo_server, run_demo
 
-    listing = run_demo(say=lambda line: click.echo(line, err=True))
-    print_json(listing)
+    config = GeneratorConfig(customers=customers, seed=seed, currency=DEMO_CURRENCY)
+    if serve is None:
+        serve = sys.stdin.isatty() and sys.stdout.isatty()
+    started = time.perf_counter()
+    with demo_server() as server:
+        try:
+            with _import_progress() as import_progress:
+                result = run_demo(
+                    server, config, output, say=_say, import_progress=import_progress, sync_progress=_sync_progress()
+                )
+        except DemoError as exc:
+            fail(str(exc))
+        _report(result, output, png)
+        timings = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in result.seconds.items())
+        _say(f"mogul demo: done in {time.perf_counter() - started:.1f} s ({timings})")
+        if serve:
+            _serve_until_interrupted(server.base_url, server.api_key)
+
+
+def _say(line: str) -> None:
+    click.echo(line, err=True)
+
+
+def _report(result: Any, output: Path, png: Path) -> None:
+    from ..demo import report
+
+    click.echo(f"Rows per stream in {output}:")
+    report.rows_table(result.rows)
+    click.echo(f"\nMRR and its movements, last {len(result.mrr)} months (GET /v1/metrics/mrr):")
+    report.mrr_table(result.mrr)
+    click.echo()
+    click.echo(report.terminal_chart(result.series))
+    report.write_png(result.series, png)
+    click.echo(f"\nChart written to {png}. The data is in {output}; try:\n")
+    for command in report.example_queries(output):
+        click.echo(f"  {command}")
+
+
+def _serve_until_interrupted(base_url: str, api_key: str) -> None:
+    click.echo(f"\nThe server keeps running until Ctrl-C: {base_url}/v1 (temporary database)")
+    click.echo(f"  export CHARTMOGUL_BASE_URL={base_url} CHARTMOGUL_API_KEY={api_key}")
+    click.echo("  mogul customers list; mogul sync --start-date 2023-01-01 -d duckdb:///mine.duckdb")
+    sys.stdout.flush()  # piped stdout is block-buffered: whoever waits for the URL must see it now
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        _say("mogul demo: stopping the server")
+
+
+def _sync_progress() -> Any:
+    """Bars on a terminal; when piped, only the tables: per-stream log lines would drown the report."""
+    from ..sync.progress import QuietProgress
+
+    return make_cli_progress(quiet=False) if sys.stderr.isatty() else QuietProgress()
+
+
+class _ImportLines:
+    """Import progress as a line every quarter when stderr is not a terminal (make demo in CI logs)."""
+
+    def __init__(self) -> None:
+        self.next_quarter = 1
+
+    def __call__(self, done: int, total: int) -> None:
+        if not total or done * 4 < self.next_quarter * total:
+            return
+        _say(f"mogul demo: imported {done:,}/{total:,} customers")
+        self.next_quarter = done * 4 // total + 1
+
+
+@contextmanager
+def _import_progress() -> Iterator[Any]:
+    if not sys.stderr.isatty():
+        yield _ImportLines()
+        return
+    with _Bar() as bar:
+        yield bar
+
+
+@demo.command("generate")
+@click.option("--customers", default=1000, show_default=True, type=click.IntRange(0), help="Customers to create.")
+@click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same history, byte for byte.")
+@click.option(
+    "--start",
+    default="2023-01-01",
+    show_default=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="First day of the history.",
+)
+@click.option("--months", default=36, show_default=True, type=click.IntRange(1, 240), help="Length of the history.")
+@click.option("--growth", default=0.04, show_default=True, type=float, help="Month-on-month growth of signups.")
+@click.option(
+    "--seasonality", default=1.0, show_default=True, type=click.FloatRange(0), help="0 flat, 1 normal, 2 strong."
+)
+@click.option(
+    "--churn", default=0.03, show_default=True, type=click.FloatRange(0, 1, max_open=True), help="Monthly churn."
+)
+@click.option(
+    "--currency",
+    type=click.Choice(["USD", "EUR"]),
+    help="Bill every customer in this currency (default: EUR in the euro zone, USD elsewhere).",
+)
+@click.option("--base-url", help="Import into this running server (e.g. http://127.0.0.1:8080) instead of one here.")
+@click.option("--api-key", envvar="CHARTMOGUL_API_KEY", help="Read-write key for --base-url. [env: CHARTMOGUL_API_KEY]")
+@click.option(
+    "--database",
+    help="Without --base-url: run the server here on this database (kept; e.g. sqlite:///demo.db) "
+    "instead of a temporary one.",
+)
+@click.option("--workers", default=12, show_default=True, type=click.IntRange(1, 20), help="Parallel requests.")
+@click.option(
+    "--output", type=click.Path(dir_okay=False, path_type=Path), help="Also write the generated payloads as JSON."
+)
+@click.option("--dry-run", is_flag=True, help="Only generate (and write --output); import nothing.")
+def generate(
+    customers: int,
+    seed: int,
+    start: datetime,
+    months: int,
+    growth: float,
+    seasonality: float,
+    churn: float,
+    currency: str | None,
+    base_url: str | None,
+    api_key: str | None,
+    database: str | None,
+    workers: int,
+    output: Path | None,
+    dry_run: bool,
+) -> None:
+    """Import a realistic SaaS billing history through the Import API.
+
+    \b
+    Creates a data source, nine plans (monthly, quarterly, annual; USD and EUR
+    prices) and CUSTOMERS customers signing up over the history with growth and
+    seasonality, each with invoices (seats, discounts, tax, prorations, setup
+    fees, failed and refunded payments), then cancels the subscriptions that
+    churned. Prints a JSON summary on stdout; progress goes to stderr.
+
+    \b
+    Without --base-url the import goes to a server started here on --database,
+    or on a temporary database that is deleted afterwards (handy to measure).
+    The base URL is never read from CHARTMOGUL_BASE_URL: generated customers
+    must not land in a real ChartMogul account by accident.
+
+    \b
+    Examples:
+      mogul demo generate --customers 500 --database sqlite:///demo.db
+      mogul demo generate --customers 10000 --seed 7 --base-url http://127.0.0.1:8080 --api-key KEY
+    """
+    from ..demo.generator import GeneratorConfig
+    from ..demo.run import Target, embedded_target, generate_and_import
+
+    config = GeneratorConfig(
+        customers=customers, seed=seed, start=start.date(), months=months, growth=growth,
+        seasonality=seasonality, churn=churn, currency=currency,
+    )  # fmt: skip
+    if base_url and database:
+        raise click.UsageError("--database runs a server here; it cannot be combined with --base-url")
+    if base_url and not api_key and not dry_run:
+        raise click.UsageError("--base-url needs --api-key (or CHARTMOGUL_API_KEY)")
+
+    def say(line: str) -> None:
+        click.echo(line, err=True)
+
+    if dry_run:
+        target_cm: Any = nullcontext(None)
+    elif base_url:
+        target_cm = nullcontext(Target(base_url, api_key or ""))
+    else:
+        target_cm = embedded_target(database, say)
+    with target_cm as target, _Bar() as progress:
+        summary = generate_and_import(config, target, workers=workers, output=output, progress=progress)
+    print_json(summary)
+
+
+class _Bar:
+    """A progress bar on a terminal's stderr; silent when stderr is piped (logs, CI)."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.shown = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="importing customers", file=sys.stderr)
+            self.bar.__enter__()
+        elif self.shown >= total:
+            return  # finished and closed
+        self.bar.update(done - self.shown)
+        self.shown = done
+        if done >= total:  # end the line now: `mogul demo` goes on printing before this object exits
+            self.bar.__exit__(None, None, None)
+
+    def __enter__(self) -> _Bar | None:
+        return self if sys.stderr.isatty() else None
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None and self.shown < self.bar.length:
+            self.bar.__exit__(None, None, None)

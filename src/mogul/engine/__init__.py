@@ -25,11 +25,21 @@ Bad input raises `EngineInputError` (a ValueError).
 from mogul.engine.aggregate import MetricsAggregate
 from mogul.engine.customer import CustomerResult, compute_customer, compute_customers
 from mogul.engine.metrics import METRICS, PeriodValues, metrics_response, period_series
-from mogul.engine.model import Customer, EngineInputError, LineItem, Plan, Settings, Subscription
+from mogul.engine.model import (
+    INVOICE_STATES,
+    Customer,
+    EngineInputError,
+    LineItem,
+    Plan,
+    Settings,
+    SourceSettings,
+    Subscription,
+)
 from mogul.engine.movements import ACTIVITY_TYPES, Activity
 
 __all__ = [
     "ACTIVITY_TYPES",
+    "INVOICE_STATES",
     "METRICS",
     "Activity",
     "Customer",
@@ -40,6 +50,7 @@ __all__ = [
     "PeriodValues",
     "Plan",
     "Settings",
+    "SourceSettings",
     "Subscription",
     "compute_customer",
     "compute_customers",

@@ -7,7 +7,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from mogul.engine.gcpause import gc_paused
-from mogul.engine.model import Customer, EngineInputError, FxTable, LineItem, Plan, Settings, Subscription
+from mogul.engine.model import (
+    Customer,
+    EngineInputError,
+    FxTable,
+    LineItem,
+    Plan,
+    Settings,
+    SourceSettings,
+    Subscription,
+)
 from mogul.engine.movements import Activity, classify
 from mogul.engine.mrr import SubHistory, subscription_history
 from mogul.engine.timeutil import LocalCalendar
@@ -37,7 +46,9 @@ class CustomerResult:
     """The engine's answer for one customer. `flows` and `spans` feed `MetricsAggregate`."""
 
     customer: Customer
-    status: str  # "Active" | "Cancelled" | "New Lead" (never had a paying subscription)
+    # "Active" | "Past Due" (an active subscription with a past-due invoice in its latest billing period,
+    # overrides Active, §5) | "Cancelled" | "New Lead" (never had a paying subscription)
+    status: str
     customer_since: int | None  # µs of the first activation
     customer_since_iso: str | None
     mrr: int
@@ -55,12 +66,19 @@ class CustomerResult:
 class _Context:
     """Per-settings helpers built once and reused across customers."""
 
-    __slots__ = ("calendar", "fx", "settings")
+    __slots__ = ("calendar", "fx", "settings", "sources")
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.fx = FxTable(settings.currency, settings.fx_rates)
         self.calendar = LocalCalendar(settings.time_zone, settings.week_start)
+        self.sources: dict[str, SourceSettings] = {}
+
+    def source(self, data_source_uuid: str) -> SourceSettings:
+        found = self.sources.get(data_source_uuid)
+        if found is None:
+            found = self.sources[data_source_uuid] = self.settings.source(data_source_uuid)
+        return found
 
 
 _contexts: dict[int, tuple[Settings, _Context]] = {}
@@ -84,12 +102,14 @@ def compute_customer(
     plans: Mapping[str, Plan],
     settings: Settings,
     subscription_filter: Callable[[Subscription], bool] | None = None,
+    as_of: int | None = None,
 ) -> CustomerResult:
     """Compute one customer from their subscriptions, line items (any order) and the plans by uuid.
 
     Subscription line items whose subscription is missing from `subscriptions` get an implied one, as the
     Import API creates subscriptions from invoices. `subscription_filter` keeps only some subscriptions
-    (the metrics `plans` filter). Raises EngineInputError on input that cannot be turned into MRR.
+    (the metrics `plans` filter). `as_of` (µs) is "now": auto-churn never fires after it, and Past Due is
+    read at it; None = the end of the data. Raises EngineInputError on input that cannot be turned into MRR.
     """
     ctx = _context(settings)
     subs: dict[str, Subscription] = {s.uuid: s for s in subscriptions}
@@ -117,13 +137,17 @@ def compute_customer(
     for sub in subs.values():
         if subscription_filter is not None and not subscription_filter(sub):
             continue
-        histories.append(subscription_history(sub, by_sub.get(sub.uuid, ()), plans, settings, ctx.fx))
+        histories.append(
+            subscription_history(
+                sub, by_sub.get(sub.uuid, ()), plans, settings, ctx.fx, ctx.source(sub.data_source_uuid), as_of
+            )
+        )
 
     changes = [c for h in histories for c in h.changes]
     moves = classify(customer, changes, plans, settings.currency, ctx.calendar, settings.smart_activity_window_minutes)
     since = moves.spans[0][0] if moves.spans else None
     if moves.active:
-        status = "Active"
+        status = "Past Due" if any(h.past_due for h in histories) else "Active"
     elif moves.spans:
         status = "Cancelled"
     else:
@@ -150,10 +174,11 @@ def compute_customers(
     batch: Iterable[tuple[Customer, Iterable[Subscription], Iterable[LineItem]]],
     plans: Mapping[str, Plan],
     settings: Settings,
+    as_of: int | None = None,
 ) -> list[CustomerResult]:
     """`compute_customer` over many customers (a full recompute), with the garbage collector paused."""
     with gc_paused():
-        return [compute_customer(c, subs, items, plans, settings) for c, subs, items in batch]
+        return [compute_customer(c, subs, items, plans, settings, None, as_of) for c, subs, items in batch]
 
 
 def _subscription_entry(

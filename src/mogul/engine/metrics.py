@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from fractions import Fraction
 from typing import Any
 
 from mogul.engine.aggregate import COUNT, NEW, MetricsAggregate
 from mogul.engine.movements import CHURN, CONTRACTION, EXPANSION, FLOW_KEYS, FX, REACTIVATION
-from mogul.engine.mrr import round_cents
+from mogul.engine.mrr import div_round
 from mogul.engine.timeutil import INTERVALS
 
 METRICS = (
@@ -74,19 +75,58 @@ class PeriodValues:
         }[key]
 
 
+def _exact(value: float | Fraction) -> Fraction:
+    # A float here is an API value with 2 decimals (a rate): read it as written, 20.825 not 20.824999...
+    return Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
+
+
+def percent(numerator: float | Fraction, denominator: float | Fraction) -> float:
+    """round(numerator / denominator × 100, 2), halves away from zero, exactly; 0.0 when denominator is 0.
+
+    Python's round(x, 2) on the float quotient would round true halves either way (-20.825 → -20.82).
+    """
+    if not denominator:
+        return 0.0
+    if isinstance(numerator, int) and isinstance(denominator, int):
+        if denominator < 0:
+            numerator, denominator = -numerator, -denominator
+        return div_round(numerator * 10_000, denominator) / 100
+    quotient = _exact(numerator) / _exact(denominator)
+    return div_round(quotient.numerator * 10_000, quotient.denominator) / 100
+
+
+def _hundredths(value: float) -> int | None:
+    """A 2-decimal float (a rate) as an exact integer number of hundredths, else None."""
+    scaled = round(value * 100)
+    return scaled if scaled / 100 == value else None
+
+
 def percentage_change(current: float, previous: float) -> float:
     """round((current − previous) / previous × 100, 2); 0.0 when previous is 0 (docs/metrics.md)."""
     if previous == 0:
         return 0.0
-    return round((current - previous) / previous * 100, 2)
+    if isinstance(current, int) and isinstance(previous, int):
+        return percent(current - previous, previous)
+    # Rates have 2 decimals: in hundredths the ratio is an integer one (much cheaper than Fractions).
+    c, p = _hundredths(current), _hundredths(previous)
+    if c is not None and p is not None:
+        return percent(c - p, p)
+    return percent(_exact(current) - _exact(previous), _exact(previous))
 
 
-def _rate(numerator: float, denominator: float) -> float:
-    return round(numerator / denominator * 100, 2) if denominator else 0.0
+def _rate(numerator: int, denominator: int) -> float:
+    return percent(numerator, denominator)
 
 
-def _ltv(arpa: int, churn_rate: float) -> int:
-    return round_cents(arpa / (churn_rate / 100)) if churn_rate > 0 else 0
+def _ltv(arpa: int, churn_rate: float | Fraction) -> int:
+    """round(arpa / (churn_rate / 100)), exactly; 0 without churn."""
+    if churn_rate <= 0:
+        return 0
+    hundredths = _hundredths(churn_rate) if isinstance(churn_rate, float) else None
+    if hundredths is not None:  # arpa / (h / 10000)
+        return div_round(arpa * 10_000, hundredths)
+    rate = _exact(churn_rate)
+    return div_round(arpa * 100 * rate.denominator, rate.numerator)
 
 
 def period_series(
@@ -115,14 +155,14 @@ def period_series(
         customers_start, customers = before[COUNT], after[COUNT]
         new_customers = after[NEW] - before[NEW]
         churned = agg.churned(interval, start)
-        arpa = round_cents(mrr_end / customers) if customers else 0
+        arpa = div_round(mrr_end, customers) if customers else 0
         churn_rate = _rate(churned, customers_start)
         net_mrr_churn = -(flows[CHURN] + flows[CONTRACTION] + flows[EXPANSION] + flows[REACTIVATION])
         if ltv_mode == "arpa_over_churn":
             ltv = _ltv(arpa, churn_rate)
         else:
             trailing = [v.customer_churn_rate for v in values[-TRAILING:] if v.customers_at_start]
-            ltv = _ltv(arpa, sum(trailing) / len(trailing)) if trailing else 0
+            ltv = _ltv(arpa, sum(map(_exact, trailing)) / len(trailing)) if trailing else 0
         values.append(
             PeriodValues(
                 start=start,
@@ -136,7 +176,7 @@ def period_series(
                 new_customers=new_customers,
                 churned_customers=churned,
                 arpa=arpa,
-                asp=round_cents(flows[0] / new_customers) if new_customers else 0,
+                asp=div_round(flows[0], new_customers) if new_customers else 0,
                 customer_churn_rate=churn_rate,
                 mrr_churn_rate=_rate(net_mrr_churn, mrr_start),
                 ltv=ltv,

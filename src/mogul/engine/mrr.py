@@ -9,17 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
 
 from mogul.engine.model import (
+    INVOICE_STATES,
     PRORATION_TYPES,
     EngineInputError,
     FxTable,
     LineItem,
     Plan,
     Settings,
+    SourceSettings,
     Subscription,
 )
-from mogul.engine.timeutil import shift_back
+from mogul.engine.timeutil import DAY_US, shift_back
 
 
 def round_cents(value: float) -> int:
@@ -27,35 +31,56 @@ def round_cents(value: float) -> int:
     return int(value + 0.5) if value >= 0 else -int(-value + 0.5)
 
 
+def div_round(numerator: int, denominator: int) -> int:
+    """numerator / denominator to the nearest integer, halves away from zero, exactly; denominator > 0."""
+    if numerator >= 0:
+        return (2 * numerator + denominator) // (2 * denominator)
+    return -((denominator - 2 * numerator) // (2 * denominator))
+
+
+@lru_cache(maxsize=1024)
+def monthly_ratio(unit: str, count: int, day_normalisation: float) -> tuple[int, int, float]:
+    """(numerator, denominator, float) of the factor turning one plan interval's amount into a month (§1.2).
+
+    Exact, so that MRR is rounded once from the true value; the float only feeds FX-only comparisons.
+    """
+    if unit == "month":
+        exact = Fraction(1, count)
+    elif unit == "year":
+        exact = Fraction(1, 12 * count)
+    else:  # the float setting is read as written: 30.4375, or 30
+        exact = Fraction(repr(float(day_normalisation))) / count
+    return exact.numerator, exact.denominator, float(exact)
+
+
 def monthly_factor(plan: Plan, day_normalisation: float) -> float:
     """Multiplier turning one plan interval's amount into a monthly amount (§1.2)."""
-    if plan.interval_unit == "month":
-        return 1.0 / plan.interval_count
-    if plan.interval_unit == "year":
-        return 1.0 / (12 * plan.interval_count)
-    return day_normalisation / plan.interval_count
+    return monthly_ratio(plan.interval_unit, plan.interval_count, day_normalisation)[2]
 
 
-def line_item_mrr(item: LineItem, plan: Plan, settings: Settings, fx: FxTable) -> tuple[float, int]:
-    """(MRR in the item's currency, unrounded; MRR in account cents, rounded) of a subscription item."""
+def line_item_mrr(
+    item: LineItem, plan: Plan, settings: Settings, fx: FxTable, deduct_fees: bool = False
+) -> tuple[float, int]:
+    """(MRR in the item's currency, unrounded; MRR in account cents, rounded once, exactly)."""
     net = item.amount_in_cents - item.tax_amount_in_cents
+    if deduct_fees:
+        net -= item.transaction_fees_in_cents
+    rate_num, rate_den = fx.ratio(item.currency, item.service_period_start)
     if item.prorated and item.proration_type == "differential_mrr":
-        monthly = float(net)  # the amount is already the MRR delta
-    else:
-        monthly = net * monthly_factor(plan, settings.day_normalisation)
-        if item.prorated:
-            prorated_us = item.service_period_end - item.service_period_start
-            if prorated_us <= 0:
-                raise EngineInputError(
-                    f"line item {item.uuid}: a prorated item needs service_period_end after its start"
-                )
-            # The full period is the plan interval that ends where the prorated one ends (§1.3).
-            full_us = item.service_period_end - shift_back(
-                item.service_period_end, plan.interval_unit, plan.interval_count
-            )
-            monthly = monthly * full_us / prorated_us
-    rate = fx.rate(item.currency, item.service_period_start)
-    return monthly, round_cents(monthly * rate)
+        return float(net), div_round(net * rate_num, rate_den)  # the amount is already the MRR delta
+    num, den, factor = monthly_ratio(plan.interval_unit, plan.interval_count, settings.day_normalisation)
+    num *= net
+    native = net * factor
+    if item.prorated:
+        prorated_us = item.service_period_end - item.service_period_start
+        if prorated_us <= 0:
+            raise EngineInputError(f"line item {item.uuid}: a prorated item needs service_period_end after its start")
+        # The full period is the plan interval that ends where the prorated one ends (§1.3).
+        full_us = item.service_period_end - shift_back(item.service_period_end, plan.interval_unit, plan.interval_count)
+        num *= full_us
+        den *= prorated_us
+        native = native * full_us / prorated_us
+    return native, div_round(num * rate_num, den * rate_den)
 
 
 @dataclass(slots=True)
@@ -93,9 +118,11 @@ class SubHistory:
     first_start: int | None  # first activation (start of its service period)
     end: int | None  # cancellation time if cancelled, else end of the latest applied service period
     cancelled: bool
+    past_due: bool = False  # active, and its most recent billing period has a past-due invoice (§5)
 
 
 _ITEM, _CANCEL = 0, 1
+_FOREVER = 1 << 62  # µs, far beyond any real date: "no as_of"
 
 
 def _item_key(indexed: tuple[int, LineItem]) -> tuple[int, bool, int, int]:
@@ -110,10 +137,25 @@ def subscription_history(
     plans: Mapping[str, Plan],
     settings: Settings,
     fx: FxTable,
+    source: SourceSettings | None = None,
+    as_of: int | None = None,
 ) -> SubHistory:
-    """Replay one subscription's items and cancellations in time order. `items` carry their input index."""
+    """Replay one subscription's items and cancellations in time order. `items` carry their input index.
+
+    `source` is the subscription's data-source settings (default: `settings.source(...)`); `as_of` is "now":
+    auto-churn never fires after it and the Past Due state is read at it.
+    """
+    if source is None:
+        source = settings.source(sub.data_source_uuid)
     ordered = sorted(items, key=_item_key)
-    # Same-start items form one group, applied together (several items on one invoice, §1.4).
+    if source.exclude_refunded or source.exclude_voided:  # as if those invoices were never issued
+        ordered = [
+            (i, item)
+            for i, item in ordered
+            if not (item.refunded and source.exclude_refunded) and not (item.voided and source.exclude_voided)
+        ]
+    # Same-start items form one group, applied together (several items on one invoice, §1.4, or several
+    # invoices starting the subscription at the same instant: one MRR change, one movement).
     timeline: list[tuple[int, int, int, int, list[LineItem]]] = []
     cancels = set(sub.cancellation_dates)
     for i, item in ordered:
@@ -137,8 +179,11 @@ def subscription_history(
 
     free_is_active = settings.free_customer_handling == "active"
     account_currency = fx.account_currency
-    plan_cache: dict[str | None, tuple[Plan, float]] = {}
-    requires_paid = settings.new_sub_requires_paid_invoice
+    plan_cache: dict[str | None, tuple[Plan, int, int, float]] = {}
+    create_rank = INVOICE_STATES.index(source.create_subscription_when)
+    update_rank = INVOICE_STATES.index(source.update_subscription_when)
+    deduct_fees = source.deduct_transaction_fees
+    grace = source.auto_churn_days * DAY_US if source.auto_churn_days is not None else None
     changes: list[SubChange] = []
     active = False
     ever_active = False
@@ -150,19 +195,40 @@ def subscription_history(
     first_start: int | None = None
     end: int | None = None
     cancelled = False
+    paid_through = 0  # latest service period end of the current activation (auto-churn's "missing renewal")
+    past_due: int | None = None  # when the most recent applied group's invoice fell past due
+    auto_at: int | None = None  # when auto-churn stops the subscription unless an event comes first
+    horizon = as_of if as_of is not None else _FOREVER
 
+    # (No closure for "stop": variables a nested function writes become cells, slowing this whole loop.)
     for at, kind, order, seq, group in timeline:
+        # Auto-churn (§2.2) fires when nothing renewed the subscription in time, but never after "now".
+        if auto_at is not None and auto_at < at and auto_at <= horizon:
+            changes.append(_stop(sub, auto_at, -1, mrr, plan_uuid, qty))
+            active, mrr, native, currency, end, cancelled, past_due = False, 0, 0.0, None, auto_at, True, None
+            auto_at = None
         if kind == _CANCEL:
             if active:
-                changes.append(
-                    SubChange(at, 0, seq, sub, mrr, 0, True, False, plan_uuid, plan_uuid, qty, qty, False, False)
-                )
-                active, mrr, native, currency, end, cancelled = False, 0, 0.0, None, at, True
+                changes.append(_stop(sub, at, seq, mrr, plan_uuid, qty))
+                active, mrr, native, currency, end, cancelled, past_due, auto_at = (
+                    False, 0, 0.0, None, at, True, None, None
+                )  # fmt: skip
             continue
+
+        # Invoice handling (§2.1): a start needs an invoice paid enough to create; the other items of the
+        # same instant then count as updates of the subscription they created.
+        if update_rank:
+            floor = update_rank if active else min(update_rank, create_rank)
+            group = [item for item in group if item.state_rank() >= floor]
+            if not group:
+                continue
+        if not active and create_rank and not any(item.state_rank() >= create_rank for item in group):
+            continue  # unpaid items never start a subscription: still a lead, or still cancelled
 
         new_mrr, new_native, new_qty = (mrr, native, qty) if active else (0, 0.0, 0)
         new_plan = plan_uuid
         group_currency: str | None = group[0].currency
+        group_past_due: int | None = None
         replaced = False
         for item in group:
             if item.type != "subscription":
@@ -172,18 +238,27 @@ def subscription_history(
                 plan = plans.get(item.plan_uuid or "")
                 if plan is None:
                     raise EngineInputError(f"line item {item.uuid}: unknown plan_uuid {item.plan_uuid!r}")
-                known = plan_cache[item.plan_uuid] = (plan, monthly_factor(plan, settings.day_normalisation))
-            plan, factor = known
+                known = plan_cache[item.plan_uuid] = (
+                    plan,
+                    *monthly_ratio(plan.interval_unit, plan.interval_count, settings.day_normalisation),
+                )
+            plan, f_num, f_den, factor = known
             if item.prorated:
-                item_native, item_mrr = line_item_mrr(item, plan, settings, fx)
-            else:  # the common case, inlined: (amount - tax) × monthly factor × rate
-                item_native = (item.amount_in_cents - item.tax_amount_in_cents) * factor
+                item_native, item_mrr = line_item_mrr(item, plan, settings, fx, deduct_fees)
+            else:  # the common case, inlined: (amount - tax) × monthly factor × rate, in exact integers
+                net = item.amount_in_cents - item.tax_amount_in_cents
+                if deduct_fees:
+                    net -= item.transaction_fees_in_cents
+                item_native = net * factor
                 if item.currency == account_currency:
-                    item_mrr = round_cents(item_native)
+                    item_mrr = net if f_den == 1 and f_num == 1 else div_round(net * f_num, f_den)
                 else:
-                    item_mrr = round_cents(item_native * fx.rate(item.currency, item.service_period_start))
+                    rate_num, rate_den = fx.ratio(item.currency, item.service_period_start)
+                    item_mrr = div_round(net * f_num * rate_num, f_den * rate_den)
             if item.currency != group_currency:
                 group_currency = None
+            if item.past_due_at is not None and item.state_rank() < 2:
+                group_past_due = item.past_due_at if group_past_due is None else min(group_past_due, item.past_due_at)
             new_plan = plan.uuid
             signed_qty = item.quantity if item.amount_in_cents >= 0 else -item.quantity
             if (not item.prorated and not replaced) or (item.prorated and item.proration_type == "full"):
@@ -193,11 +268,15 @@ def subscription_history(
                 new_mrr += item_mrr
                 new_native += item_native
                 new_qty += signed_qty
+        # A subscription's MRR never goes below 0 (an item billed below its tax, a credit larger than the
+        # current MRR): clamping here keeps every movement equal to the change of a non-negative MRR.
+        if new_mrr < 0 or new_native < 0 or new_qty < 0:
+            new_mrr, new_native, new_qty = max(new_mrr, 0), max(new_native, 0.0), max(new_qty, 0)
+        group_end = group[0].service_period_end if len(group) == 1 else max(i.service_period_end for i in group)
 
         if not active:
-            paid = not requires_paid or any(item.paid for item in group)
-            if new_mrr <= 0 or not paid:
-                continue  # $0 / unpaid items never start a subscription (§2.1): still a lead or cancelled
+            if new_mrr <= 0:
+                continue  # $0 items never start a subscription (§2.1): still a lead or cancelled
             changes.append(
                 SubChange(
                     at, order, seq, sub, 0, new_mrr, False, True, plan_uuid, new_plan, 0, new_qty, ever_active, False
@@ -207,6 +286,7 @@ def subscription_history(
                 first_start = at
             active = ever_active = True
             cancelled = False
+            paid_through = group_end
         else:
             new_active = new_mrr > 0 or free_is_active
             if new_mrr != mrr or new_plan != plan_uuid or new_qty != qty or not new_active:
@@ -237,12 +317,34 @@ def subscription_history(
                     )
                 )
             if not new_active:  # a free subscription counts as cancelled under the "churn" handling
-                active, new_mrr, new_native, end, cancelled = False, 0, 0.0, at, True
+                active, new_mrr, new_native, end, cancelled, auto_at = False, 0, 0.0, at, True, None
+                group_past_due = None
+            elif group_end > paid_through:
+                paid_through = group_end
         mrr, native, qty, plan_uuid, currency = new_mrr, new_native, new_qty, new_plan, group_currency
         if active:
-            end = group[0].service_period_end if len(group) == 1 else max(i.service_period_end for i in group)
+            end = group_end
+            if at <= horizon:  # "most recent billing period" as seen at as_of
+                past_due = group_past_due
+            if grace is not None:
+                # Missing renewal: X days after the paid-through date; unpaid: X days after it fell due.
+                due = paid_through + grace
+                if group_past_due is not None and group_past_due + grace < due:
+                    due = group_past_due + grace
+                auto_at = max(due, at)
 
-    return SubHistory(sub, changes, mrr if active else 0, active, plan_uuid, qty, first_start, end, cancelled)
+    if auto_at is not None and as_of is not None and auto_at <= as_of:
+        # No event after it: only a known "now" can tell that the renewal is missing.
+        changes.append(_stop(sub, auto_at, -1, mrr, plan_uuid, qty))
+        active, end, cancelled = False, auto_at, True
+    is_past_due = active and past_due is not None and (as_of is None or past_due <= as_of)
+    return SubHistory(
+        sub, changes, mrr if active else 0, active, plan_uuid, qty, first_start, end, cancelled, is_past_due
+    )
+
+
+def _stop(sub: Subscription, at: int, seq: int, mrr: int, plan_uuid: str | None, qty: int) -> SubChange:
+    return SubChange(at, 0, seq, sub, mrr, 0, True, False, plan_uuid, plan_uuid, qty, qty, False, False)
 
 
 def _end_of_service(cancel_at: int, ordered: list[tuple[int, LineItem]]) -> int:

@@ -86,13 +86,17 @@ class RequestGuard:
 
 
 def check_json(value: Any, limits: RequestLimits) -> None:
-    """Refuse overlong strings and arrays, and NUL characters (PostgreSQL cannot store them), anywhere in a
-    parsed body. Iterative: orjson accepts nesting deeper than Python's recursion limit."""
+    """Refuse overlong strings and arrays, NUL characters (PostgreSQL cannot store them) and integers beyond
+    64 bits (no database can), anywhere in a parsed body. Iterative: orjson accepts nesting deeper than
+    Python's recursion limit."""
     stack: list[tuple[Any, str]] = [(value, "")]
     while stack:
         item, path = stack.pop()
         if isinstance(item, str):
             _check_string(item, path, limits)
+        elif isinstance(item, int) and not -(2**63) <= item < 2**63:
+            # orjson keeps integers up to 2**64 - 1 exact; no column holds more than a signed 64-bit one.
+            raise bad_request(f"{path or 'A number'} is out of range.", path or None)
         elif isinstance(item, dict):
             for key, child in item.items():
                 _check_string(key, path, limits)

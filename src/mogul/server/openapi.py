@@ -112,7 +112,8 @@ def calendar_date(year: str = "[1-9][0-9]{3}") -> str:
 # The request timestamps `timefmt.parse_timestamp` accepts: a day, or a day and a time with an optional zone,
 # within whitespace. Years 1000-9999.
 _CLOCK = r"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,9})?)?"
-_ZONE = "(?:UTC|Z|[+-](?:[01][0-9]|2[0-3]):?[0-9]{2})"
+# An offset under 24 hours (Python's timezone refuses more): minutes up to 99 are read as minutes.
+_ZONE = "(?:UTC|Z|[+-](?:(?:[01][0-9]|2[0-2]):?[0-9]{2}|23:?[0-5][0-9]))"
 REQUEST_TIMESTAMP_PATTERN = f"^[{WHITESPACE}]*{calendar_date()}(?:[ T]{_CLOCK}[{WHITESPACE}]*{_ZONE}?)?[{WHITESPACE}]*$"
 REQUEST_TIMESTAMP: JsonSchema = {
     "type": "string",
@@ -149,6 +150,17 @@ class Param:
     schema: JsonSchema
     description: str = ""
     required: bool = False
+
+
+# Pagination (docs/server.md "Pagination"): what `pagination.page_params` accepts, spelled out.
+_WS = f"[{WHITESPACE}]*"
+PER_PAGE = {"type": "string", "pattern": f"^(?:{_WS}0*(?:[1-9]|[1-9][0-9]|1[0-9][0-9]|200){_WS})?$"}
+PAGE = {"type": "string", "pattern": f"^(?:{_WS}0*(?:[1-9][0-9]{{0,5}}|1000000){_WS})?$"}
+PAGING = (
+    Param("per_page", PER_PAGE, "Items per page, 1 to 200 (default 200)."),
+    Param("cursor", STRING, "The `cursor` of the previous page; anything else is a 400."),
+    Param("page", PAGE, "Deprecated page number, 1-based; a cursor wins."),
+)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from . import timefmt
 from .store import schema
 from .store.database import Database
 from .store.engine_io import CustomerInput, engine_settings, load_inputs, next_version, write_results
+from .store.fx import loaded_rates
 from .store.results_schema import processing_queue
 
 log = logging.getLogger("mogul.processing")
@@ -56,10 +57,14 @@ def notify() -> None:
 
 def load_settings(db: Database) -> Settings:
     with db.read() as conn:
-        return engine_settings(conn.execute(select(schema.account)).one())
+        return settings_in(conn)
 
 
-def process_batch(db: Database, settings: Settings, limit: int = BATCH) -> int:
+def settings_in(conn: Connection) -> Settings:
+    return engine_settings(conn.execute(select(schema.account)).one(), loaded_rates(conn))
+
+
+def process_batch(db: Database, limit: int = BATCH) -> int:
     """Claim up to `limit` queued customers, compute them and commit their results. Returns how many."""
     q, c = processing_queue, schema.customers
     with db.begin() as conn:
@@ -74,6 +79,9 @@ def process_batch(db: Database, settings: Settings, limit: int = BATCH) -> int:
         claimed = conn.execute(claim).all()
         if not claimed:
             return 0
+        # Settings are read in the claim's transaction: a rates load committed with its re-queue is never
+        # computed with the rates from before it.
+        settings = settings_in(conn)
         inputs, plans = load_inputs(conn, [row.customer_id for row in claimed])
         done: list[tuple[CustomerInput, CustomerResult | None, str | None]] = []
         for inp in inputs:
@@ -91,11 +99,10 @@ def process_batch(db: Database, settings: Settings, limit: int = BATCH) -> int:
     return len(claimed)
 
 
-def drain(db: Database, settings: Settings | None = None) -> int:
+def drain(db: Database) -> int:
     """Process until the queue is empty (for tests, the demo and benchmarks). Returns customers processed."""
-    settings = settings or load_settings(db)
     total = 0
-    while count := process_batch(db, settings):
+    while count := process_batch(db):
         total += count
     return total
 
@@ -119,8 +126,7 @@ class Processor:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                settings = load_settings(self.db)
-                while not self._stop.is_set() and process_batch(self.db, settings):
+                while not self._stop.is_set() and process_batch(self.db):
                     pass
             except Exception as exc:  # keep serving; the queue keeps the work for the next round
                 log.error("processing failed: %s: %s", type(exc).__name__, exc)

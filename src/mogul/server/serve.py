@@ -12,7 +12,6 @@ from starlette.applications import Starlette
 from .app import create_app
 from .settings import ServerSettings
 from .store import Database
-from .store.account import ensure_account
 from .store.database import describe_url
 from .store.keys import count_active_keys, create_key
 
@@ -37,7 +36,6 @@ def prepare(database_url: str) -> Database:
     """Create or upgrade the schema; on a database with no key, create one and print it once to stderr."""
     db = Database(database_url)
     db.migrate()
-    ensure_account(db)  # here, once, rather than racing in each worker
     if count_active_keys(db) == 0:
         key, _info = create_key(db, "default", "read-write")
         print(

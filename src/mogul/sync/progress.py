@@ -88,7 +88,7 @@ class RichProgress(Progress):
     """A bar per stream (records, rate, and an ETA once the source estimates a total), then a
     summary table."""
 
-    def __init__(self, console: object | None = None) -> None:
+    def __init__(self, console: object | None = None, *, summary: bool = True) -> None:
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -114,6 +114,7 @@ class RichProgress(Progress):
             transient=False,
         )
         self._tasks: dict[str, TaskID] = {}
+        self.summary = summary  # False: the caller prints its own summary (`mogul sync` does, on stdout)
 
     def start(self, streams: Mapping[str, WriteMode]) -> None:
         for name in streams:
@@ -143,6 +144,8 @@ class RichProgress(Progress):
         from rich.table import Table
 
         self._bars.stop()
+        if not self.summary:
+            return
         table = Table(title=f"sync {result.sync_id}")
         for column in ("stream", "mode", "outcome"):
             table.add_column(column)

@@ -95,6 +95,7 @@ CUSTOMER_SUBSCRIPTION = component(
         }
     ),
 )
+_PER_PAGE_OUT = {"type": "integer", "minimum": 1, "maximum": pagination.MAX_PER_PAGE}
 # A blank date is no bound.
 _WHEN = {"type": "string", "pattern": f"^[{WHITESPACE}]*$|{REQUEST_TIMESTAMP_PATTERN}"}
 
@@ -154,7 +155,7 @@ def _query(request: Request) -> ActivityQuery:
                 {
                     "entries": {"type": "array", "items": ACTIVITY},
                     "has_more": BOOLEAN,
-                    "per_page": PER_PAGE.schema,
+                    "per_page": _PER_PAGE_OUT,
                     "cursor": NULLABLE_STRING,
                 },
                 required=["entries", "has_more", "cursor"],
@@ -215,7 +216,7 @@ async def customer_activities(request: Request) -> Response:
                 {
                     "entries": {"type": "array", "items": CUSTOMER_SUBSCRIPTION},
                     "has_more": BOOLEAN,
-                    "per_page": PER_PAGE.schema,
+                    "per_page": _PER_PAGE_OUT,
                     "page": {"const": 1},
                     "cursor": NULLABLE_STRING,
                 },

@@ -6,15 +6,10 @@ from collections.abc import Mapping, Sequence
 
 from starlette.requests import Request
 
-from ..openapi import BOOLEAN, NULLABLE_STRING, STRING, JsonSchema, Param, obj
-from ..pagination import LEGACY_KEYS, MAX_PAGE, MAX_PER_PAGE, PageParams, page_params
+from ..openapi import BOOLEAN, NULLABLE_STRING, PAGING, JsonSchema, obj
+from ..pagination import LEGACY_KEYS, MAX_PER_PAGE, PageParams, page_params
 
-PER_PAGE = Param(
-    "per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}, "Items per page (default 200)."
-)
-PAGE = Param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "Deprecated: a 1-based page number.")
-CURSOR = Param("cursor", STRING, "The previous page's `cursor`; one this server did not make is a 400.")
-PAGING = [PER_PAGE, PAGE, CURSOR]
+PER_PAGE, CURSOR, PAGE = PAGING
 _COUNT = {"type": "integer", "minimum": 1}
 _ENVELOPE_KEYS: Mapping[str, JsonSchema] = {
     "current_page": _COUNT,

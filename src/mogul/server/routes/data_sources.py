@@ -148,7 +148,7 @@ async def delete_source(request: Request) -> Response:
 
 @operation(
     "emptyDataSource",
-    "Delete everything imported into a data source, and keep it",
+    "Delete everything imported into a data source, keeping the source",
     {204: Reply("Emptied."), 404: NOT_FOUND},
     tag="data sources",
 )

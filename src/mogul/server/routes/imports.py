@@ -31,8 +31,9 @@ from ..openapi import (
 )
 from ..requests import json_body
 from ..responses import json, no_content
-from ..store.fields import CURRENCIES, INT32_MAX
+from ..store.fields import CURRENCIES
 from ..store.invoice_input import (
+    INT32_MAX,
     LINE_ITEM_TYPES,
     MAX_TEXT,
     PRORATION_TYPES,

@@ -8,44 +8,68 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import pagination
-from ..openapi import NOT_FOUND, STRING, UNPROCESSABLE, Param, Reply, component, obj, operation, text
+from ..openapi import (
+    INTEGER,
+    NOT_BLANK,
+    NOT_FOUND,
+    NULLABLE_STRING,
+    PAGING,
+    STRING,
+    UNPROCESSABLE,
+    Param,
+    Reply,
+    component,
+    obj,
+    operation,
+)
 from ..requests import json_body
 from ..responses import json, no_content
-from ..store.fields import INT32_MAX
-from ..store.plans import INTERVAL_UNITS, MAX_TEXT, Plans
-from .common import PAGING, envelope, filters, paging
+from ..store.plans import INTERVAL_UNITS, MAX_INTERVAL_COUNT, MAX_TEXT, Plans
+from .common import filters, paging
 
+_NAME = {"type": "string", "pattern": NOT_BLANK, "maxLength": MAX_TEXT}
+_COUNT = {"type": "integer", "minimum": 1, "maximum": MAX_INTERVAL_COUNT}
+_UNIT = {"enum": list(INTERVAL_UNITS)}
 PLAN = component(
     "Plan",
     obj(
         {
             "uuid": {"type": "string", "pattern": "^pl_"},
-            "data_source_uuid": {"type": "string", "pattern": "^ds_"},
+            "data_source_uuid": STRING,
             "name": STRING,
-            "interval_count": {"type": "integer", "minimum": 1},
-            "interval_unit": {"enum": list(INTERVAL_UNITS)},
+            "interval_count": INTEGER,
+            "interval_unit": _UNIT,
             "external_id": STRING,
         }
     ),
 )
-_INTERVAL = {
-    "name": text(MAX_TEXT, not_blank=True),
-    "interval_count": {"type": "integer", "minimum": 1, "maximum": INT32_MAX},
-    "interval_unit": {"enum": list(INTERVAL_UNITS)},
-}
 NEW_PLAN = component(
     "NewPlan",
     obj(
         {
-            "data_source_uuid": text(minLength=1),
-            **_INTERVAL,
-            "external_id": text(MAX_TEXT, nullable=True, not_blank=True),
+            "data_source_uuid": {"type": "string", "minLength": 1},
+            "name": _NAME,
+            "interval_count": _COUNT,
+            "interval_unit": _UNIT,
+            "external_id": {"type": ["string", "null"], "pattern": NOT_BLANK, "maxLength": MAX_TEXT},
         },
-        required=["data_source_uuid", *_INTERVAL],
+        required=["data_source_uuid", "name", "interval_count", "interval_unit"],
     ),
 )
-PLAN_UPDATE = component("PlanUpdate", obj(_INTERVAL, required=[]))
-_TAG = "plans"
+PLAN_CHANGES = component(
+    "PlanChanges",
+    obj({"name": _NAME, "interval_count": _COUNT, "interval_unit": _UNIT}, required=[]),
+)
+PLAN_LIST = obj(
+    {
+        "plans": {"type": "array", "items": PLAN},
+        "current_page": INTEGER,
+        "total_pages": INTEGER,
+        "cursor": NULLABLE_STRING,
+        "has_more": {"type": "boolean"},
+    },
+    required=["plans", "cursor", "has_more"],
+)
 
 
 def _store(request: Request) -> Plans:
@@ -54,16 +78,15 @@ def _store(request: Request) -> Plans:
 
 @operation(
     "listPlans",
-    "List plans, oldest first",
-    {200: Reply("A page of plans.", envelope("plans", PLAN, pagination.PLANS))},
+    "List plans, oldest first, by cursor",
+    {200: Reply("A page of plans; `current_page` and `total_pages` only without a cursor.", PLAN_LIST)},
     query=[
-        Param("data_source_uuid", STRING, "Only this data source's plans."),
-        Param("external_id", STRING, "Only the plans with this external id."),
-        Param("system", STRING, "Only plans of sources of this billing system, any case."),
+        Param("data_source_uuid", STRING),
+        Param("external_id", STRING),
+        Param("system", STRING, "The data source's system, compared case-insensitively."),
         *PAGING,
     ],
-    valid_input_statuses=[400],
-    tag=_TAG,
+    tag="plans",
 )
 async def list_plans(request: Request) -> Response:
     wanted = filters(request, "data_source_uuid", "external_id", "system")
@@ -74,28 +97,29 @@ async def list_plans(request: Request) -> Response:
 @operation(
     "createPlan",
     "Create a plan",
-    {201: Reply("The new plan.", PLAN), 422: UNPROCESSABLE},
+    {
+        201: Reply("The new plan.", PLAN),
+        422: Reply("A bad field, an unknown data source or a duplicate external_id.", UNPROCESSABLE.schema),
+    },
     body=NEW_PLAN,
-    description="422 also for an unknown `data_source_uuid` or an `external_id` already taken in the source.",
-    valid_input_statuses=[422],
-    tag=_TAG,
+    tag="plans",
 )
 async def create(request: Request) -> Response:
     body = await json_body(request)
     return json(await run_in_threadpool(_store(request).create, body), status=201)
 
 
-@operation("retrievePlan", "Retrieve a plan", {200: Reply("The plan.", PLAN), 404: NOT_FOUND}, tag=_TAG)
+@operation("retrievePlan", "Retrieve a plan", {200: Reply("The plan.", PLAN), 404: NOT_FOUND}, tag="plans")
 async def get(request: Request) -> Response:
     return json(await run_in_threadpool(_store(request).get, request.path_params["uuid"]))
 
 
 @operation(
     "updatePlan",
-    "Rename a plan or change its interval",
-    {202: Reply("The plan.", PLAN), 404: NOT_FOUND, 422: UNPROCESSABLE},
-    body=PLAN_UPDATE,
-    tag=_TAG,
+    "Change a plan's name or interval",
+    {202: Reply("The changed plan.", PLAN), 404: NOT_FOUND, 422: UNPROCESSABLE},
+    body=PLAN_CHANGES,
+    tag="plans",
 )
 async def patch(request: Request) -> Response:
     body = await json_body(request)
@@ -104,11 +128,9 @@ async def patch(request: Request) -> Response:
 
 @operation(
     "deletePlan",
-    "Delete a plan no line item or subscription names",
-    {204: Reply("Deleted."), 404: NOT_FOUND, 422: UNPROCESSABLE},
-    description="422 while a line item or subscription still names the plan.",
-    valid_input_statuses=[422],
-    tag=_TAG,
+    "Delete a plan nothing uses",
+    {204: Reply("Deleted."), 404: NOT_FOUND, 422: Reply("The plan is in use.", UNPROCESSABLE.schema)},
+    tag="plans",
 )
 async def delete(request: Request) -> Response:
     await run_in_threadpool(_store(request).delete, request.path_params["uuid"])

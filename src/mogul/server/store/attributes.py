@@ -62,7 +62,7 @@ def _coerce(kind: str, key: str, value: Any, label: str) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
         if isinstance(value, str) and _INTEGER.match(value):
-            return int(value)
+            return int(value.strip())  # int() strips less than str.strip() (not \x1c-\x1f)
     elif kind == "Decimal":
         # Strings are checked by pattern: Decimal() would also take "NaN", "1_0" and "1e999" (infinite).
         if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < DECIMAL_LIMIT:

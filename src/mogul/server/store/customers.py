@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, delete, select, update
+from sqlalchemy import Connection, Row, Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import ApiError, bad_request, coded, invalid, not_found
@@ -135,7 +135,8 @@ class Customers:
         if filters.get("status"):
             query = query.where(c.c.status == str(filters["status"]).replace("_", " "))
         if filters.get("system"):
-            query = query.where(ds.c.system.ilike(str(filters["system"])))
+            # Case-insensitive equality, not ILIKE: `%`, `_` and a trailing `\` are not patterns here.
+            query = query.where(func.lower(ds.c.system) == func.lower(str(filters["system"])))
         if filters.get("email"):
             query = query.where(c.c.email == filters["email"])
         with self.db.read() as conn:

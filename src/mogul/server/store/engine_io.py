@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import orjson
@@ -14,6 +15,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from ...engine import Customer, CustomerResult, LineItem, Plan, Settings, Subscription
 from . import schema
+from .fx import converter
 from .results_schema import activities, customer_results, results_version
 
 # Statuses a person sets by hand; the engine only decides between lead, Active and Cancelled.
@@ -245,12 +247,14 @@ def write_results(
         )
 
 
-def engine_settings(account_row: Any) -> Settings:
-    """The engine's settings from the account row (currency, time zone, week start, churn recognition)."""
+def engine_settings(account_row: Any, rates: list[tuple[str, date, float]] | None = None) -> Settings:
+    """The engine's settings from the account row (currency, time zone, week start, churn recognition) and the
+    loaded exchange rates (see fx.py)."""
     recognition = (account_row.settings or {}).get("churn_recognition", "immediate")
     return Settings(
         currency=account_row.currency,
         time_zone=account_row.time_zone,
         week_start=account_row.week_start_on,
         churn_recognition="end_of_service_period" if recognition == "end_of_service_period" else "at_cancellation",
+        fx_rates=converter(account_row.currency, rates or []),
     )

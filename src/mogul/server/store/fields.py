@@ -30,26 +30,21 @@ def string(body: dict[str, Any], key: str, *, label: str | None = None) -> str |
     raise bad_request(f"{label or key} must be a string", label or key)
 
 
-INT32_MAX = 2**31 - 1  # INTEGER columns
-INT64_MAX = 2**63 - 1  # BIGINT columns
-
-
-def whole(value: Any) -> int | None:
-    """A JSON integer as JSON Schema counts them (`3` and `3.0`, not `true`); None for anything else."""
+def as_integer(value: Any) -> int | None:
+    """An int, or a float with no fraction (`237.0`: JSON Schema calls it an integer, and so do JavaScript
+    clients), within 64 bits; None for anything else."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
         return int(value)
-    return None
+    return value if isinstance(value, int) else None
 
 
 def integer(body: dict[str, Any], key: str, *, label: str | None = None) -> int | None:
     value = body.get(key)
     if value is None:
         return None
-    number = whole(value)
+    number = as_integer(value)
     if number is None:
         raise bad_request(f"{label or key} must be an integer", label or key)
     return number

@@ -21,6 +21,7 @@ DUP_INVOICE = "The external ID for this invoice already exists in our system."
 DUP_LINE_ITEM = "The external ID for this line item already exists in our system."
 DUP_TRANSACTION = "has already been taken"
 MAX_TEXT = 255
+INT32_MAX = 2**31 - 1  # the largest value of an INTEGER column such as quantity
 
 
 @dataclass
@@ -63,23 +64,22 @@ class _Reader:
         *,
         required: bool = False,
         minimum: int | None = None,
-        maximum: int = fields.INT64_MAX,
+        maximum: int | None = None,
     ) -> Any:
         value = self.data.get(key)
         if value is None:
             if required:
                 self.fail(key, BLANK)
             return default
-        number = fields.whole(value)
-        if number is None:
+        value = fields.as_integer(value)
+        if value is None:
             self.fail(key, "must be an integer")
             return default
-        if minimum is not None and number < minimum:
+        if minimum is not None and value < minimum:
             self.fail(key, f"must be greater than or equal to {minimum}")
-        # Past the column's range the database refused the row (a 500).
-        elif number > maximum or number < -fields.INT64_MAX - 1:
+        if maximum is not None and value > maximum:
             self.fail(key, f"must be less than or equal to {maximum}")
-        return number
+        return value
 
     def boolean(self, key: str, default: bool) -> bool:
         value = self.data.get(key)
@@ -175,7 +175,7 @@ def _line_item(item: Any, inv: InvoiceIn) -> None:
         "service_period_start": start,
         "service_period_end": end,
         "amount_in_cents": r.integer("amount_in_cents", 0, required=True),
-        "quantity": r.integer("quantity", 1, minimum=0, maximum=fields.INT32_MAX),
+        "quantity": r.integer("quantity", 1, minimum=0, maximum=INT32_MAX),
         "prorated": r.boolean("prorated", False),
         "proration_type": r.choice("proration_type", PRORATION_TYPES, required=False),
         "cancelled_at": r.when("cancelled_at"),

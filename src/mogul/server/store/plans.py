@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Row, Select, delete, select, update
+from sqlalchemy import Row, Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import invalid, not_found
@@ -20,6 +20,7 @@ DUPLICATE = "A plan with this identifier already exists in our system."
 IN_USE = "This plan has invoice line items or subscriptions and cannot be deleted."
 INTERVAL_UNITS = ("day", "month", "year")
 MAX_TEXT = 255
+MAX_INTERVAL_COUNT = 2**31 - 1  # an INTEGER column: PostgreSQL refuses more with an error, not a 422
 
 p = schema.plans
 ds = schema.data_sources
@@ -51,8 +52,8 @@ def parse_interval(body: dict[str, Any], errors: dict[str, str], *, creating: bo
         values["name"] = name
     count = fields.integer(body, "interval_count")
     if "interval_count" in body or creating:
-        if count is None or not 1 <= count <= fields.INT32_MAX:
-            errors["interval_count"] = f"must be an integer between 1 and {fields.INT32_MAX}"
+        if count is None or not 1 <= count <= MAX_INTERVAL_COUNT:
+            errors["interval_count"] = "must be a positive integer"
         values["interval_count"] = count
     unit = fields.string(body, "interval_unit")
     if "interval_unit" in body or creating:
@@ -73,7 +74,8 @@ class Plans:
         if filters.get("external_id"):
             query = query.where(p.c.external_id == filters["external_id"])
         if filters.get("system"):
-            query = query.where(ds.c.system.ilike(str(filters["system"])))
+            # Case-insensitive equality, not ILIKE: `%`, `_` and a trailing `\` are not patterns here.
+            query = query.where(func.lower(ds.c.system) == func.lower(str(filters["system"])))
         with self.db.read() as conn:
             page = fetch(conn, query, p.c.created_at, p.c.id, params)
         return page, [render(row) for row in page.rows]

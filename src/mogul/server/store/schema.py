@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -225,3 +226,13 @@ transactions = Table(
 )
 Index("ix_transactions_invoice", transactions.c.invoice_id)
 Index("ix_transactions_customer", transactions.c.customer_id)
+
+# Exchange rates loaded by `mogul fx-rates load`: units of the account currency per unit of `currency`, from `day`
+# (ISO date) on. See store/fx.py for the bundled fallback.
+fx_rates = Table(
+    "fx_rates",
+    metadata,
+    Column("currency", String(3), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("rate", Float, nullable=False),
+)

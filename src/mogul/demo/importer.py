@@ -1,0 +1,121 @@
+"""Send a generated `DemoDataset` through the Import API: data source, plans, then every customer in parallel.
+
+Per customer, in order: `POST /v1/customers`, one `POST /v1/import/customers/{uuid}/invoices` carrying all its
+invoices, and a `PATCH /v1/import/subscriptions/{uuid}` per cancelled subscription. Customers are independent,
+so a thread pool runs many at once; the server, not this loop, is the bottleneck.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ..client import ChartMogulError, Client
+from ..client.pagination import iter_items
+from ..client.transport import Transport
+from .generator import CustomerHistory, DemoDataset
+from .payloads import cancellation_bodies, resolve_invoices, with_source
+
+# ChartMogul refuses more than 20 parallel connections per account (reference §0.5): stay well below.
+DEFAULT_WORKERS = 12
+MAX_WORKERS = 20
+
+Progress = Callable[[int, int], None]
+"""Called from the importing thread as `progress(customers_done, customers_total)`."""
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    data_source_uuid: str
+    customers: int
+    plans: int
+    invoices: int
+    line_items: int
+    transactions: int
+    cancellations: int
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def import_dataset(
+    client: Client, dataset: DemoDataset, *, workers: int = DEFAULT_WORKERS, progress: Progress | None = None
+) -> ImportSummary:
+    """Create everything in `dataset` on the server behind `client`; raises the first error met."""
+    if not 1 <= workers <= MAX_WORKERS:
+        raise ValueError(f"workers must be between 1 and {MAX_WORKERS}")
+    started = time.perf_counter()
+    source = client.data_sources.create(dataset.data_source["name"])
+    plan_uuids = create_plans(client.transport, dataset.plans, source.uuid)
+    total = len(dataset.customers)
+    if progress:
+        progress(0, total)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mogul-demo-import") as pool:
+        pending: set[Future[None]] = {
+            pool.submit(import_customer, client.transport, history, source.uuid, plan_uuids)
+            for history in dataset.customers
+        }
+        done_count = 0
+        while pending:
+            done, pending = wait(pending, timeout=0.5, return_when=FIRST_EXCEPTION)
+            for future in done:
+                if future.exception() is not None:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    future.result()  # re-raise in this thread
+            done_count += len(done)
+            if progress and done:
+                progress(done_count, total)
+    counts = dataset.counts()
+    return ImportSummary(source.uuid, seconds=round(time.perf_counter() - started, 3), **counts)
+
+
+def create_plans(transport: Transport, plans: list[dict[str, Any]], data_source_uuid: str) -> dict[str, str]:
+    """`POST /v1/plans` for each plan; returns plan external id -> server uuid."""
+    uuids = {}
+    for plan in plans:
+        created = transport.request("POST", "/v1/plans", json=with_source(plan, data_source_uuid))
+        uuids[plan["external_id"]] = created["uuid"]
+    return uuids
+
+
+def import_customer(
+    transport: Transport, history: CustomerHistory, data_source_uuid: str, plan_uuids: Mapping[str, str]
+) -> None:
+    external_id = history.customer["external_id"]
+    try:
+        customer = transport.request("POST", "/v1/customers", json=with_source(history.customer, data_source_uuid))
+        if not history.invoices:
+            return  # a lead: a trial that never converted
+        invoices = resolve_invoices(history.invoices, data_source_uuid, plan_uuids)
+        imported = transport.request(
+            "POST", f"/v1/import/customers/{customer['uuid']}/invoices", json={"invoices": invoices}
+        )
+        if history.cancellations:
+            subscriptions = _subscription_uuids(transport, customer["uuid"], imported)
+            for subscription, body in cancellation_bodies(history.cancellations):
+                transport.request("PATCH", f"/v1/import/subscriptions/{subscriptions[subscription]}", json=body)
+    except ChartMogulError as exc:
+        exc.message = f"importing customer {external_id}: {exc.message}"
+        raise
+
+
+def _subscription_uuids(transport: Transport, customer_uuid: str, imported: Any) -> dict[str, str]:
+    """Subscription external id -> `sub_` uuid, from the import response's line items (reference §5.2).
+
+    Falls back to listing the customer's imported subscriptions (§5.4) for a server that leaves
+    `subscription_uuid` out of the response.
+    """
+    uuids: dict[str, str] = {}
+    for invoice in (imported or {}).get("invoices") or []:
+        for item in invoice.get("line_items") or []:
+            if item.get("subscription_uuid") and item.get("subscription_external_id"):
+                uuids[item["subscription_external_id"]] = item["subscription_uuid"]
+    if not uuids:
+        path = f"/v1/import/customers/{customer_uuid}/subscriptions"
+        for subscription in iter_items(transport, path, key="subscriptions"):
+            uuids[subscription["external_id"]] = subscription["uuid"]
+    return uuids

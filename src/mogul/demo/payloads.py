@@ -1,0 +1,48 @@
+"""From generated records to the exact request bodies of the Import API (reference §2.4, §5.1, §5.2, §5.4).
+
+The generator cannot know server-assigned ids, so it leaves out `data_source_uuid` and names plans by
+`plan_external_id`; these functions fill both in once the data source and plans exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+
+def with_source(body: Mapping[str, Any], data_source_uuid: str) -> dict[str, Any]:
+    """A customer or plan body with the `data_source_uuid` the create endpoints require."""
+    return {"data_source_uuid": data_source_uuid, **body}
+
+
+def resolve_invoices(
+    invoices: Iterable[Mapping[str, Any]], data_source_uuid: str, plan_uuids: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """Invoices as `POST /v1/import/customers/{uuid}/invoices` takes them: source and plan uuids filled in."""
+    resolved = []
+    for invoice in invoices:
+        items = []
+        for item in invoice["line_items"]:
+            plan = item.get("plan_external_id")
+            if plan is not None:
+                item = {("plan_uuid" if key == "plan_external_id" else key): value for key, value in item.items()}
+                item["plan_uuid"] = plan_uuids[plan]
+            items.append(item)
+        resolved.append({**invoice, "data_source_uuid": data_source_uuid, "line_items": items})
+    return resolved
+
+
+def cancellation_bodies(cancellations: Iterable[Mapping[str, str]]) -> list[tuple[str, dict[str, Any]]]:
+    """One `PATCH /v1/import/subscriptions/{uuid}` body per subscription, as (subscription_external_id, body).
+
+    A single cancellation is sent as `cancelled_at`. A subscription cancelled, reactivated and cancelled again
+    sends its whole `cancellation_dates` list in one call, which replaces the history and so is the same
+    whether or not a server appends repeated `cancelled_at`s.
+    """
+    dates: dict[str, list[str]] = {}
+    for cancellation in cancellations:
+        dates.setdefault(cancellation["subscription_external_id"], []).append(cancellation["cancelled_at"])
+    return [
+        (sub, {"cancelled_at": when[0]} if len(when) == 1 else {"cancellation_dates": when})
+        for sub, when in dates.items()
+    ]

@@ -1,0 +1,414 @@
+"""The one generic reader: runs stream declarations through `mogul.client`, concurrently.
+
+Every stream is planned into partitions (a cursor chain, a date window, one customer, one request).
+Partitions run on a thread pool as large as the connection budget; a shared `RateLimiter` spaces
+their requests. Workers put pages on one queue; the generator that `read()` returns drains it on
+the caller's thread, so messages come out in a consistent order: a partition's records before its
+`done`, and a STATE only once every partition it covers is done.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import heapq
+import itertools
+import queue
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ..client import Client, RetryEvent, RetryPolicy
+from ..client.pagination import iter_pages
+from ..client.transport import Transport
+from . import protocol
+from .catalog import Selected
+from .config import Config
+from .cursor import Boundary, parse_cursor_date, to_cursor
+from .errors import classify
+from .protocol import Message, RecordBatch
+from .ratelimit import HIGH, NORMAL, RateLimiter
+from .split import CustomerSplit, Group, Step
+from .streams import Stream
+
+FULL_REFRESH_STATE = {"__ab_no_cursor_state_message": True}
+MAX_WINDOWS = 40
+"""Twice the 20 connections: enough parallel chains, and fewer windows' last, part-full pages."""
+
+
+class Cancelled(Exception):
+    """The read was abandoned (consumer stopped, or the stream failed): stop quietly."""
+
+
+@dataclass
+class Partition:
+    index: int
+    params: dict[str, Any]
+    path: str
+    lo: datetime | None = None
+    hi: datetime | None = None
+    customer_uuid: str | None = None
+    lists_parents: bool = False
+    role: str = "list"
+    """`list` (pages of records), or a step of a split customers read: `sources`, `count`, `recount`, `chain`."""
+    group: Group | None = None
+
+
+@dataclass
+class Run:
+    """One selected stream's read: its progress, cursor and outcome (touched by the main thread only)."""
+
+    stream: Stream
+    incremental: bool
+    boundary: Boundary | None
+    pending: int = 0
+    running: bool = False
+    failed: bool = False
+    records: int = 0
+    since_state: int = 0
+    next_index: int = 0
+    done: dict[int, Boundary | None] = field(default_factory=dict)
+    last_state: dict[str, Any] | None = None
+    cancel: threading.Event = field(default_factory=threading.Event)
+    split: CustomerSplit | None = None
+
+
+class Reader:
+    def __init__(self, config: Config, selected: list[Selected], states: dict[str, dict[str, Any]]) -> None:
+        self.config = config
+        self.selected = selected
+        self.states = states
+        self.limiter = RateLimiter(config.requests_per_second)
+        self.stop = threading.Event()
+        self.events: queue.Queue[tuple[Any, ...]] = queue.Queue(maxsize=512)
+        self.local = threading.local()
+        self.now = datetime.now(UTC)
+        self.failures: list[tuple[str, str]] = []
+        self.ready: list[tuple[int, int, Run, Partition]] = []
+        self.ready_lock = threading.Lock()
+        self.ready_seq = itertools.count()
+
+    # ---- worker side -------------------------------------------------------------------------
+
+    def _before_request(self) -> None:
+        if self.stop.is_set() or getattr(self.local, "cancel", threading.Event()).is_set():
+            raise Cancelled
+        if not self.limiter.acquire(getattr(self.local, "priority", NORMAL)):
+            raise Cancelled
+
+    def _on_retry(self, event: RetryEvent) -> None:
+        if event.rate_limited:
+            # The limit is per account, so every worker backs off, not just this one.
+            self.limiter.pause(event.wait)
+            reset = (datetime.now(UTC).timestamp() + event.wait) * 1000
+            self._put(("rate_limited", getattr(self.local, "run", None), reset))
+
+    def _put(self, event: tuple[Any, ...]) -> None:
+        while not self.stop.is_set():
+            try:
+                self.events.put(event, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+        raise Cancelled
+
+    def _work(self, transport: Transport, run: Run, part: Partition) -> None:
+        stream = run.stream
+        self.local.run, self.local.cancel = run, run.cancel
+        self.local.priority = HIGH if stream.sequential or part.lists_parents else NORMAL
+        try:
+            boundary: Boundary | None = None
+            if part.role == "sources":
+                body = transport.request("GET", part.path)
+                found = (body or {}).get("data_sources") or []
+                self._put(("sources", run, [d["uuid"] for d in found if isinstance(d, dict) and d.get("uuid")]))
+            elif part.role in ("count", "recount"):
+                total = (transport.request("GET", part.path, params=part.params) or {}).get("total_pages")
+                self._put(("count", run, part, total if type(total) is int else None))
+            for items in self._pages(transport, stream, part):
+                if run.cancel.is_set():
+                    raise Cancelled
+                if part.lists_parents:
+                    self._put(("parents", run, items, part))
+                    continue
+                if stream.incremental:
+                    items, boundary = self._filter(run, part, items, boundary)
+                if part.customer_uuid is not None:
+                    for item in items:
+                        item["customer_uuid"] = part.customer_uuid
+                self._put(("page", run, items, part))
+            self._put(("done", run, part, boundary))
+        except Cancelled:
+            if not self.stop.is_set():  # the stream failed elsewhere: just account for this partition
+                self._put_quietly(("done", run, part, None))
+        except Exception as exc:  # reported as a TRACE ERROR by the main thread
+            if not self.stop.is_set():
+                self._put_quietly(("error", run, exc))
+
+    def _put_quietly(self, event: tuple[Any, ...]) -> None:
+        with contextlib.suppress(Cancelled):
+            self._put(event)
+
+    def _pages(self, transport: Transport, stream: Stream, part: Partition) -> Iterator[list[dict[str, Any]]]:
+        if part.role not in ("list", "chain"):
+            return
+        key = "entries" if part.lists_parents else stream.records_key
+        if not stream.paginated:
+            body = transport.request("GET", part.path, params=part.params)
+            yield (body or {}).get(key) or []
+            return
+        for page in iter_pages(transport, part.path, key=key, params=part.params, per_page=self.config.page_size):
+            yield page.items
+
+    def _filter(
+        self, run: Run, part: Partition, items: list[dict[str, Any]], boundary: Boundary | None
+    ) -> tuple[list[dict[str, Any]], Boundary | None]:
+        """Keep records inside the partition's window (the API's date filters may be day-granular),
+        drop the ones at the saved boundary already emitted, and track the cursor (once per page: the
+        latest date and the uuids at it)."""
+        field_name = run.stream.cursor_field or "date"
+        seen = run.boundary if (run.incremental and run.stream.dedupe_boundary) else None
+        lo, hi = part.lo, part.hi
+        kept = []
+        latest: datetime | None = None
+        at_latest: list[Any] = []
+        for item in items:
+            when = parse_cursor_date(item.get(field_name))
+            if when is not None:
+                if (lo is not None and when < lo) or (hi is not None and when >= hi):
+                    continue
+                if seen is not None and when == seen.when and item.get("uuid") in seen.uuids:
+                    continue
+                if latest is None or when > latest:
+                    latest, at_latest = when, [item.get("uuid")]
+                elif when == latest:
+                    at_latest.append(item.get("uuid"))
+            kept.append(item)
+        if latest is not None:
+            boundary = Boundary.merge(boundary, Boundary(latest, frozenset(at_latest)))
+        return kept, boundary
+
+    # ---- planning ----------------------------------------------------------------------------
+
+    def plan(self, run: Run) -> list[Partition]:
+        stream, cfg = run.stream, self.config
+        params = stream.params(cfg)
+        if stream.parent or stream.split_customers:
+            # Customers, or the parents of a per-customer stream: the list cut into parallel chains (split.py).
+            run.split = CustomerSplit(cfg.page_size)
+            parents = bool(stream.parent)
+            parts = [Partition(0, {}, "/v1/data_sources", lists_parents=parents, role="sources")]
+            return parts + [self._step(step, parents) for step in run.split.start()]
+        if stream.date_range is None:
+            return [Partition(0, params, stream.path)]
+        lo = cfg.start_date
+        if run.incremental and run.boundary is not None:
+            lo = max(lo, run.boundary.when - cfg.lookback)
+        end = cfg.end(self.now)
+        dr = stream.date_range
+        if dr.dates_only:
+            if lo.date() > end.date():
+                return []
+            query = {**params, dr.start_param: lo.date().isoformat(), dr.end_param: end.date().isoformat()}
+            return [Partition(0, query, stream.path)]
+        if lo > end:
+            return []
+        open_end = dr.open_end and cfg.end_date is None
+        step = end - lo + timedelta(seconds=1)
+        if stream.windowed:
+            # At most MAX_WINDOWS windows: each ends in a part-full page, and those cost requests at 40/s.
+            step = max(timedelta(days=cfg.window_days), step / MAX_WINDOWS)
+        parts: list[Partition] = []
+        start = lo
+        while True:
+            stop = start + step
+            last = stop >= end
+            hi = None if (last and open_end) else min(stop, end + timedelta(seconds=1))
+            query = {**params, dr.start_param: _iso_second(start)}
+            if hi is not None:
+                query[dr.end_param] = _iso_second(hi)
+            parts.append(Partition(len(parts), query, stream.path, lo=start, hi=hi))
+            if last:
+                return parts
+            start = stop
+
+    @staticmethod
+    def _step(step: Step, lists_parents: bool) -> Partition:
+        return Partition(0, step.params, "/v1/customers", lists_parents=lists_parents, role=step.role, group=step.group)
+
+    # ---- main thread -------------------------------------------------------------------------
+
+    def messages(self) -> Iterator[Message | RecordBatch]:
+        cfg = self.config
+        retry_client = Client(
+            cfg.api_key,
+            cfg.base_url,
+            retry=RetryPolicy(max_attempts=cfg.max_attempts, max_elapsed=600.0),
+            on_retry=self._on_retry,
+            before_request=self._before_request,
+            max_connections=cfg.max_connections,
+        )
+        transport = retry_client.transport
+        transport.sleep = self._sleep
+        pool = ThreadPoolExecutor(max_workers=cfg.max_connections, thread_name_prefix="mogul-source")
+        runs: list[Run] = []
+        try:
+            yield protocol.log("INFO", f"reading {len(self.selected)} streams from {cfg.base_url}")
+            for sel in self.selected:
+                boundary = Boundary.from_state(self.states.get(sel.stream.name)) if sel.incremental else None
+                run = Run(sel.stream, sel.incremental, boundary)
+                runs.append(run)
+                yield protocol.stream_status(run.stream.name, "STARTED")
+                parts = self.plan(run)
+                for part in parts:
+                    self._submit(pool, transport, run, part)
+                if not parts:
+                    yield from self._finish(run)
+            active = sum(1 for run in runs if run.pending)
+            while active:
+                event = self.events.get()
+                kind, run = event[0], event[1]
+                if run is not None and run.failed:
+                    if kind in ("done", "error"):
+                        run.pending -= 1
+                        active -= run.pending == 0
+                    continue
+                if kind == "rate_limited":
+                    if run is not None:
+                        yield protocol.stream_status(run.stream.name, "RUNNING", quota_reset_ms=event[2])
+                    continue
+                if not run.running:
+                    run.running = True
+                    yield protocol.stream_status(run.stream.name, "RUNNING")
+                submit = functools.partial(self._submit, pool, transport, run)
+                if kind == "page":
+                    items, part = event[2], event[3]
+                    if run.split is not None and part.group is not None:
+                        items = run.split.fresh(part.group, items)
+                    if items:
+                        yield RecordBatch(run.stream.name, items, protocol.now_ms())
+                    run.records += len(items)
+                    run.since_state += len(items)
+                elif kind == "parents":
+                    items, part = event[2], event[3]
+                    if run.split is not None and part.group is not None:
+                        items = run.split.fresh(part.group, items)
+                    path = run.stream.path
+                    for uuid in [c["uuid"] for c in items if isinstance(c, dict) and c.get("uuid")]:
+                        submit(Partition(0, {}, path.format(customer_uuid=uuid), customer_uuid=uuid))
+                elif kind == "sources":
+                    for step in run.split.sources(event[2]) if run.split else []:
+                        submit(self._step(step, bool(run.stream.parent)))
+                elif kind == "count":
+                    part = event[2]
+                    steps, note = run.split.counted(part.role, part.group, event[3]) if run.split else ([], None)
+                    if note:
+                        yield protocol.log("WARN", f"{run.stream.name}: {note}")
+                    for step in steps:
+                        submit(self._step(step, bool(run.stream.parent)))
+                elif kind == "done":
+                    part = event[2]
+                    if run.split is not None and part.role == "chain" and part.group is not None:
+                        for step in run.split.chain_done(part.group):
+                            submit(self._step(step, bool(run.stream.parent)))
+                    run.pending -= 1
+                    if run.stream.incremental:
+                        yield from self._advance(run, part.index, event[3])
+                    if run.pending == 0 and run.split is not None:
+                        steps, note = run.split.finishing()
+                        if note:
+                            yield protocol.log("WARN", f"{run.stream.name}: {note}")
+                        for step in steps:
+                            submit(self._step(step, bool(run.stream.parent)))
+                    if run.pending == 0:
+                        active -= 1
+                        yield from self._finish(run)
+                elif kind == "error":
+                    run.failed = True
+                    run.cancel.set()
+                    run.pending -= 1
+                    active -= run.pending == 0
+                    yield from self._fail(run, event[2])
+        finally:
+            # Unblock every worker (token waits, retry sleeps, in-flight requests), then wait for them.
+            self.stop.set()
+            self.limiter.close()
+            if any(run.pending for run in runs):
+                retry_client.close()
+            pool.shutdown(wait=True, cancel_futures=True)
+            retry_client.close()
+        for run in runs:
+            if not run.failed:
+                yield protocol.log("INFO", f"{run.stream.name}: {run.records} records")
+
+    def _submit(self, pool: ThreadPoolExecutor, transport: Transport, run: Run, part: Partition) -> None:
+        """Queue a partition. Workers take the most urgent one first: cursor chains (and the requests
+        that start them) before queued date windows and per-customer requests, because a chain can
+        only go one page per round trip and so sets the read's length. The pool's own queue is FIFO,
+        so each task picks its partition when it starts rather than when it was submitted."""
+        run.pending += 1
+        priority = HIGH if run.stream.sequential or part.lists_parents else NORMAL
+        with self.ready_lock:
+            heapq.heappush(self.ready, (priority, next(self.ready_seq), run, part))
+        pool.submit(self._next, transport)
+
+    def _next(self, transport: Transport) -> None:
+        with self.ready_lock:
+            _, _, run, part = heapq.heappop(self.ready)
+        self._work(transport, run, part)
+
+    def _sleep(self, seconds: float) -> None:
+        if self.stop.wait(seconds):
+            raise Cancelled
+
+    def _advance(self, run: Run, index: int, boundary: Boundary | None) -> Iterator[Message]:
+        """Fold finished partitions into the cursor, in partition order, and checkpoint it."""
+        run.done[index] = boundary
+        moved = False
+        while run.next_index in run.done:
+            run.boundary = Boundary.merge(run.boundary, run.done.pop(run.next_index))
+            run.next_index += 1
+            moved = True
+        if moved and run.pending:
+            state = self._state(run)
+            if state != run.last_state:
+                yield self._emit_state(run, state)
+
+    def _state(self, run: Run) -> dict[str, Any]:
+        if not run.stream.incremental:
+            return dict(FULL_REFRESH_STATE)
+        if run.boundary is None:
+            return {}
+        return to_cursor(run.boundary, run.stream.dedupe_boundary, dates_only=bool(run.stream.date_range.dates_only))
+
+    def _emit_state(self, run: Run, state: dict[str, Any]) -> Message:
+        run.last_state = state
+        message = protocol.stream_state(run.stream.name, state, run.since_state)
+        run.since_state = 0
+        return message
+
+    def _finish(self, run: Run) -> Iterator[Message]:
+        if not run.running:
+            run.running = True
+            yield protocol.stream_status(run.stream.name, "RUNNING")
+        yield self._emit_state(run, self._state(run))
+        yield protocol.stream_status(run.stream.name, "COMPLETE")
+
+    def _fail(self, run: Run, exc: BaseException) -> Iterator[Message]:
+        failure = classify(exc, self.config.base_url, self.config.api_key)
+        self.failures.append((run.stream.name, failure.failure_type))
+        yield protocol.error_trace(
+            f"{run.stream.name}: {failure.message}",
+            failure.failure_type,
+            internal_message=failure.internal_message,
+            stream=run.stream.name,
+            stack_trace=failure.stack_trace,
+        )
+        yield protocol.stream_status(run.stream.name, "INCOMPLETE")
+
+
+def _iso_second(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
