@@ -146,7 +146,7 @@ _CUSTOMER_FIELDS: dict[str, JsonSchema] = {
     "external_id": STRING,
     "name": STRING,
     "email": STRING,
-    "status": {"enum": [*LEAD_STATUSES, "Active", "Cancelled"]},
+    "status": {"enum": [*LEAD_STATUSES, "Active", "Past Due", "Cancelled"]},
     "customer-since": nullable(OFFSET_TIMESTAMP),
     "attributes": obj(
         {
