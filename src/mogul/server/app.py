@@ -193,7 +193,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 def _allowed_methods(routes: list, path: str) -> list[str]:
     methods: set[str] = set()
-    for method, template, _route in iter_routes(routes):
+    for method, template, _route in iter_routes(routes, raw=True):
         if compile_path(template)[0].match(path):
             methods.add(method)
     if "GET" in methods:

@@ -12,7 +12,16 @@ from ..engine.timeutil import MICROS, from_us, to_us
 __all__ = ["MICROS", "from_us", "iso_millis", "iso_offset", "now_us", "parse_timestamp", "to_us"]
 
 # ChartMogul accepts "2016-01-01 12:00:00 UTC", "2022-11-10 00:00:00", "2000-01-01 00:00:00 +0200" and ISO-8601.
-_SPACE_FORM = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)\s*(UTC|Z|[+-]\d{2}:?\d{2})?$")
+# ASCII digits only (`\d` would take any script's digits); `\s` is what str.strip() removes.
+_SPACE_FORM = re.compile(
+    r"^([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]([0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?)"
+    r"\s*(UTC|Z|[+-][0-9]{2}:?[0-9]{2})?$"
+)
+_DAY_FORM = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+# Written years before 1000 are refused (no billing data is that old, and an offset could move them past year
+# 1); so is an instant past 9999-12-31 in UTC, which datetime cannot represent.
+MIN_YEAR = 1000
+_MAX_US = (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
 
 
 def now_us() -> int:
@@ -41,7 +50,9 @@ def iso_offset(us: int | None) -> str | None:
 def parse_timestamp(value: str) -> int:
     """Parse a request timestamp in any form ChartMogul accepts; raises ValueError otherwise."""
     text = value.strip()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if text[:4].isdigit() and int(text[:4]) < MIN_YEAR:
+        raise ValueError(f"year before {MIN_YEAR}: {value!r}")
+    if _DAY_FORM.match(text):
         return to_us(datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC))
     m = _SPACE_FORM.match(text)
     if not m:
@@ -62,4 +73,7 @@ def parse_timestamp(value: str) -> int:
         dt = dt.replace(tzinfo=timezone(sign * offset))
     else:
         dt = dt.replace(tzinfo=UTC)
-    return to_us(dt)
+    us = to_us(dt)
+    if us > _MAX_US:
+        raise ValueError(f"after 9999-12-31 in UTC: {value!r}")
+    return us

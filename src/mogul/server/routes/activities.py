@@ -2,20 +2,102 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ...engine import ACTIVITY_TYPES
 from .. import pagination
 from ..errors import bad_request
+from ..openapi import (
+    BOOLEAN,
+    INTEGER,
+    NOT_FOUND,
+    NULLABLE_STRING,
+    OFFSET_TIMESTAMP,
+    REQUEST_TIMESTAMP_PATTERN,
+    STRING,
+    WHITESPACE,
+    Param,
+    Reply,
+    component,
+    nullable,
+    obj,
+    operation,
+)
 from ..responses import json
 from ..store.activities import Activities, ActivityQuery
+from ..store.plans import INTERVAL_UNITS
 from ..timefmt import parse_timestamp
-from .common import paging
+from .common import CURSOR, PAGING, PER_PAGE, envelope, paging
 
 DAY_US = 86_400_000_000
+_TAG = "activities"
+_AMOUNTS = {"activity-mrr-movement": INTEGER, "activity-mrr": INTEGER, "activity-arr": INTEGER}
+ACTIVITY = component(
+    "Activity",
+    obj(
+        {
+            "description": STRING,
+            **_AMOUNTS,
+            "date": OFFSET_TIMESTAMP,
+            "type": {"enum": list(ACTIVITY_TYPES)},
+            "currency": STRING,
+            "subscription-external-id": STRING,
+            "subscription-set-external-id": STRING,
+            "plan-external-id": STRING,
+            "customer-name": STRING,
+            "customer-uuid": {"type": "string", "pattern": "^cus_"},
+            "customer-external-id": STRING,
+            "billing-connector-uuid": {"type": "string", "pattern": "^ds_"},
+            "uuid": STRING,
+        }
+    ),
+)
+CUSTOMER_ACTIVITY = component(
+    "CustomerActivity",
+    obj(
+        {
+            "id": INTEGER,
+            "description": STRING,
+            **_AMOUNTS,
+            "date": OFFSET_TIMESTAMP,
+            "type": {"enum": list(ACTIVITY_TYPES)},
+            "currency": STRING,
+            "currency-sign": STRING,
+            "subscription-external-id": STRING,
+        }
+    ),
+)
+CUSTOMER_SUBSCRIPTION = component(
+    "CustomerSubscription",
+    obj(
+        {
+            "id": {"type": ["integer", "null"]},
+            "external_id": STRING,
+            "subscription_set_external_id": STRING,
+            "quantity": INTEGER,
+            "uuid": STRING,
+            "mrr": INTEGER,
+            "arr": INTEGER,
+            "status": {"enum": ["active", "inactive"]},
+            "plan": STRING,
+            "billing-cycle": {"enum": [*INTERVAL_UNITS, None]},
+            "billing-cycle-count": {"type": ["integer", "null"]},
+            "start-date": nullable(OFFSET_TIMESTAMP),
+            "end-date": nullable(OFFSET_TIMESTAMP),
+            "currency": STRING,
+            "currency-sign": STRING,
+        }
+    ),
+)
+_PER_PAGE_OUT = {"type": "integer", "minimum": 1, "maximum": pagination.MAX_PER_PAGE}
+# A blank date is no bound.
+_WHEN = {"type": "string", "pattern": f"^[{WHITESPACE}]*$|{REQUEST_TIMESTAMP_PATTERN}"}
 
 
 def _store(request: Request) -> Activities:
@@ -39,10 +121,13 @@ def _date(request: Request, name: str, *, end: bool = False) -> int | None:
 def _query(request: Request) -> ActivityQuery:
     q = request.query_params
     # `per-page` + `start-after` are the legacy anchor form Airbyte's connector sends (reference §3.1).
-    per_page_name = "per-page" if "per-page" in q and "per_page" not in q else "per_page"
+    # Both spellings are checked; `per_page` wins when both are given.
+    legacy = pagination.page_params({"per_page": q.get("per-page", "")}, allow_page=False)
     params = pagination.page_params(
-        {"per_page": q.get(per_page_name, ""), "cursor": q.get("cursor", "")}, allow_page=False
+        {"per_page": q.get("per_page", ""), "cursor": q.get("cursor", "")}, allow_page=False
     )
+    if "per_page" not in q and "per-page" in q:
+        params = replace(params, per_page=legacy.per_page)
     order = q.get("order", "date")
     if order not in ("date", "-date"):
         raise bad_request("order must be date or -date", "order")
@@ -60,6 +145,36 @@ def _query(request: Request) -> ActivityQuery:
     )
 
 
+@operation(
+    "listActivities",
+    "The account's MRR movements, by date",
+    {
+        200: Reply(
+            "A page of activities; `per_page` only on a first page.",
+            obj(
+                {
+                    "entries": {"type": "array", "items": ACTIVITY},
+                    "has_more": BOOLEAN,
+                    "per_page": _PER_PAGE_OUT,
+                    "cursor": NULLABLE_STRING,
+                },
+                required=["entries", "has_more", "cursor"],
+            ),
+        )
+    },
+    query=[
+        PER_PAGE,
+        Param("per-page", PER_PAGE.schema, "The legacy spelling of `per_page` (which wins when both are given)."),
+        CURSOR,
+        Param("start-after", STRING, "Legacy anchor: the uuid of the last activity seen (unknown: 400)."),
+        Param("start-date", _WHEN, "From this instant (a day: its start)."),
+        Param("end-date", _WHEN, "Before this instant (a day: its whole day); after `start-date`, else 400."),
+        Param("type", {"enum": ["", *ACTIVITY_TYPES]}, "Only this type of movement."),
+        Param("order", {"enum": ["date", "-date"]}, "Oldest (`date`, the default) or newest first."),
+    ],
+    valid_input_statuses=[400],
+    tag=_TAG,
+)
 async def list_activities(request: Request) -> Response:
     query = _query(request)
     page = await run_in_threadpool(_store(request).list, query)
@@ -72,11 +187,48 @@ async def list_activities(request: Request) -> Response:
     return Response(body, media_type="application/json")
 
 
+@operation(
+    "listCustomerActivities",
+    "A customer's MRR movements, by date",
+    {
+        200: Reply(
+            "A page of activities.",
+            envelope("entries", CUSTOMER_ACTIVITY, ("has_more", "per_page", "page", "cursor")),
+        ),
+        404: NOT_FOUND,
+    },
+    query=PAGING,
+    valid_input_statuses=[400],
+    tag=_TAG,
+)
 async def customer_activities(request: Request) -> Response:
     page, entries = await run_in_threadpool(_store(request).for_customer, request.path_params["uuid"], paging(request))
     return json(page.envelope("entries", entries, ("has_more", "per_page", "page", "cursor")))
 
 
+@operation(
+    "listCustomerSubscriptions",
+    "A customer's subscriptions as the metrics engine sees them",
+    {
+        200: Reply(
+            "A page of subscriptions; `per_page` and `page` only on a first page.",
+            obj(
+                {
+                    "entries": {"type": "array", "items": CUSTOMER_SUBSCRIPTION},
+                    "has_more": BOOLEAN,
+                    "per_page": _PER_PAGE_OUT,
+                    "page": {"const": 1},
+                    "cursor": NULLABLE_STRING,
+                },
+                required=["entries", "has_more", "cursor"],
+            ),
+        ),
+        404: NOT_FOUND,
+    },
+    query=[PER_PAGE, CURSOR],
+    valid_input_statuses=[400],
+    tag=_TAG,
+)
 async def customer_subscriptions(request: Request) -> Response:
     # This list's cursor is its own (`subscriptions_next_page=N`), so only `per_page` goes through the parser.
     q = request.query_params

@@ -3,15 +3,189 @@
 from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import pagination
+from ..openapi import (
+    BOOLEAN,
+    CODED_ERROR,
+    INT64,
+    INTEGER,
+    NOT_FOUND,
+    NULLABLE_STRING,
+    OFFSET_TIMESTAMP,
+    REQUEST_TIMESTAMP,
+    STRING,
+    TIMESTAMP,
+    UNPROCESSABLE,
+    WHITESPACE,
+    JsonSchema,
+    Param,
+    Reply,
+    array,
+    component,
+    nullable,
+    obj,
+    operation,
+    text,
+)
 from ..requests import json_body, query_str
 from ..responses import json, no_content
-from ..store.customers import Customers
-from .common import filters, paging
+from ..store.attributes import DECIMAL_LIMIT
+from ..store.customers import LEAD_STATUSES, MAX_TEXT, Customers
+from .common import PAGING, envelope, filters, paging
+
+# `/customers/search` and `/customers/merges` are resources of their own, never a customer's uuid: another
+# method on them is a 405 (with their own `Allow`), not a lookup of the customer "search".
+RESERVED = ("search", "merges")
+
+
+class CustomerUuid(StringConvertor):
+    regex = f"(?!(?:{'|'.join(RESERVED)})(?:/|$))[^/]+"
+
+
+register_url_convertor("customer_uuid", CustomerUuid())
+# `GET/PATCH/DELETE /customers/merges` (a uuid the parameter's schema excludes) reach the merges resource.
+OTHER_RESOURCE = Reply("The uuid is `search` or `merges`: another resource, without this method.", CODED_ERROR)
+UUID_PARAM = {"uuid": {"type": "string", "minLength": 1, "not": {"enum": list(RESERVED)}}}
+ATTRIBUTE_KEY = {"type": "string", "pattern": "^[A-Za-z0-9_]{1,255}$"}
+# Any JSON value the request limits let through: a PATCH/PUT custom attribute keeps what was sent.
+JSON_VALUE = component(
+    "JsonValue",
+    {
+        "anyOf": [
+            {"type": ["boolean", "null"]},
+            {"type": "number", "minimum": -(2**63), "maximum": 2**63 - 1},
+            text(),
+            array({"$ref": "#/components/schemas/JsonValue"}),
+            {
+                "type": "object",
+                "propertyNames": text(),
+                "additionalProperties": {"$ref": "#/components/schemas/JsonValue"},
+            },
+        ]
+    },
+)
+_W = f"[{WHITESPACE}]*"
+_TRUE_OR_FALSE = "^(?:[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$"
+
+
+def _typed(kind: str, value: JsonSchema) -> JsonSchema:
+    # `type` defaults to String; a null or missing value is kept as null whatever the type.
+    return obj(
+        {"type": {"const": kind}, "key": ATTRIBUTE_KEY, "value": nullable(value)},
+        required=["key"] if kind == "String" else ["type", "key"],
+    )
+
+
+TYPED_CUSTOM = component(
+    "TypedCustomAttribute",
+    {
+        "anyOf": [
+            _typed("String", text()),
+            _typed("Integer", {"anyOf": [INT64, {"type": "string", "pattern": f"^{_W}-?[0-9]{{1,18}}{_W}$"}]}),
+            _typed(
+                "Decimal",
+                {
+                    "anyOf": [
+                        {"type": "number", "exclusiveMinimum": -DECIMAL_LIMIT, "exclusiveMaximum": DECIMAL_LIMIT},
+                        {"type": "string", "pattern": f"^{_W}-?[0-9]{{1,30}}(?:\\.[0-9]{{1,30}})?{_W}$"},
+                    ]
+                },
+            ),
+            _typed("Timestamp", REQUEST_TIMESTAMP),
+            _typed(
+                "Boolean",
+                {"anyOf": [BOOLEAN, {"type": "string", "pattern": "^(?:[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$"}]},
+            ),
+        ]
+    },
+)
+TAGS = array(text(), description="Tags; surrounding whitespace is dropped, blank and repeated ones are ignored.")
+PLAIN_CUSTOM = {"type": "object", "propertyNames": ATTRIBUTE_KEY, "additionalProperties": JSON_VALUE}
+LEAD_STATUS = {"enum": [s for status in LEAD_STATUSES for s in (status, status.replace(" ", "_"))]}
+_PROFILE: dict[str, JsonSchema] = {
+    **{key: text(MAX_TEXT, nullable=True) for key in ("name", "email", "company", "state", "city", "zip", "owner")},
+    "website_url": text(nullable=True),
+    "country": {"type": ["string", "null"], "pattern": "^(?:[A-Za-z]{2})?$", "description": "ISO 3166-1 alpha-2."},
+    "lead_created_at": nullable(REQUEST_TIMESTAMP),
+    "free_trial_started_at": nullable(REQUEST_TIMESTAMP),
+}
+NEW_CUSTOMER = component(
+    "NewCustomer",
+    obj(
+        {
+            "data_source_uuid": text(255, minLength=1),
+            "external_id": text(MAX_TEXT, not_blank=True),
+            **_PROFILE,
+            "attributes": nullable(obj({"tags": nullable(TAGS), "custom": nullable(array(TYPED_CUSTOM))}, required=[])),
+        },
+        required=["data_source_uuid", "external_id"],
+    ),
+)
+CUSTOMER_UPDATE = component(
+    "CustomerUpdate",
+    obj(
+        {
+            "external_id": text(MAX_TEXT, not_blank=True),
+            **_PROFILE,
+            "status": nullable(LEAD_STATUS),
+            "attributes": nullable(obj({"tags": nullable(TAGS), "custom": nullable(PLAIN_CUSTOM)}, required=[])),
+        },
+        required=[],
+    ),
+)
+_STRINGS = {"type": "array", "items": STRING}
+CUSTOM_VALUES = {"type": "object", "propertyNames": ATTRIBUTE_KEY}
+_CUSTOMER_FIELDS: dict[str, JsonSchema] = {
+    "id": INTEGER,
+    "uuid": {"type": "string", "pattern": "^cus_"},
+    "external_id": STRING,
+    "name": STRING,
+    "email": STRING,
+    "status": {"enum": [*LEAD_STATUSES, "Active", "Past Due", "Cancelled"]},
+    "customer-since": nullable(OFFSET_TIMESTAMP),
+    "attributes": obj(
+        {
+            "custom": CUSTOM_VALUES,
+            "clearbit": {"type": "object", "maxProperties": 0},
+            "stripe": {"type": "object", "maxProperties": 0},
+            "tags": _STRINGS,
+        }
+    ),
+    "data_source_uuid": {"type": "string", "pattern": "^ds_"},
+    "data_source_uuids": {"type": "array", "items": {"type": "string", "pattern": "^ds_"}, "minItems": 1},
+    "external_ids": {"type": "array", "items": STRING, "minItems": 1},
+    "company": STRING,
+    "country": {"type": ["string", "null"], "pattern": "^[A-Z]{2}$"},
+    "state": NULLABLE_STRING,
+    "city": NULLABLE_STRING,
+    "zip": NULLABLE_STRING,
+    "lead_created_at": nullable(TIMESTAMP),
+    "free_trial_started_at": nullable(TIMESTAMP),
+    "address": obj(
+        {"country": NULLABLE_STRING, "state": NULLABLE_STRING, "city": NULLABLE_STRING, "address_zip": NULLABLE_STRING}
+    ),
+    "mrr": INTEGER,
+    "arr": INTEGER,
+    "billing-system-url": {"type": "null"},
+    "chartmogul-url": {"type": "string", "pattern": "^https://app\\.chartmogul\\.com/#/customers/"},
+    "billing-system-type": STRING,
+    "currency": STRING,
+    "currency-sign": STRING,
+    "owner": NULLABLE_STRING,
+    "website_url": {"type": "string", "minLength": 1},
+}
+# `website_url` is there only when set.
+CUSTOMER = component("Customer", obj(_CUSTOMER_FIELDS, required=[k for k in _CUSTOMER_FIELDS if k != "website_url"]))
+CUSTOMER_LIST = envelope("entries", CUSTOMER, pagination.CUSTOMERS)
+SEARCH_MISS = Reply("No customer has this email (on a page asked for without a cursor).", CODED_ERROR)
+MISS_OR_UNKNOWN = Reply("No customer with this uuid.", NOT_FOUND.schema)
+EMAIL_BODY = {"email": text(minLength=1)}
+_TAG = "customers"
 
 
 def _store(request: Request) -> Customers:
@@ -22,63 +196,222 @@ def _uuid(request: Request) -> str:
     return request.path_params["uuid"]
 
 
+@operation(
+    "listCustomers",
+    "List customers, oldest first",
+    {200: Reply("A page of customers.", CUSTOMER_LIST)},
+    query=[
+        Param("data_source_uuid", STRING, "Only this data source's customers."),
+        Param("external_id", STRING, "Only the customers with this external id."),
+        Param("status", STRING, "Only customers with this status, underscores for spaces (`New_Lead`)."),
+        Param("system", STRING, "Only customers of sources of this billing system, any case."),
+        *PAGING,
+    ],
+    valid_input_statuses=[400],
+    tag=_TAG,
+)
 async def list_customers(request: Request) -> Response:
     wanted = filters(request, "data_source_uuid", "external_id", "status", "system")
     page, items = await run_in_threadpool(_store(request).list, wanted, paging(request))
     return json(page.envelope("entries", items, pagination.CUSTOMERS))
 
 
+@operation(
+    "searchCustomers",
+    "Customers with exactly this email",
+    {
+        200: Reply("A page of customers.", envelope("entries", CUSTOMER, pagination.CUSTOMERS, null_total_pages=True)),
+        404: SEARCH_MISS,
+    },
+    query=[Param("email", {"type": "string", "minLength": 1}, required=True), *PAGING],
+    valid_input_statuses=[400],
+    tag=_TAG,
+)
 async def search(request: Request) -> Response:
     page, items = await run_in_threadpool(_store(request).search, query_str(request, "email"), paging(request))
     return json(page.envelope("entries", items, pagination.CUSTOMERS, total_pages=None))
 
 
+@operation(
+    "createCustomer",
+    "Create a customer",
+    {201: Reply("The new customer.", CUSTOMER), 422: UNPROCESSABLE},
+    body=NEW_CUSTOMER,
+    description="422 also for an unknown `data_source_uuid` or an `external_id` already taken in the source.",
+    valid_input_statuses=[422],
+    tag=_TAG,
+)
 async def create(request: Request) -> Response:
     body = await json_body(request)
     return json(await run_in_threadpool(_store(request).create, body), status=201)
 
 
+@operation(
+    "retrieveCustomer",
+    "Retrieve a customer",
+    {200: Reply("The customer.", CUSTOMER), 404: NOT_FOUND, 405: OTHER_RESOURCE},
+    tag=_TAG,
+    path_params=UUID_PARAM,
+)
 async def get(request: Request) -> Response:
     return json(await run_in_threadpool(_store(request).get, _uuid(request)))
 
 
+@operation(
+    "updateCustomer",
+    "Update a customer's profile, lead status, tags or custom attributes",
+    {200: Reply("The customer.", CUSTOMER), 404: NOT_FOUND, 422: UNPROCESSABLE, 405: OTHER_RESOURCE},
+    body=CUSTOMER_UPDATE,
+    description="422 also for an `external_id` already taken, or a lead status for a customer who is no lead.",
+    valid_input_statuses=[422],
+    tag=_TAG,
+    path_params=UUID_PARAM,
+)
 async def patch(request: Request) -> Response:
     body = await json_body(request)
     return json(await run_in_threadpool(_store(request).update, _uuid(request), body))
 
 
+@operation(
+    "deleteCustomer",
+    "Delete a customer and its invoices and subscriptions",
+    {204: Reply("Deleted."), 404: NOT_FOUND, 405: OTHER_RESOURCE},
+    tag=_TAG,
+    path_params=UUID_PARAM,
+)
 async def delete(request: Request) -> Response:
     await run_in_threadpool(_store(request).delete, _uuid(request))
     return no_content()
 
 
+_MERGE_REF = {
+    "anyOf": [
+        obj({"customer_uuid": text(minLength=1)}),
+        obj({"data_source_uuid": text(minLength=1), "external_id": text(minLength=1)}),
+    ]
+}
+
+
+@operation(
+    "mergeCustomers",
+    "Merge one customer into another",
+    {202: Reply("Merged.", obj({})), 404: NOT_FOUND, 422: UNPROCESSABLE},
+    body=obj({"from": _MERGE_REF, "into": _MERGE_REF}),
+    description="422 when both name the same customer, or both have a subscription with the same external id.",
+    valid_input_statuses=[422],
+    tag=_TAG,
+)
 async def merge(request: Request) -> Response:
     body = await json_body(request)
     return json(await run_in_threadpool(_store(request).merge, body), status=202)
 
 
+ATTRIBUTES = obj({"tags": _STRINGS, "stripe": {"type": "object", "maxProperties": 0}, "custom": CUSTOM_VALUES})
+
+
+@operation(
+    "retrieveCustomerAttributes",
+    "A customer's tags and custom attributes",
+    {200: Reply("The attributes.", ATTRIBUTES), 404: NOT_FOUND},
+    tag=_TAG,
+    path_params=UUID_PARAM,
+)
 async def attributes(request: Request) -> Response:
     return json(await run_in_threadpool(_store(request).attributes, _uuid(request)))
 
 
-async def tags(request: Request) -> Response:
+TAGS_REPLY = Reply("All the customer's tags.", obj({"tags": _STRINGS}))
+CUSTOM_REPLY = Reply("All the customer's custom attributes.", obj({"custom": CUSTOM_VALUES}))
+
+
+@operation(
+    "addCustomerTags",
+    "Add tags to a customer",
+    {200: TAGS_REPLY, 404: NOT_FOUND},
+    body=obj({"tags": TAGS}),
+    tag=_TAG,
+    path_params=UUID_PARAM,
+)
+async def add_tags(request: Request) -> Response:
     body = await json_body(request)
-    remove = request.method == "DELETE"
-    return json(await run_in_threadpool(_store(request).change_tags, _uuid(request), body, remove=remove))
+    return json(await run_in_threadpool(_store(request).change_tags, _uuid(request), body))
 
 
-async def custom(request: Request) -> Response:
+@operation(
+    "removeCustomerTags",
+    "Remove tags from a customer",
+    {200: TAGS_REPLY, 404: NOT_FOUND},
+    body=obj({"tags": TAGS}),
+    tag=_TAG,
+    path_params=UUID_PARAM,
+)
+async def remove_tags(request: Request) -> Response:
     body = await json_body(request)
-    mode = {"POST": "add", "PUT": "update", "DELETE": "remove"}[request.method]
-    result = await run_in_threadpool(_store(request).change_custom, _uuid(request), body, mode=mode)
-    return no_content() if mode == "remove" else json(result)
+    return json(await run_in_threadpool(_store(request).change_tags, _uuid(request), body, remove=True))
 
 
+@operation(
+    "addCustomAttributes",
+    "Add typed custom attributes to a customer",
+    {200: CUSTOM_REPLY, 404: NOT_FOUND, 422: UNPROCESSABLE},
+    body=obj({"custom": array(TYPED_CUSTOM)}),
+    tag=_TAG,
+    path_params=UUID_PARAM,
+)
+async def add_custom(request: Request) -> Response:
+    body = await json_body(request)
+    return json(await run_in_threadpool(_store(request).change_custom, _uuid(request), body, mode="add"))
+
+
+@operation(
+    "updateCustomAttributes",
+    "Set custom attributes of a customer",
+    {200: CUSTOM_REPLY, 404: NOT_FOUND, 422: UNPROCESSABLE},
+    body=obj({"custom": PLAIN_CUSTOM}),
+    tag=_TAG,
+    path_params=UUID_PARAM,
+)
+async def update_custom(request: Request) -> Response:
+    body = await json_body(request)
+    return json(await run_in_threadpool(_store(request).change_custom, _uuid(request), body, mode="update"))
+
+
+@operation(
+    "removeCustomAttributes",
+    "Remove custom attributes from a customer",
+    {204: Reply("Removed."), 404: NOT_FOUND},
+    body=obj({"custom": array(text())}),
+    tag=_TAG,
+    path_params=UUID_PARAM,
+)
+async def remove_custom(request: Request) -> Response:
+    body = await json_body(request)
+    await run_in_threadpool(_store(request).change_custom, _uuid(request), body, mode="remove")
+    return no_content()
+
+
+ENTRIES = Reply("Every customer with this email, updated.", obj({"entries": {"type": "array", "items": CUSTOMER}}))
+
+
+@operation(
+    "addTagsByEmail",
+    "Add tags to every customer with an email",
+    {200: ENTRIES, 404: SEARCH_MISS},
+    body=obj({**EMAIL_BODY, "tags": TAGS}),
+    tag=_TAG,
+)
 async def tags_by_email(request: Request) -> Response:
     body = await json_body(request)
     return json(await run_in_threadpool(_store(request).by_email, body, kind="tags"))
 
 
+@operation(
+    "addCustomAttributesByEmail",
+    "Add typed custom attributes to every customer with an email",
+    {200: ENTRIES, 404: SEARCH_MISS, 422: UNPROCESSABLE},
+    body=obj({**EMAIL_BODY, "custom": array(TYPED_CUSTOM)}),
+    tag=_TAG,
+)
 async def custom_by_email(request: Request) -> Response:
     body = await json_body(request)
     return json(await run_in_threadpool(_store(request).by_email, body, kind="custom"))
@@ -92,10 +425,13 @@ ROUTES = [
     Route("/customers/merges", merge, methods=["POST"]),
     Route("/customers/attributes/tags", tags_by_email, methods=["POST"]),
     Route("/customers/attributes/custom", custom_by_email, methods=["POST"]),
-    Route("/customers/{uuid}", get, methods=["GET"]),
-    Route("/customers/{uuid}", patch, methods=["PATCH"]),
-    Route("/customers/{uuid}", delete, methods=["DELETE"]),
-    Route("/customers/{uuid}/attributes", attributes, methods=["GET"]),
-    Route("/customers/{uuid}/attributes/tags", tags, methods=["POST", "DELETE"]),
-    Route("/customers/{uuid}/attributes/custom", custom, methods=["POST", "PUT", "DELETE"]),
+    Route("/customers/{uuid:customer_uuid}", get, methods=["GET"]),
+    Route("/customers/{uuid:customer_uuid}", patch, methods=["PATCH"]),
+    Route("/customers/{uuid:customer_uuid}", delete, methods=["DELETE"]),
+    Route("/customers/{uuid:customer_uuid}/attributes", attributes, methods=["GET"]),
+    Route("/customers/{uuid:customer_uuid}/attributes/tags", add_tags, methods=["POST"]),
+    Route("/customers/{uuid:customer_uuid}/attributes/tags", remove_tags, methods=["DELETE"]),
+    Route("/customers/{uuid:customer_uuid}/attributes/custom", add_custom, methods=["POST"]),
+    Route("/customers/{uuid:customer_uuid}/attributes/custom", update_custom, methods=["PUT"]),
+    Route("/customers/{uuid:customer_uuid}/attributes/custom", remove_custom, methods=["DELETE"]),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from starlette.concurrency import run_in_threadpool
@@ -10,12 +11,43 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ...engine import METRICS, metrics_response
+from ...engine.metrics import ALL_KEYS
+from ...engine.movements import FLOW_KEYS
 from ...engine.timeutil import INTERVALS
 from ..errors import bad_request
+from ..openapi import DATE, WHITESPACE, JsonSchema, Param, Reply, calendar_date, obj, operation
 from ..processing import load_settings
 from ..responses import json
 
 MAX_ENTRIES = 5_000
+# Days from 1000-01-01 to 9998-12-31: the periods around them (and the look-back) stay within `date`'s range.
+MIN_YEAR, MAX_YEAR = 1000, 9998
+_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# What `_day` reads: a day, then anything (a time, say), within whitespace.
+DAY_PARAM = {
+    "type": "string",
+    "pattern": f"^[{WHITESPACE}]*{calendar_date('(?:[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9])')}[^\\u0000]*$",
+}
+_NUMBER: JsonSchema = {"type": "number"}
+_PCT = "percentage-change"
+
+
+def _single(key: str) -> JsonSchema:
+    return obj({"date": DATE, key: _NUMBER, _PCT: _NUMBER})
+
+
+_ENTRIES = [
+    obj({"date": DATE, **{k: _NUMBER for key in ALL_KEYS for k in (key, f"{key}-{_PCT}")}}),
+    obj({"date": DATE, "mrr": _NUMBER, _PCT: _NUMBER, **{key: {"type": "integer"} for key in FLOW_KEYS}}),
+    *(_single(key) for key in ("arr", "arpa", "asp", "customers", "customer-churn-rate", "mrr-churn-rate", "ltv")),
+]
+_SUMMARIES = [
+    obj({k: _NUMBER for key in ALL_KEYS for k in (f"current-{key}", f"previous-{key}", f"{key}-{_PCT}")}),
+    obj({"current": _NUMBER, "previous": _NUMBER, _PCT: _NUMBER}),
+]
+METRICS_BODY = obj(
+    {"entries": {"type": "array", "items": {"anyOf": _ENTRIES}, "minItems": 1}, "summary": {"anyOf": _SUMMARIES}}
+)
 _DAYS_PER = {"day": 1, "week": 7, "month": 28, "quarter": 90, "year": 365}
 
 
@@ -23,10 +55,17 @@ def _day(request: Request, name: str) -> date:
     raw = request.query_params.get(name)
     if not raw:
         raise bad_request(f"{name} is required (YYYY-MM-DD)", name)
+    text = raw.strip()
+    # The pattern first: date.fromisoformat also takes `20160101` and week dates.
     try:
-        return date.fromisoformat(raw.strip()[:10])
+        if not _DAY.match(text):
+            raise ValueError(text)
+        day = date.fromisoformat(text[:10])
     except ValueError as exc:
         raise bad_request(f"{name} must be a date (YYYY-MM-DD)", name) from exc
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise bad_request(f"{name} must be between {MIN_YEAR}-01-01 and {MAX_YEAR}-12-31", name)
+    return day
 
 
 def _csv(request: Request, name: str) -> list[str]:
@@ -34,6 +73,22 @@ def _csv(request: Request, name: str) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
+@operation(
+    "retrieveMetric",
+    "A metric's series over a date range, and a summary",
+    {200: Reply("Entries dated at each period's last day, then the summary.", METRICS_BODY)},
+    path_params={"metric": {"enum": list(METRICS)}},
+    query=[
+        Param("start-date", DAY_PARAM, "The first day (YYYY-MM-DD).", required=True),
+        Param("end-date", DAY_PARAM, "The last day, not before `start-date`.", required=True),
+        Param("interval", {"enum": ["", *INTERVALS]}, "Period of each entry (default `day`)."),
+        Param("geo", {"type": "string"}, "Comma-separated ISO country codes."),
+        Param("plans", {"type": "string"}, "Comma-separated plan names."),
+    ],
+    description=f"400 also for an end-date before the start-date or more than {MAX_ENTRIES} entries.",
+    valid_input_statuses=[400],
+    tag="metrics",
+)
 async def metric(request: Request) -> Response:
     name = request.path_params["metric"]
     if name not in METRICS:

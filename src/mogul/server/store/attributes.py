@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from ..errors import bad_request, invalid
@@ -47,33 +47,39 @@ def typed_custom(value: Any, label: str = "custom") -> dict[str, Any]:
     return out
 
 
+# Digits are ASCII (re's `\d` and int() take any script's); an Integer fits in 64 bits, a Decimal is finite.
+_INTEGER = re.compile(r"^\s*-?[0-9]{1,18}\s*$")
+DECIMAL_LIMIT = 2**63  # what JSON parsers read as a number; larger is no plausible attribute
+_DECIMAL = re.compile(r"^\s*-?[0-9]{1,30}(?:\.[0-9]{1,30})?\s*$")
+
+
 def _coerce(kind: str, key: str, value: Any, label: str) -> Any:
     if value is None:
         return None
-    ok = True
-    if kind == "String":
-        ok = isinstance(value, str)
-    elif kind == "Integer":
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
-            return int(value)
+    if kind == "String" and isinstance(value, str):
+        return value
+    if kind == "Integer":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and _INTEGER.match(value):
+            return int(value.strip())  # int() strips less than str.strip() (not \x1c-\x1f)
     elif kind == "Decimal":
-        try:
-            return float(Decimal(str(value))) if not isinstance(value, bool) else _fail(label, key, kind)
-        except InvalidOperation:
-            ok = False
+        # Strings are checked by pattern: Decimal() would also take "NaN", "1_0" and "1e999" (infinite).
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < DECIMAL_LIMIT:
+            return float(value)
+        if isinstance(value, str) and _DECIMAL.match(value):
+            return float(Decimal(value.strip()))
     elif kind == "Boolean":
+        if isinstance(value, bool):
+            return value
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"
-        ok = isinstance(value, bool)
-    elif kind == "Timestamp":
+    elif kind == "Timestamp" and isinstance(value, str):
         try:
-            return iso_millis(parse_timestamp(value)) if isinstance(value, str) else _fail(label, key, kind)
+            return iso_millis(parse_timestamp(value))
         except ValueError:
-            ok = False
-    if not ok:
-        _fail(label, key, kind)
-    return value
+            pass
+    return _fail(label, key, kind)
 
 
 def _fail(label: str, key: str, kind: str) -> Any:

@@ -212,6 +212,8 @@ class Customers:
             external_id = fields.string(body, "external_id")
             if not external_id or not external_id.strip():
                 errors["external_id"] = BLANK
+            elif len(external_id) > MAX_TEXT:
+                errors["external_id"] = f"is too long (maximum is {MAX_TEXT} characters)"
             values["external_id"] = external_id
         status = lead_status(body["status"]) if body.get("status") is not None else None
         attributes = fields.obj(body, "attributes") or {}
@@ -323,13 +325,14 @@ class Customers:
         return row
 
     def _resolve(self, conn: Connection, ref: dict[str, Any]) -> Row[Any]:
-        if ref.get("customer_uuid"):
-            return self._lock(conn, str(ref["customer_uuid"]))
-        if ref.get("data_source_uuid") and ref.get("external_id"):
+        # Wrong types are a 400 (an object or list reached the SQL as a parameter and was a 500).
+        customer_uuid = fields.string(ref, "customer_uuid")
+        ds_uuid, external_id = fields.string(ref, "data_source_uuid"), fields.string(ref, "external_id")
+        if customer_uuid:
+            return self._lock(conn, customer_uuid)
+        if ds_uuid and external_id:
             row = conn.execute(
-                base_query()
-                .where(ds.c.uuid == ref["data_source_uuid"], c.c.external_id == ref["external_id"])
-                .with_for_update(of=c)
+                base_query().where(ds.c.uuid == ds_uuid, c.c.external_id == external_id).with_for_update(of=c)
             ).first()
             if row is None:
                 raise not_found(NOT_FOUND)

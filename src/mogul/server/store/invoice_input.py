@@ -115,7 +115,8 @@ class _Reader:
         value = self.text(key, required=required)
         if value is None or value == "":
             return None
-        if value.upper() not in fields.CURRENCIES:
+        # ASCII only: "ıNR".upper() is "INR".
+        if not value.isascii() or value.upper() not in fields.CURRENCIES:
             self.fail(key, "is not a valid currency code")
             return None
         return value.upper()
