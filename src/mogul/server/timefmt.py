@@ -21,7 +21,7 @@ _DAY_FORM = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 # Written years before 1000 are refused (no billing data is that old, and an offset could move them past year
 # 1); so is an instant past 9999-12-31 in UTC, which datetime cannot represent.
 MIN_YEAR = 1000
-_MAX_US = (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
+_MAX_US = to_us(datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC))
 
 
 def now_us() -> int:
