@@ -14,11 +14,11 @@ import time
 from collections.abc import Iterable
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..engine import CustomerResult, EngineInputError, Settings, compute_customer
 from . import timefmt
 from .store import schema
+from .store.bulk import mark
 from .store.database import Database
 from .store.engine_io import CustomerInput, engine_settings, load_inputs, next_version, write_results
 from .store.fx import loaded_rates
@@ -36,20 +36,24 @@ GATHER_SECONDS = 0.25
 
 def enqueue(conn: Connection, customers: Iterable[tuple[int, int]]) -> None:
     """Queue (customer_id, data_source_id) pairs for recomputation, in the caller's write transaction."""
-    rows = [
-        {"customer_id": cid, "data_source_id": dsid, "token": secrets.token_hex(8), "enqueued_at": timefmt.now_us()}
-        for cid, dsid in dict(customers).items()
-    ]
+    now = timefmt.now_us()
+    rows = [(cid, dsid, secrets.token_hex(8), now) for cid, dsid in dict(customers).items()]
     if not rows:
         return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(processing_queue)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[processing_queue.c.customer_id],
-        set_={"token": stmt.excluded.token, "enqueued_at": stmt.excluded.enqueued_at},
-    )
-    conn.execute(stmt, rows)
+    # Straight to the driver: every import runs this, and SQLAlchemy compiled the upsert anew each time (about
+    # a millisecond of CPU). The same SQL serves SQLite and PostgreSQL.
+    sql = ENQUEUE_SQL.replace("?", mark(conn))
+    if len(rows) == 1:
+        conn.exec_driver_sql(sql, rows[0])
+    else:
+        conn.exec_driver_sql(sql, rows)
     notify()
+
+
+ENQUEUE_SQL = (
+    "INSERT INTO processing_queue (customer_id, data_source_id, token, enqueued_at) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (customer_id) DO UPDATE SET token = excluded.token, enqueued_at = excluded.enqueued_at"
+)
 
 
 _wake = threading.Event()
