@@ -413,7 +413,7 @@ class Invoices:
             if key not in subs
         ]
         if new:
-            ids = dict(conn.execute(IMPORT_NEW_SUBSCRIPTIONS, new).tuples().all())
+            ids = dict(conn.execute(IMPORT_NEW_SUBSCRIPTIONS, new).all())
             for row in new:
                 subs[(row["data_source_id"], row["external_id"])] = {**row, "id": ids[row["uuid"]]}
         return subs
