@@ -6,10 +6,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, delete, func, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import ApiError, bad_request, coded, invalid, not_found
@@ -38,11 +40,18 @@ def base_query() -> Select[Any]:
     return select(c, ds.c.uuid.label("ds_uuid"), ds.c.system.label("ds_system")).join(ds, ds.c.id == c.c.data_source_id)
 
 
+# Creating a customer: its data source, and the account currency its rendering shows, in one read.
+CREATE_CONTEXT = select(
+    ds.c.id, ds.c.system, select(schema.account.c.currency).scalar_subquery().label("currency")
+).where(ds.c.uuid == bindparam("uuid"))
+CREATE_CUSTOMER = insert(c).returning(c.c.id)
+
+
 def account_currency(conn: Connection) -> str:
     return conn.execute(select(schema.account.c.currency)).scalar_one()
 
 
-def render(row: Row[Any], currency: str) -> dict[str, Any]:
+def render(row: Row[Any] | SimpleNamespace, currency: str) -> dict[str, Any]:
     merged = row.merged_ids or []
     ds_uuids = [row.ds_uuid]
     for ds_uuid, _ in merged:
@@ -196,14 +205,24 @@ class Customers:
         )
         try:
             with self.db.begin() as conn:
-                ds_id = conn.execute(select(ds.c.id).where(ds.c.uuid == ds_uuid)).scalar_one_or_none()
-                if ds_id is None:
+                source = conn.execute(CREATE_CONTEXT, {"uuid": ds_uuid}).first()
+                if source is None:
                     raise invalid({"data_source_uuid": "Data source not found"})
-                conn.execute(c.insert().values(data_source_id=ds_id, **values))
-                row = conn.execute(base_query().where(c.c.uuid == values["uuid"])).one()
-                return render(row, account_currency(conn))
+                values["data_source_id"] = source.id
+                customer_id = conn.execute(CREATE_CUSTOMER, values).scalar_one()
         except IntegrityError as exc:
             raise invalid({"external_id": DUPLICATE}) from exc
+        # Rendered from what was written rather than read back: two fewer statements in the write transaction.
+        # JSON columns as a read would return them (a JSON round trip).
+        stored = dict.fromkeys(c.columns.keys()) | values
+        stored.update(
+            id=customer_id,
+            ds_uuid=ds_uuid,
+            ds_system=source.system,
+            tags=json.loads(json.dumps(tags)),
+            custom=json.loads(json.dumps(custom)),
+        )
+        return render(SimpleNamespace(**stored), source.currency)
 
     def update(self, uuid: str, body: dict[str, Any]) -> dict[str, Any]:
         errors: dict[str, str] = {}

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from . import schema
 
 DEFAULT_DATABASE = "sqlite:///mogul.db"
+BUSY_TIMEOUT_SECONDS = 30  # how long a SQLite writer waits for the write lock before "database is locked"
 
 
 def normalise_url(url: str) -> str:
@@ -39,7 +44,7 @@ class Database:
         if self.dialect == "sqlite":
             # One connection per thread would serialise nothing: SQLite itself locks; WAL lets readers run
             # beside the single writer, and busy_timeout makes writers queue instead of failing.
-            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_SECONDS}
             if parsed.database in (None, "", ":memory:"):
                 raise ValueError("an in-memory SQLite database cannot be shared; give a file path")
             if pool_size == 0:
@@ -49,6 +54,12 @@ class Database:
             kwargs["max_overflow"] = pool_size * 2
             kwargs["pool_pre_ping"] = True
         self.engine: Engine = create_engine(self.url, **kwargs)
+        # SQLite has one writer at a time. Left to SQLite, a waiting writer polls with sleeps that back off to
+        # 100 ms, so the lock sat free while writers slept; queuing this process's writers on a lock hands it
+        # over at once. Other processes still wait through busy_timeout.
+        self._writer: AbstractContextManager[Any] = (
+            _WriterLock(BUSY_TIMEOUT_SECONDS) if self.dialect == "sqlite" else contextlib.nullcontext()
+        )
         if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             # pysqlite's own transaction handling defers BEGIN; take control so writes begin IMMEDIATE and
@@ -58,7 +69,7 @@ class Database:
     @contextmanager
     def begin(self) -> Iterator[Connection]:
         """A write transaction: committed on success, rolled back on any exception."""
-        with self.engine.connect() as conn:
+        with self._writer, self.engine.connect() as conn:
             conn.execution_options(mogul_write=True)
             with conn.begin():
                 yield conn
@@ -97,6 +108,22 @@ class Database:
         self.engine.dispose()
 
 
+class _WriterLock:
+    """Queues one process's SQLite writers. Reentrant, so a nested write (which SQLite refuses anyway) fails
+    there as before instead of hanging here; gives up after the busy timeout with SQLite's own error."""
+
+    def __init__(self, timeout: float) -> None:
+        self._lock = threading.RLock()
+        self._timeout = timeout
+
+    def __enter__(self) -> None:
+        if not self._lock.acquire(timeout=self._timeout):
+            raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
+
+    def __exit__(self, *_exc: object) -> None:
+        self._lock.release()
+
+
 def _upgrade(conn: Connection, version: int) -> None:
     """Bring a schema at `version` to `SCHEMA_VERSION`; new tables were already made by create_all.
 
@@ -116,7 +143,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
     cur.close()
 
 

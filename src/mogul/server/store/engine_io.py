@@ -92,46 +92,86 @@ def load_inputs(conn: Connection, customer_ids: Sequence[int]) -> tuple[list[Cus
         if row.type == "payment" and row.result == "successful":
             paid.add(row.invoice_id)
     items: dict[int, list[LineItem]] = {}
-    for row in conn.execute(
+    # Named columns unpacked by position: the loop runs once per line item of the batch, and attribute access
+    # by name on each of twenty columns was most of the processor's per-customer cost.
+    for (
+        customer_id,
+        invoice_id,
+        uuid,
+        kind,
+        plan_id,
+        service_period_start,
+        service_period_end,
+        amount_in_cents,
+        tax_amount_in_cents,
+        quantity,
+        prorated,
+        proration_type,
+        event_order,
+        cancelled_at,
+        discount_amount_in_cents,
+        discount_code,
+        invoice_date,
+        currency,
+        sub_uuid,
+        sub_external_id,
+        set_external_id,
+        plan_uuid,
+    ) in conn.execute(
         select(
-            li,
-            inv.c.date.label("invoice_date"),
+            li.c.customer_id,
+            li.c.invoice_id,
+            li.c.uuid,
+            li.c.type,
+            li.c.plan_id,
+            li.c.service_period_start,
+            li.c.service_period_end,
+            li.c.amount_in_cents,
+            li.c.tax_amount_in_cents,
+            li.c.quantity,
+            li.c.prorated,
+            li.c.proration_type,
+            li.c.event_order,
+            li.c.cancelled_at,
+            li.c.discount_amount_in_cents,
+            li.c.discount_code,
+            inv.c.date,
             inv.c.currency,
-            s.c.uuid.label("sub_uuid"),
-            s.c.external_id.label("sub_external_id"),
+            s.c.uuid,
+            s.c.external_id,
             s.c.set_external_id,
-            p.c.uuid.label("plan_uuid"),
+            p.c.uuid,
         )
         .join(inv, inv.c.id == li.c.invoice_id)
         .outerjoin(s, s.c.id == li.c.subscription_id)
         .outerjoin(p, p.c.id == li.c.plan_id)
         .where(li.c.customer_id.in_(ids))
     ):
-        if row.plan_id is not None:
-            plan_ids.add(row.plan_id)
-        start = row.service_period_start if row.service_period_start is not None else row.invoice_date
-        items.setdefault(row.customer_id, []).append(
+        if plan_id is not None:
+            plan_ids.add(plan_id)
+        start = service_period_start if service_period_start is not None else invoice_date
+        items.setdefault(customer_id, []).append(
             LineItem(
-                uuid=row.uuid,
-                type=row.type,
-                subscription_uuid=row.sub_uuid,
-                subscription_external_id=row.sub_external_id,
-                plan_uuid=row.plan_uuid,
+                uuid=uuid,
+                type=kind,
+                subscription_uuid=sub_uuid,
+                subscription_external_id=sub_external_id,
+                plan_uuid=plan_uuid,
                 service_period_start=start,
-                service_period_end=row.service_period_end if row.service_period_end is not None else start,
-                amount_in_cents=row.amount_in_cents,
-                invoice_date=row.invoice_date,
-                currency=row.currency,
-                subscription_set_external_id=row.set_external_id,
-                tax_amount_in_cents=row.tax_amount_in_cents,
-                quantity=row.quantity,
-                prorated=row.prorated,
-                proration_type=row.proration_type,
-                event_order=row.event_order,
-                cancelled_at=row.cancelled_at,
-                discount_amount_in_cents=row.discount_amount_in_cents,
-                discount_code=row.discount_code,
-                paid=row.invoice_id in paid or row.invoice_id not in seen,
+                service_period_end=service_period_end if service_period_end is not None else start,
+                amount_in_cents=amount_in_cents,
+                invoice_date=invoice_date,
+                currency=currency,
+                subscription_set_external_id=set_external_id,
+                tax_amount_in_cents=tax_amount_in_cents,
+                quantity=quantity,
+                prorated=prorated,
+                proration_type=proration_type,
+                event_order=event_order,
+                cancelled_at=cancelled_at,
+                discount_amount_in_cents=discount_amount_in_cents,
+                discount_code=discount_code,
+                paid=invoice_id in paid or invoice_id not in seen,
             )
         )
     plans = {
