@@ -11,7 +11,7 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from ..client import Client, RetryPolicy
+from ..client import ApiObject, Client, RetryPolicy
 from ..client.transport import DEFAULT_BASE_URL
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -60,3 +60,15 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
     Console().print(table)
+
+
+def emit(
+    objects: Sequence[ApiObject], as_json: bool, show: Callable[[Sequence[Any]], None], key: str | None = None
+) -> None:
+    """The command's table, or with `--json` the API's JSON: a list under `key`, or the one object when no key."""
+    if not as_json:
+        show(objects)
+    elif key is None:
+        print_json(objects[0].to_dict())
+    else:
+        print_json({key: [o.to_dict() for o in objects]})

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import click
 
 from ..client.models import Customer
-from .common import api_options, make_client, print_json, print_table
+from .common import api_options, emit, make_client, print_table
 
 COLUMNS = ("uuid", "external_id", "name", "email", "status", "mrr", "data_source_uuid")
 
@@ -53,10 +53,7 @@ def list_(
             found.append(customer)
             if limit and len(found) >= limit:
                 break
-    if as_json:
-        print_json({"entries": [c.to_dict() for c in found]})
-    else:
-        _show(found)
+    emit(found, as_json, _show, key="entries")
 
 
 @customers.command("get")
@@ -66,10 +63,7 @@ def get(api_key: str, base_url: str, as_json: bool, uuid: str) -> None:
     """Show one customer by its uuid (cus_...)."""
     with make_client(api_key, base_url) as cm:
         customer = cm.customers.retrieve(uuid)
-    if as_json:
-        print_json(customer.to_dict())
-    else:
-        _show([customer])
+    emit([customer], as_json, _show)
 
 
 @customers.command("search")
@@ -79,10 +73,7 @@ def search(api_key: str, base_url: str, as_json: bool, email: str) -> None:
     """Customers with this exact email (none is not an error)."""
     with make_client(api_key, base_url) as cm:
         found = cm.customers.search(email).all()
-    if as_json:
-        print_json({"entries": [c.to_dict() for c in found]})
-    else:
-        _show(found)
+    emit(found, as_json, _show, key="entries")
 
 
 @customers.command("create")
@@ -113,7 +104,4 @@ def create(
         body["attributes"] = {"tags": list(tags)}
     with make_client(api_key, base_url) as cm:
         customer = cm.customers.create(data_source_uuid, external_id, **body)
-    if as_json:
-        print_json(customer.to_dict())
-    else:
-        _show([customer])
+    emit([customer], as_json, _show)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..client.models import DataSource
-from .common import api_options, make_client, print_json, print_table
+from .common import api_options, emit, make_client, print_json, print_table
 
 COLUMNS = ("uuid", "name", "system", "created_at", "status")
 
@@ -64,10 +64,7 @@ def list_(
             with_auto_churn_subscription_setting=with_auto_churn_subscription_setting or None,
             with_invoice_handling_setting=with_invoice_handling_setting or None,
         )
-    if as_json:
-        print_json({"data_sources": [s.to_dict() for s in sources]})
-    else:
-        _show(sources)
+    emit(sources, as_json, _show, key="data_sources")
 
 
 @data_sources.command("get")
@@ -78,10 +75,7 @@ def get(api_key: str, base_url: str, as_json: bool, uuid: str, with_processing_s
     """Show one data source by its uuid (ds_...)."""
     with make_client(api_key, base_url) as cm:
         source = cm.data_sources.retrieve(uuid, with_processing_status=with_processing_status or None)
-    if as_json:
-        print_json(source.to_dict())
-    else:
-        _show([source])
+    emit([source], as_json, _show)
 
 
 @data_sources.command("create")
@@ -91,10 +85,7 @@ def create(api_key: str, base_url: str, as_json: bool, name: str) -> None:
     """Create a custom data source named NAME (names are unique)."""
     with make_client(api_key, base_url) as cm:
         source = cm.data_sources.create(name)
-    if as_json:
-        print_json(source.to_dict())
-    else:
-        _show([source])
+    emit([source], as_json, _show)
 
 
 @data_sources.command("delete")

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import click
 
 from ..client.models import Plan
-from .common import api_options, make_client, print_json, print_table
+from .common import api_options, emit, make_client, print_json, print_table
 
 COLUMNS = ("uuid", "external_id", "name", "interval_count", "interval_unit", "data_source_uuid")
 
@@ -37,10 +37,7 @@ def list_(
     """List plans, following every page."""
     with make_client(api_key, base_url) as cm:
         found = cm.plans.list(data_source_uuid=data_source_uuid, external_id=external_id, system=system).all()
-    if as_json:
-        print_json({"plans": [p.to_dict() for p in found]})
-    else:
-        _show(found)
+    emit(found, as_json, _show, key="plans")
 
 
 @plans.command("get")
@@ -50,10 +47,7 @@ def get(api_key: str, base_url: str, as_json: bool, uuid: str) -> None:
     """Show one plan by its uuid (pl_...)."""
     with make_client(api_key, base_url) as cm:
         plan = cm.plans.retrieve(uuid)
-    if as_json:
-        print_json(plan.to_dict())
-    else:
-        _show([plan])
+    emit([plan], as_json, _show)
 
 
 @plans.command("create")
@@ -80,10 +74,7 @@ def create(
         plan = cm.plans.create(
             data_source_uuid, name, interval_count=interval_count, interval_unit=interval_unit, external_id=external_id
         )
-    if as_json:
-        print_json(plan.to_dict())
-    else:
-        _show([plan])
+    emit([plan], as_json, _show)
 
 
 @plans.command("delete")
