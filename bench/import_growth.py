@@ -4,6 +4,7 @@
     .venv/bin/python bench/import_growth.py --customers 20000 --block 2000
     .venv/bin/python bench/import_growth.py --customers 20000 --uuid v4        # the random UUIDs of before
     .venv/bin/python bench/import_growth.py --customers 5000 --profile /tmp/import.prof
+    .venv/bin/python bench/import_growth.py --customers 20000 --threads 8 --no-processing   # a server's threads
 
 CPU time is this process's (user + system), so it does not depend on what else the machine runs; `written` is
 what the process wrote to storage (`/proc/self/io`), database and WAL together.
@@ -17,6 +18,7 @@ import sys
 import tempfile
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import orjson
@@ -44,6 +46,7 @@ def main() -> None:
     parser.add_argument("--block", type=int, default=2_000, help="customers per reported block")
     parser.add_argument("--invoices-per-customer", type=int, default=10)
     parser.add_argument("--line-items", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="importing threads (as a server's request threads)")
     parser.add_argument("--uuid", choices=("v7", "v4"), default="v7")
     parser.add_argument("--database", help="database URL (default: a fresh SQLite file)")
     parser.add_argument("--no-processing", action="store_true", help="skip the processor's drain per block")
@@ -76,9 +79,17 @@ def main() -> None:
         w0, c0, t0 = written_bytes(), time.process_time(), time.perf_counter()
         if profiler:
             profiler.enable()
-        for i, body in zip(range(done, done + block), bodies, strict=True):
+
+        def one(i: int, body: dict) -> None:
             cus = stores.customers.create({"data_source_uuid": ds, "external_id": f"cus_{i}", "name": f"Customer {i}"})
             stores.invoices.import_invoices(cus["uuid"], body)
+
+        if args.threads == 1:
+            for i, body in zip(range(done, done + block), bodies, strict=True):
+                one(i, body)
+        else:
+            with ThreadPoolExecutor(args.threads) as pool:
+                list(pool.map(one, range(done, done + block), bodies))
         if profiler:
             profiler.disable()
         c1, t1 = time.process_time(), time.perf_counter()
