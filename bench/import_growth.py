@@ -6,8 +6,9 @@
     .venv/bin/python bench/import_growth.py --customers 5000 --profile /tmp/import.prof
     .venv/bin/python bench/import_growth.py --customers 20000 --threads 8 --no-processing   # a server's threads
 
-CPU time is this process's (user + system), so it does not depend on what else the machine runs; `written` is
-what the process wrote to storage (`/proc/self/io`), database and WAL together.
+CPU time is this process's (user + system), so it does not depend on what else the machine runs (on PostgreSQL
+the server's own CPU is not in it); `written` is what the process wrote to storage (`/proc/self/io`), database
+and WAL together, or on PostgreSQL the WAL the server wrote (`pg_stat_wal`, the whole cluster's).
 """
 
 from __future__ import annotations
@@ -33,7 +34,11 @@ from mogul.server.app import Stores  # noqa: E402
 from mogul.server.store import Database, ids  # noqa: E402
 
 
-def written_bytes() -> int:
+def written_bytes(db: Database) -> int:
+    """SQLite: what this process wrote. PostgreSQL: the server's WAL bytes (cluster-wide: other clients count)."""
+    if db.dialect == "postgresql":
+        with db.read() as conn:
+            return int(conn.exec_driver_sql("SELECT wal_bytes FROM pg_stat_wal").scalar_one())
     for line in Path("/proc/self/io").read_text().splitlines():
         if line.startswith("write_bytes:"):
             return int(line.split()[1])
@@ -76,7 +81,7 @@ def main() -> None:
             orjson.loads(invoices_for(i, args.invoices_per_customer, args.line_items, plans))
             for i in range(done, done + block)
         ]
-        w0, c0, t0 = written_bytes(), time.process_time(), time.perf_counter()
+        w0, c0, t0 = written_bytes(db), time.process_time(), time.perf_counter()
         if profiler:
             profiler.enable()
 
@@ -95,7 +100,7 @@ def main() -> None:
         c1, t1 = time.process_time(), time.perf_counter()
         processed = 0 if args.no_processing else processing.drain(db)
         c2 = time.process_time()
-        w1 = written_bytes()
+        w1 = written_bytes(db)
         done += block
         size = sum(p.stat().st_size for p in db_file.parent.glob(db_file.name + "*")) if db_file else 0
         print(
