@@ -1,0 +1,28 @@
+// Display formats. The API's money is in cents of the account's currency (or the activity's own).
+let accountCurrency = "USD";
+
+export function setCurrency(code) {
+  if (code) accountCurrency = code;
+}
+
+function moneyFormat(currency, digits) {
+  try {
+    return new Intl.NumberFormat("en-US", {
+      style: "currency", currency, minimumFractionDigits: digits, maximumFractionDigits: digits,
+    });
+  } catch {
+    return new Intl.NumberFormat("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  }
+}
+
+export const money = (cents, currency = accountCurrency, digits = 0) => moneyFormat(currency, digits).format(cents / 100);
+export const exactMoney = (cents, currency = accountCurrency) => money(cents, currency, 2);
+export const count = (n) => new Intl.NumberFormat("en-US").format(n);
+export const percent = (v) => `${v.toFixed(2)} %`;
+export const day = (iso) => (iso ? iso.slice(0, 10) : "");
+
+// A percentage change as text and a direction class (`up`/`down`), for the current-value headers.
+export function change(pct) {
+  const sign = pct > 0 ? "+" : "";
+  return { text: `${sign}${pct.toFixed(2)} %`, direction: pct > 0 ? "up" : pct < 0 ? "down" : "flat" };
+}
