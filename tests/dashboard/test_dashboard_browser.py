@@ -6,6 +6,9 @@ Screenshots of each page go to test-artifacts/dashboard/ (git-ignored), for a pe
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -263,39 +266,70 @@ def test_customer_page_shows_its_subscriptions_and_activities(
     screenshot(page, "customer")
 
 
-def test_data_sources_show_processing_live(page: Page, tmp_path: Path) -> None:
-    """An import the server has not processed yet: `working` with its pending count, then `idle` once
-    processed, without reloading the page. This server runs no processor, so the test decides when."""
+@dataclass(frozen=True)
+class Unprocessed:
+    base_url: str
+    key: str
+    db: Database
+    api: httpx.Client
+    source: dict[str, Any]  # the data source as the API showed it before any processing
+
+
+@pytest.fixture
+def unprocessed(tmp_path: Path) -> Iterator[Unprocessed]:
+    """A server without its background processor, with an import waiting: the test decides when it is
+    processed (`processing.drain`). The history ends this month, so the default range shows it."""
     db = Database(f"sqlite:///{tmp_path / 'live.db'}")
     try:
         db.migrate()
         key, _ = create_key(db, "import", "read-write")
+        today = date.today()
+        start = date(today.year - (today.month <= 6), (today.month - 7) % 12 + 1, 1)
+        config = GeneratorConfig(customers=12, seed=5, start=start, months=6)
         with EmbeddedServer(db, processing=False) as server:
-            generate_and_import(GeneratorConfig(customers=12, seed=5, months=6), Target(server.base_url, key))
+            generate_and_import(config, Target(server.base_url, key))
             with httpx.Client(base_url=server.base_url + "/v1", auth=(key, "")) as api:
-                before = api.get("/data_sources", params={"with_processing_status": "true"}).json()["data_sources"]
-                assert [s["status"] for s in before] == ["working"]
-                pending = before[0]["processing_status"]["pending"]
-                assert pending >= 10  # the customers with invoices; a lead without any is not queued
-
-                sign_in(page, server.base_url, key)
-                open_page(page, server.base_url, "data-sources")
-                source = f'#sources-table tr[data-uuid="{before[0]["uuid"]}"]'
-                assert page.get_attribute(source, "data-status") == "working"
-                assert page.text_content(f"{source} td:nth-child(5)") == str(pending)
-                page.wait_for_selector("#processing:not([hidden])", timeout=TIMEOUT_MS)
-                assert page.text_content("#processing") == f"Processing… {pending} pending"
-                screenshot(page, "data-sources-working")
-
-                started = time.monotonic()
-                assert processing.drain(db) == pending
-                page.wait_for_selector(f'{source}[data-status="idle"]', timeout=TIMEOUT_MS)
-                assert time.monotonic() - started < 5  # polled every 2 s while working
-                after = api.get("/data_sources", params={"with_processing_status": "true"}).json()["data_sources"]
-                assert after[0]["processing_status"] == {"processed": pending, "failed": 0, "pending": 0}
-                cells = page.eval_on_selector_all(f"{source} td", "(t) => t.map((c) => c.textContent)")
-                assert cells[2:6] == ["idle", str(pending), "0", "0"]
-                assert page.is_hidden("#processing")
-                screenshot(page, "data-sources-idle")
+                sources = api.get("/data_sources", params={"with_processing_status": "true"}).json()["data_sources"]
+                assert [s["status"] for s in sources] == ["working"]
+                yield Unprocessed(server.base_url, key, db, api, sources[0])
     finally:
         db.dispose()
+
+
+def test_data_sources_show_processing_live(page: Page, unprocessed: Unprocessed) -> None:
+    """`working` with its pending count, then `idle` once processed, without reloading the page."""
+    pending = unprocessed.source["processing_status"]["pending"]
+    assert pending >= 10  # the customers with invoices; a lead without any is not queued
+    sign_in(page, unprocessed.base_url, unprocessed.key)
+    open_page(page, unprocessed.base_url, "data-sources")
+    source = f'#sources-table tr[data-uuid="{unprocessed.source["uuid"]}"]'
+    assert page.get_attribute(source, "data-status") == "working"
+    assert page.text_content(f"{source} td:nth-child(5)") == str(pending)
+    page.wait_for_selector("#processing:not([hidden])", timeout=TIMEOUT_MS)
+    assert page.text_content("#processing") == f"Processing… {pending} pending"
+    screenshot(page, "data-sources-working")
+
+    started = time.monotonic()
+    assert processing.drain(unprocessed.db) == pending
+    page.wait_for_selector(f'{source}[data-status="idle"]', timeout=TIMEOUT_MS)
+    assert time.monotonic() - started < 5  # polled every 2 s while working
+    after = unprocessed.api.get("/data_sources", params={"with_processing_status": "true"}).json()
+    assert after["data_sources"][0]["processing_status"] == {"processed": pending, "failed": 0, "pending": 0}
+    cells = page.eval_on_selector_all(f"{source} td", "(t) => t.map((c) => c.textContent)")
+    assert cells[2:6] == ["idle", str(pending), "0", "0"]
+    assert page.is_hidden("#processing")
+    screenshot(page, "data-sources-idle")
+
+
+def test_the_overview_redraws_when_processing_ends(page: Page, unprocessed: Unprocessed) -> None:
+    sign_in(page, unprocessed.base_url, unprocessed.key)
+    assert set(tabled(page, "mrr")["mrr"]) == {0}  # imported, not computed yet
+    page.wait_for_selector("#processing:not([hidden])", timeout=TIMEOUT_MS)
+    processing.drain(unprocessed.db)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('table[data-values=\"mrr\"] td')].some((td) => td.dataset.value > 0)",
+        timeout=TIMEOUT_MS,
+    )
+    wait_ready(page)
+    assert page.is_hidden("#processing")
+    assert_overview_matches_the_api(page, unprocessed.api)

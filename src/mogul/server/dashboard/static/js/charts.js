@@ -43,7 +43,9 @@ function draw(canvas, spec) {
         tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${spec.format(ctx.parsed.y * scale)}` } },
       },
       scales: {
-        x: { stacked: !!spec.stacked, display: !spec.small, grid: { display: false }, ticks: { maxTicksLimit: 12 } },
+        // offset: a line's points sit at the centre of each period, as the bars beneath it do.
+        x: { stacked: !!spec.stacked, display: !spec.small, offset: true, grid: { display: false },
+          ticks: { maxTicksLimit: 12 } },
         y: {
           stacked: !!spec.stacked,
           // One width for every big chart's axis, so MRR and its movements line up period by period.

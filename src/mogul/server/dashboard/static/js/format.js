@@ -21,8 +21,9 @@ export const count = (n) => new Intl.NumberFormat("en-US").format(n);
 export const percent = (v) => `${v.toFixed(2)} %`;
 export const day = (iso) => (iso ? iso.slice(0, 10) : "");
 
-// A percentage change as text and a direction class (`up`/`down`), for the current-value headers.
-export function change(pct) {
+// A percentage change as text and a tone for its colour: a rise is good news, except for churn rates.
+export function change(pct, lowerIsBetter = false) {
   const sign = pct > 0 ? "+" : "";
-  return { text: `${sign}${pct.toFixed(2)} %`, direction: pct > 0 ? "up" : pct < 0 ? "down" : "flat" };
+  const better = lowerIsBetter ? pct < 0 : pct > 0;
+  return { text: `${sign}${pct.toFixed(2)} %`, tone: pct === 0 ? "flat" : better ? "good" : "bad" };
 }

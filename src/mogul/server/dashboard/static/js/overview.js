@@ -13,12 +13,12 @@ const MOVEMENTS = [
   ["mrr-contraction", "Contraction", "#f59e0b"],
   ["mrr-churn", "Churn", "#dc2626"],
 ];
-// [key in /metrics/all, title, format of a raw value, scale from raw to drawn]
+// [key in /metrics/all, title, format of a raw value, scale from raw to drawn, lower is better]
 const SMALL = [
   ["customers", "Customers", count, 1],
   ["arpa", "ARPA", (v) => money(v), 100],
-  ["customer-churn-rate", "Customer churn rate", percent, 1],
-  ["mrr-churn-rate", "Net MRR churn rate", percent, 1],
+  ["customer-churn-rate", "Customer churn rate", percent, 1, true],
+  ["mrr-churn-rate", "Net MRR churn rate", percent, 1, true],
   ["ltv", "LTV", (v) => money(v), 100],
 ];
 
@@ -74,12 +74,12 @@ async function load(page, body) {
   page.dataset.state = "ready";
 }
 
-function head(title, current, pct, format) {
-  const delta = change(pct);
+function head(title, current, pct, format, lowerIsBetter = false) {
+  const delta = change(pct, lowerIsBetter);
   return h("div", { class: "figure-head" },
     h("h2", {}, title),
     h("span", { class: "value", "data-current": current }, format(current)),
-    h("span", { class: `change ${delta.direction}`, "data-change": pct }, delta.text),
+    h("span", { class: `change ${delta.tone}`, "data-change": pct }, delta.text),
     h("span", { class: "caption" }, `vs previous ${state.interval}`),
   );
 }
@@ -100,12 +100,12 @@ function mrrCard(all, mrr) {
     head("MRR", summary["current-mrr"], summary["mrr-percentage-change"], (v) => money(v)), line, movements);
 }
 
-function smallCard(all, key, title, format, scale) {
+function smallCard(all, key, title, format, scale, lowerIsBetter = false) {
   const summary = all.summary;
   const figure = chart({
     id: key, title, small: true, labels: all.entries.map((e) => e.date), scale, format,
     datasets: [{ key, label: title, color: "#2563eb", raw: all.entries.map((e) => e[key]) }],
   });
   return h("section", { class: "card", "data-metric": key },
-    head(title, summary[`current-${key}`], summary[`${key}-percentage-change`], format), figure);
+    head(title, summary[`current-${key}`], summary[`${key}-percentage-change`], format, lowerIsBetter), figure);
 }
