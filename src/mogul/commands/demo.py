@@ -113,13 +113,14 @@ def _report(result: Any, output: Path, png: Path) -> None:
 
 
 def _serve_until_interrupted(base_url: str, api_key: str) -> None:
-    click.echo("\nThe server keeps running until Ctrl-C (temporary database):")
-    click.echo(f"  dashboard: {base_url}/  (enter the API key {api_key})")
-    click.echo(f"  API:       {base_url}/v1")
-    click.echo(f"  export CHARTMOGUL_BASE_URL={base_url} CHARTMOGUL_API_KEY={api_key}")
-    click.echo("  mogul customers list; mogul sync --start-date 2023-01-01 -d duckdb:///mine.duckdb")
-    sys.stdout.flush()  # piped stdout is block-buffered: whoever waits for the URL must see it now
+    # Inside the try from the first line: a Ctrl-C as soon as the URL shows is a clean stop, not a traceback.
     try:
+        click.echo("\nThe server keeps running until Ctrl-C (temporary database):")
+        click.echo(f"  dashboard: {base_url}/  (enter the API key {api_key})")
+        click.echo(f"  API:       {base_url}/v1")
+        click.echo(f"  export CHARTMOGUL_BASE_URL={base_url} CHARTMOGUL_API_KEY={api_key}")
+        click.echo("  mogul customers list; mogul sync --start-date 2023-01-01 -d duckdb:///mine.duckdb")
+        sys.stdout.flush()  # piped stdout is block-buffered: whoever waits for the URL must see it now
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
