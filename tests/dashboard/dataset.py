@@ -22,6 +22,7 @@ SEED = 3
 
 @dataclass(frozen=True)
 class DemoServer:
+    database_url: str
     base_url: str
     key: str  # read-write: what the import used
     read_only_key: str  # what the dashboard is opened with: reading is all it does
@@ -31,7 +32,8 @@ class DemoServer:
 
 @contextmanager
 def demo_server(directory: Path, customers: int = CUSTOMERS) -> Iterator[DemoServer]:
-    db = Database(f"sqlite:///{directory / 'dashboard.db'}")
+    url = f"sqlite:///{directory / 'dashboard.db'}"
+    db = Database(url)
     try:
         db.migrate()
         key, _ = create_key(db, "import", "read-write")
@@ -42,6 +44,6 @@ def demo_server(directory: Path, customers: int = CUSTOMERS) -> Iterator[DemoSer
             generate_and_import(config, Target(server.base_url, key))
             with Client(key, server.base_url) as client:
                 wait_until_idle(client)
-            yield DemoServer(server.base_url, key, read_only, server, time.perf_counter() - started)
+            yield DemoServer(url, server.base_url, key, read_only, server, time.perf_counter() - started)
     finally:
         db.dispose()
