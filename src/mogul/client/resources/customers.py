@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..errors import NotFoundError
@@ -65,5 +66,19 @@ class Customers:
         return list(body["tags"])
 
     def merge(self, from_uuid: str, into_uuid: str) -> None:
+        """Fold customer `from_uuid` into `into_uuid`; the server recomputes the merged customer."""
         body = {"from": {"customer_uuid": from_uuid}, "into": {"customer_uuid": into_uuid}}
         self._t.request("POST", "/v1/customers/merges", json=body)
+
+    def unmerge(
+        self, customer_uuid: str, data_source_uuid: str, external_id: str, *, move_to_new_customer: Sequence[str] = ()
+    ) -> None:
+        """Split the customer merged from (data_source_uuid, external_id) out of `customer_uuid` again.
+        `move_to_new_customer`: ChartMogul's "tasks", "opportunities", "notes"."""
+        body = {
+            "customer_uuid": customer_uuid,
+            "data_source_uuid": data_source_uuid,
+            "external_id": external_id,
+            "move_to_new_customer": list(move_to_new_customer),
+        }
+        self._t.request("POST", "/v1/customers/unmerges", json=body)
