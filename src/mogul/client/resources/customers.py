@@ -11,6 +11,9 @@ from ..pagination import Listing, Page
 from ..transport import Transport
 from .data_sources import _segment
 
+# What an unmerge can take along to the split customer (ChartMogul's CRM objects).
+UNMERGE_MOVABLE = ("tasks", "opportunities", "notes")
+
 
 class _Search(Listing[Customer]):
     """Search answers 404 when nothing matches; as a listing that is simply no customers."""
