@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import chartmogul
@@ -97,3 +98,43 @@ def test_connect_and_disconnect_subscriptions(config: chartmogul.Config, ds: Any
     assert chartmogul.Customer.disconnectSubscriptions(config, uuid=cus.uuid, data=refs).get() is None
     settle(api)
     assert types() == ["churn", "new_biz", "reactivation"]
+
+
+def test_attribute_calls_and_subscription_modify(config: chartmogul.Config, ds: Any) -> None:
+    """The rest of issue 3's official calls: Attributes, Tags, CustomAttributes (by uuid and by email),
+    CustomerSubscription.modify (replace cancellation dates) and Invoice.all_any."""
+    body = {"data_source_uuid": ds.uuid, "external_id": "c1", "email": "a@x.com"}
+    cus = chartmogul.Customer.create(config, data=body).get()
+    assert chartmogul.Tags.add(config, uuid=cus.uuid, data={"tags": ["a", "b"]}).get().tags == ["a", "b"]
+    assert chartmogul.Tags.remove(config, uuid=cus.uuid, data={"tags": ["a"]}).get().tags == ["b"]
+    by_email = chartmogul.Tags.add_by_email(config, data={"email": "a@x.com", "tags": ["c"]}).get()
+    assert [c.uuid for c in by_email.entries] == [cus.uuid] and by_email.entries[0].attributes.tags == ["b", "c"]
+    typed = {
+        "custom": [{"type": "Integer", "key": "seats", "value": 3}, {"type": "String", "key": "tier", "value": "x"}]
+    }
+    assert chartmogul.CustomAttributes.add(config, uuid=cus.uuid, data=typed).get().custom == {"seats": 3, "tier": "x"}
+    updated = chartmogul.CustomAttributes.update(config, uuid=cus.uuid, data={"custom": {"seats": 4}}).get()
+    assert updated.custom == {"seats": 4, "tier": "x"}
+    assert chartmogul.CustomAttributes.remove(config, uuid=cus.uuid, data={"custom": ["tier"]}).get() is None
+    email_custom = {"email": "a@x.com", "custom": [{"type": "Boolean", "key": "vip", "value": True}]}
+    [entry] = chartmogul.CustomAttributes.add_by_email(config, data=email_custom).get().entries
+    assert entry.attributes.custom == {"seats": 4, "vip": True}
+    attributes = chartmogul.Attributes.retrieve(config, uuid=cus.uuid).get()
+    assert attributes.tags == ["b", "c"] and attributes.custom == {"seats": 4, "vip": True}
+
+    plan_body = {"data_source_uuid": ds.uuid, "name": "Gold", "interval_count": 1, "interval_unit": "month"}
+    plan = chartmogul.Plan.create(config, data=plan_body).get()
+    invoice = {
+        "external_id": "i-1",
+        "date": "2024-01-01",
+        "currency": "USD",
+        "line_items": [line(plan.uuid, "s1", "2024-01-01", "2024-02-01", 100)],
+    }
+    [inv] = chartmogul.Invoice.create(config, uuid=cus.uuid, data={"invoices": [invoice]}).get().invoices
+    assert [i.uuid for i in chartmogul.Invoice.all_any(config, customer_uuid=cus.uuid).get().invoices] == [inv.uuid]
+    sub_uuid = inv.line_items[0].subscription_uuid
+    dates = {"cancellation_dates": [dt.datetime(2024, 1, 20, tzinfo=dt.UTC)]}
+    assert chartmogul.CustomerSubscription.modify(config, uuid=sub_uuid, data=dates).get() is None  # 202
+    with pytest.warns(DeprecationWarning):
+        [sub] = chartmogul.CustomerSubscription.list_imported(config, uuid=cus.uuid).get().subscriptions
+    assert sub.cancellation_dates == [dt.datetime(2024, 1, 20, tzinfo=dt.UTC)]
