@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 
 from .processing_helpers import customer, import_invoices, invoice, plan, settle, source
 
@@ -218,3 +219,28 @@ def test_read_only_key_cannot_unmerge_or_connect(server: Any, ro_key: str, api: 
         body = connection(ds, *subs.values())
         assert ro.post(f"/customers/{cus}/connect_subscriptions", json=body).status_code == 403
         assert ro.post("/customers/unmerges", json=unmerge_body(cus, ds, "x")).status_code == 403
+
+
+# --- deleting a source merged into a customer of another
+
+
+@pytest.mark.parametrize("path", ["", "/all"])
+def test_deleting_a_merged_source_takes_its_identity_and_mrr_from_the_merged_customer(
+    api: httpx.Client, path: str
+) -> None:
+    ds, other = source(api), source(api, "Stripe")
+    gold, silver = plan(api, ds, "Gold"), plan(api, other, "Silver")
+    into, src = customer(api, ds, "into"), customer(api, other, "from")
+    import_invoices(api, into["uuid"], invoice("i-1", gold["uuid"], "2024-01-01", "2024-02-01", 1000))
+    import_invoices(api, src["uuid"], invoice("f-1", silver["uuid"], "2024-01-01", "2024-02-01", 2000))
+    merge(api, src["uuid"], into["uuid"])
+    settle(api)
+    assert api.get(f"/customers/{into['uuid']}").json()["mrr"] == 3000
+
+    assert api.delete(f"/data_sources/{other}{path}").status_code == 204
+    settle(api)
+    kept = api.get(f"/customers/{into['uuid']}").json()
+    assert (kept["mrr"], kept["external_ids"], kept["data_source_uuids"]) == (1000, ["into"], [ds])
+    assert movements(api, into["uuid"]) == [("2024-01-01", "new_biz", 1000)]
+    january = api.get("/metrics/mrr", params={"start-date": "2024-01-01", "end-date": "2024-01-31"}).json()
+    assert january["entries"][-1]["mrr"] == 1000

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, String, cast, delete, insert, or_, select, update
 
 from ..errors import invalid
 from ..processing import enqueue
@@ -158,3 +158,21 @@ def invoice_owners(conn: Connection, customer: Row[Any]) -> dict[int, tuple[int,
         .where(inv.c.customer_id == customer.id)
     )
     return {i: (d, ext if ext is not None else defaults.get(d, customer.external_id)) for i, d, ext in rows}
+
+
+def forget_source(conn: Connection, ds_id: int, ds_uuid: str) -> None:
+    """Before a data source is deleted or emptied: customers of other sources that hold its identities (merged from
+    it) or its invoices lose them, and are recomputed, so their MRR and activities no longer count its data."""
+    holders = select(inv.c.customer_id).where(inv.c.data_source_id == ds_id).distinct()
+    # JSON containment differs between SQLite and PostgreSQL; the uuid as text is precise enough to narrow down.
+    mentions = cast(c.c.merged_ids, String).contains(ds_uuid)
+    rows = conn.execute(
+        select(c.c.id, c.c.data_source_id, c.c.merged_ids).where(
+            c.c.data_source_id != ds_id, or_(c.c.id.in_(holders), mentions)
+        )
+    ).all()
+    for row in rows:
+        kept = [pair for pair in row.merged_ids if pair[0] != ds_uuid]
+        if kept != row.merged_ids:
+            conn.execute(update(c).where(c.c.id == row.id).values(merged_ids=kept))
+    enqueue(conn, [(row.id, row.data_source_id) for row in rows])
