@@ -244,3 +244,15 @@ def test_deleting_a_merged_source_takes_its_identity_and_mrr_from_the_merged_cus
     assert movements(api, into["uuid"]) == [("2024-01-01", "new_biz", 1000)]
     january = api.get("/metrics/mrr", params={"start-date": "2024-01-01", "end-date": "2024-01-31"}).json()
     assert january["entries"][-1]["mrr"] == 1000
+
+
+def test_a_merged_identity_names_the_customer_it_was_merged_into(api: httpx.Client) -> None:
+    ds = source(api)
+    a, b, c = (customer(api, ds, name) for name in ("a", "b", "c"))
+    merge(api, b["uuid"], a["uuid"])
+    by_merged_id = {"data_source_uuid": ds, "external_id": "b"}
+    r = api.post("/customers/merges", json={"from": {"customer_uuid": c["uuid"]}, "into": by_merged_id})
+    assert r.status_code == 202
+    assert api.get(f"/customers/{a['uuid']}").json()["external_ids"] == ["a", "b", "c"]
+    into_itself = api.post("/customers/merges", json={"from": by_merged_id, "into": {"customer_uuid": a["uuid"]}})
+    assert into_itself.status_code == 422

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, Select, String, bindparam, cast, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import ApiError, bad_request, coded, invalid, not_found
@@ -360,6 +360,9 @@ class Customers:
             row = conn.execute(
                 base_query().where(ds.c.uuid == ds_uuid, c.c.external_id == external_id).with_for_update(of=c)
             ).first()
+            if row is None:  # an identity merged into another customer names that customer
+                mentions = base_query().where(cast(c.c.merged_ids, String).contains(ds_uuid)).with_for_update(of=c)
+                row = next((r for r in conn.execute(mentions) if [ds_uuid, external_id] in r.merged_ids), None)
             if row is None:
                 raise not_found(NOT_FOUND)
             return row
