@@ -256,3 +256,25 @@ def test_a_merged_identity_names_the_customer_it_was_merged_into(api: httpx.Clie
     assert api.get(f"/customers/{a['uuid']}").json()["external_ids"] == ["a", "b", "c"]
     into_itself = api.post("/customers/merges", json={"from": by_merged_id, "into": {"customer_uuid": a["uuid"]}})
     assert into_itself.status_code == 422
+
+
+def test_customer_subscriptions_view_takes_the_deprecated_page(api: httpx.Client) -> None:
+    """The recorded first page carries `"page": 1`, so the list had `page`: it still picks a page."""
+    ds = source(api)
+    gold = plan(api, ds, "Gold")
+    cus = customer(api, ds, "c1")
+    import_invoices(
+        api,
+        cus["uuid"],
+        *(invoice(f"i{n}", gold["uuid"], "2024-01-01", "2024-02-01", 100 * n, sub=f"s{n}") for n in (1, 2, 3)),
+    )
+    settle(api)
+    path = f"/customers/{cus['uuid']}/subscriptions"
+    every = [s["uuid"] for s in api.get(path).json()["entries"]]
+    second = api.get(path, params={"per_page": 2, "page": 2}).json()
+    assert [s["uuid"] for s in second["entries"]] == every[2:] and len(every) == 3
+    assert (second["page"], second["has_more"], second["cursor"]) == (2, False, None)
+    first = api.get(path, params={"per_page": 2, "page": 1}).json()
+    via_cursor = api.get(path, params={"per_page": 2, "cursor": first["cursor"], "page": 1}).json()  # cursor wins
+    assert [s["uuid"] for s in via_cursor["entries"]] == every[2:]
+    assert api.get(path, params={"page": 0}).status_code == 400
