@@ -86,3 +86,15 @@ def test_connect_and_disconnect(client: Client) -> None:
     assert types(client, c.uuid) == ["churn", "new_biz", "reactivation"]
     with pytest.raises(ValidationError):
         client.subscriptions.connect(c.uuid, pairs[:1])
+
+
+def test_custom_attributes(client: Client) -> None:
+    ds = client.data_sources.create("Billing").uuid
+    c = client.customers.create(ds, "c", attributes={"tags": ["t"]})
+    typed = [{"type": "Integer", "key": "seats", "value": 3}, {"type": "String", "key": "tier", "value": "gold"}]
+    assert client.customers.add_custom(c.uuid, typed) == {"seats": 3, "tier": "gold"}
+    assert client.customers.update_custom(c.uuid, {"seats": 4}) == {"seats": 4, "tier": "gold"}
+    client.customers.remove_custom(c.uuid, ["tier"])
+    assert client.customers.attributes(c.uuid) == {"tags": ["t"], "stripe": {}, "custom": {"seats": 4}}
+    with pytest.raises(ValidationError):
+        client.customers.add_custom(c.uuid, [{"type": "Integer", "key": "n", "value": "many"}])

@@ -68,6 +68,24 @@ class Customers:
         body = self._t.request("DELETE", f"/v1/customers/{_segment(uuid)}/attributes/tags", json={"tags": tags})
         return list(body["tags"])
 
+    def attributes(self, uuid: str) -> dict[str, Any]:
+        """`{"tags": [...], "stripe": {}, "custom": {...}}`."""
+        return dict(self._t.request("GET", f"/v1/customers/{_segment(uuid)}/attributes"))
+
+    def add_custom(self, uuid: str, custom: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        """Add typed attributes, `[{"type": "Integer", "key": "seats", "value": 3}]`; returns all of them."""
+        path = f"/v1/customers/{_segment(uuid)}/attributes/custom"
+        return dict(self._t.request("POST", path, json={"custom": list(custom)})["custom"])
+
+    def update_custom(self, uuid: str, custom: dict[str, Any]) -> dict[str, Any]:
+        """Set existing attributes' values, `{"seats": 4}`; returns all of them."""
+        path = f"/v1/customers/{_segment(uuid)}/attributes/custom"
+        return dict(self._t.request("PUT", path, json={"custom": custom})["custom"])
+
+    def remove_custom(self, uuid: str, keys: Sequence[str]) -> None:
+        path = f"/v1/customers/{_segment(uuid)}/attributes/custom"
+        self._t.request("DELETE", path, json={"custom": list(keys)})
+
     def merge(self, from_uuid: str, into_uuid: str) -> None:
         """Fold customer `from_uuid` into `into_uuid`; the server recomputes the merged customer."""
         body = {"from": {"customer_uuid": from_uuid}, "into": {"customer_uuid": into_uuid}}
