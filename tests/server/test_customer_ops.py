@@ -201,7 +201,9 @@ def test_connect_errors(api: httpx.Client) -> None:
     unknown = api.post(f"/customers/cus_{uuid.uuid4()}/connect_subscriptions", json=connection(ds, *subs.values()))
     assert (unknown.status_code, unknown.json()) == (404, {"error": "Customer not found"})
     assert post("connect_subscriptions", connection(ds, subs["old"])).status_code == 422  # one alone
-    assert post("connect_subscriptions", connection(ds, subs["old"], theirs)).status_code == 422
+    not_theirs = post("connect_subscriptions", connection(ds, subs["old"], theirs.removeprefix("sub_")))
+    assert not_theirs.status_code == 422
+    assert not_theirs.json() == {"errors": {"subscriptions": f"The customer has no subscription {theirs[4:]}."}}
     other_source = source(api, "Other")
     wrong_source = post("connect_subscriptions", connection(other_source, subs["old"], subs["new"]))
     assert wrong_source.status_code == 422 and "subscriptions" in wrong_source.json()["errors"]

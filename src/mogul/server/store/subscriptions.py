@@ -105,11 +105,11 @@ class Subscriptions:
                 .where(s.c.customer_id == customer.id, s.c.uuid.in_([uuid for uuid, _ in refs]))
             ).all()
             found = {row.uuid: row for row in rows}
-            for uuid, ds_uuid in refs:
+            for (uuid, ds_uuid), item in zip(refs, body["subscriptions"], strict=True):
                 if uuid not in found:
-                    raise invalid({"subscriptions": f"The customer has no subscription {uuid}."})
+                    raise invalid({"subscriptions": f"The customer has no subscription {item['uuid']}."})
                 if found[uuid].ds_uuid != ds_uuid:
-                    raise invalid({"subscriptions": f"Subscription {uuid} is not in data source {ds_uuid}."})
+                    raise invalid({"subscriptions": f"Subscription {item['uuid']} is not in data source {ds_uuid}."})
             ids = sorted({found[uuid].id for uuid, _ in refs})
             (connections.disconnect if undo else connections.connect)(conn, ids)
             enqueue(conn, [(customer.id, customer.data_source_id)])
