@@ -280,3 +280,29 @@ def test_customer_subscriptions_view_takes_the_deprecated_page(api: httpx.Client
     via_cursor = api.get(path, params={"per_page": 2, "cursor": first["cursor"], "page": 1}).json()  # cursor wins
     assert [s["uuid"] for s in via_cursor["entries"]] == every[2:]
     assert api.get(path, params={"page": 0}).status_code == 400
+
+
+@pytest.mark.parametrize("path", ["", "/all"])
+def test_deleting_a_source_gives_back_the_customers_merged_into_its_own(api: httpx.Client, path: str) -> None:
+    """What was imported through another source is not the deleted source's: it survives as its own customer."""
+    ds, other = source(api), source(api, "Stripe")
+    gold, silver = plan(api, ds, "Gold"), plan(api, other, "Silver")
+    into, src = customer(api, ds, "into"), customer(api, other, "from", email="from@x.com")
+    import_invoices(api, into["uuid"], invoice("i-1", gold["uuid"], "2024-01-01", "2024-02-01", 1000))
+    import_invoices(api, src["uuid"], invoice("f-1", silver["uuid"], "2024-01-01", "2024-02-01", 2000))
+    merge(api, src["uuid"], into["uuid"])
+    settle(api)
+
+    assert api.delete(f"/data_sources/{ds}{path}").status_code == 204
+    settle(api)
+    assert api.get(f"/customers/{into['uuid']}").status_code == 404
+    [back] = api.get("/customers").json()["entries"]
+    assert (back["external_id"], back["email"], back["data_source_uuid"], back["mrr"]) == (
+        "from",
+        "from@x.com",
+        other,
+        2000,
+    )
+    assert external_ids_of_invoices(api, back["uuid"]) == ["f-1"]
+    january = api.get("/metrics/mrr", params={"start-date": "2024-01-01", "end-date": "2024-01-31"}).json()
+    assert january["entries"][-1]["mrr"] == 2000

@@ -161,8 +161,10 @@ def invoice_owners(conn: Connection, customer: Row[Any]) -> dict[int, tuple[int,
 
 
 def forget_source(conn: Connection, ds_id: int, ds_uuid: str) -> None:
-    """Before a data source is deleted or emptied: customers of other sources that hold its identities (merged from
-    it) or its invoices lose them, and are recomputed, so their MRR and activities no longer count its data."""
+    """Before a data source is deleted or emptied. Its customers give back the identities merged into them from
+    other sources (unmerged, so what was imported through those sources survives). Customers of other sources
+    that hold its identities or invoices lose them, and are recomputed, so their MRR no longer counts its data."""
+    _release_merged(conn, ds_id, ds_uuid)
     holders = select(inv.c.customer_id).where(inv.c.data_source_id == ds_id).distinct()
     # JSON containment differs between SQLite and PostgreSQL; the uuid as text is precise enough to narrow down.
     mentions = cast(c.c.merged_ids, String).contains(ds_uuid)
@@ -176,3 +178,18 @@ def forget_source(conn: Connection, ds_id: int, ds_uuid: str) -> None:
         if kept != row.merged_ids:
             conn.execute(update(c).where(c.c.id == row.id).values(merged_ids=kept))
     enqueue(conn, [(row.id, row.data_source_id) for row in rows])
+
+
+def _release_merged(conn: Connection, ds_id: int, ds_uuid: str) -> None:
+    own = select(c.c.id, c.c.data_source_id, c.c.external_id, c.c.merged_ids)
+    for row in conn.execute(own.where(c.c.data_source_id == ds_id, cast(c.c.merged_ids, String) != "[]")).all():
+        holder = row
+        for other_ds, external_id in row.merged_ids:
+            if other_ds == ds_uuid:
+                continue
+            # Left to go with the source when the identity exists again as a customer of its own.
+            again = select(c.c.id).join(ds, ds.c.id == c.c.data_source_id)
+            if conn.execute(again.where(ds.c.uuid == other_ds, c.c.external_id == external_id)).first():
+                continue
+            unmerge(conn, holder, other_ds, external_id)
+            holder = conn.execute(own.where(c.c.id == row.id)).one()
