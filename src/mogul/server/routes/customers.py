@@ -37,7 +37,7 @@ from ..responses import json, no_content
 from ..store.attributes import DECIMAL_LIMIT
 from ..store.customers import LEAD_STATUSES, MAX_TEXT, Customers
 from ..store.merges import MOVABLE
-from .common import PAGING, envelope, filters, paging
+from .common import PAGING, apply_body, envelope, filters, paging
 
 # `/customers/search`, `/customers/merges` and `/customers/unmerges` are resources of their own, never a customer's
 # uuid: another method on them is a 405 (with their own `Allow`), not a lookup of the customer "search".
@@ -364,9 +364,7 @@ _SUBSCRIPTION_REFS = obj(
     path_params=UUID_PARAM,
 )
 async def connect_subscriptions(request: Request) -> Response:
-    body = await json_body(request)
-    subs = request.app.state.stores.subscriptions
-    return json(await run_in_threadpool(subs.connect, _uuid(request), body), status=202)
+    return await apply_body(request, request.app.state.stores.subscriptions.connect, status=202)
 
 
 @operation(
@@ -380,9 +378,7 @@ async def connect_subscriptions(request: Request) -> Response:
     path_params=UUID_PARAM,
 )
 async def disconnect_subscriptions(request: Request) -> Response:
-    body = await json_body(request)
-    subs = request.app.state.stores.subscriptions
-    return json(await run_in_threadpool(subs.connect, _uuid(request), body, undo=True), status=202)
+    return await apply_body(request, request.app.state.stores.subscriptions.disconnect, status=202)
 
 
 ATTRIBUTES = obj({"tags": _STRINGS, "stripe": {"type": "object", "maxProperties": 0}, "custom": CUSTOM_VALUES})

@@ -88,8 +88,14 @@ class Subscriptions:
             enqueue(conn, [(owner, _customer_source(conn, owner))])
             return render(conn.execute(base_query().where(s.c.id == row.id)).one(), with_customer=True)
 
-    def connect(self, customer_uuid: str, body: dict[str, Any], *, undo: bool = False) -> dict[str, Any]:
-        """Connect (or, with `undo`, disconnect) subscriptions of one customer (store/connections.py)."""
+    def connect(self, customer_uuid: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Connect subscriptions of one customer (store/connections.py)."""
+        return self._connections(customer_uuid, body, undo=False)
+
+    def disconnect(self, customer_uuid: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self._connections(customer_uuid, body, undo=True)
+
+    def _connections(self, customer_uuid: str, body: dict[str, Any], *, undo: bool) -> dict[str, Any]:
         refs = _subscription_refs(body)
         if not undo and len(refs) < 2:
             raise invalid({"subscriptions": "Give at least two subscriptions to connect."})
