@@ -1,4 +1,4 @@
-"""Customers (reference §2): create, list, search, update, delete, attributes and merges.
+"""Customers (reference §2): create, list, search, update, delete, attributes; merges in merges.py.
 
 `status`, `mrr`, `arr` and `customer-since` belong to the metrics engine; until it runs a customer is a lead
 ("New Lead", 0, 0, null). A PATCH may move a lead between lead statuses only.
@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, Select, String, bindparam, cast, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import ApiError, bad_request, coded, invalid, not_found
@@ -19,7 +19,7 @@ from ..pagination import Page, PageParams, fetch
 from ..processing import enqueue
 from ..timefmt import iso_millis, iso_offset, now_us
 from . import attributes as attrs
-from . import fields, schema
+from . import fields, merges, schema
 from .database import Database
 from .geo import country_name, state_name
 from .ids import new_uuid
@@ -320,20 +320,27 @@ class Customers:
             src, dst = self._resolve(conn, source), self._resolve(conn, target)
             if src.id == dst.id:
                 raise invalid({"into": "A customer cannot be merged into itself."})
-            for table in (schema.invoices, schema.line_items, schema.transactions, schema.subscriptions):
-                conn.execute(update(table).where(table.c.customer_id == src.id).values(customer_id=dst.id))
-            merged = [*dst.merged_ids, [src.ds_uuid, src.external_id], *src.merged_ids]
-            conn.execute(
-                update(c)
-                .where(c.c.id == dst.id)
-                .values(
-                    merged_ids=merged,
-                    tags=attrs.add_tags(dst.tags, src.tags),
-                    custom={**src.custom, **dst.custom},
-                )
-            )
-            conn.execute(delete(c).where(c.c.id == src.id))
-            enqueue(conn, [(dst.id, dst.data_source_id)])
+            merges.merge(conn, src, dst)
+
+    def unmerge(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Split a merged (data source, external id) out of a customer again (store/merges.py)."""
+        wanted = {key: fields.string(body, key) for key in ("customer_uuid", "data_source_uuid", "external_id")}
+        for key, value in wanted.items():
+            if not value:
+                raise bad_request(f"{key} is required", key)
+        move = body.get("move_to_new_customer") or []
+        if not isinstance(move, list) or not all(isinstance(m, str) for m in move):
+            raise bad_request("move_to_new_customer must be a list of strings", "move_to_new_customer")
+        unknown = sorted(set(move) - set(merges.MOVABLE))
+        if unknown:
+            raise invalid({"move_to_new_customer": f"unknown: {', '.join(unknown)}; use {', '.join(merges.MOVABLE)}"})
+        try:
+            with self.db.begin() as conn:
+                row = self._lock(conn, str(wanted["customer_uuid"]))
+                merges.unmerge(conn, row, str(wanted["data_source_uuid"]), str(wanted["external_id"]))
+        except IntegrityError as exc:
+            raise invalid({"external_id": DUPLICATE}) from exc
+        return {}
 
     def _lock(self, conn: Connection, uuid: str) -> Row[Any]:
         # FOR UPDATE on PostgreSQL keeps concurrent read-modify-writes of tags/custom from losing updates;
@@ -353,6 +360,9 @@ class Customers:
             row = conn.execute(
                 base_query().where(ds.c.uuid == ds_uuid, c.c.external_id == external_id).with_for_update(of=c)
             ).first()
+            if row is None:  # an identity merged into another customer names that customer
+                mentions = base_query().where(cast(c.c.merged_ids, String).contains(ds_uuid)).with_for_update(of=c)
+                row = next((r for r in conn.execute(mentions) if [ds_uuid, external_id] in r.merged_ids), None)
             if row is None:
                 raise not_found(NOT_FOUND)
             return row
