@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -53,6 +54,9 @@ class Database:
             kwargs["pool_size"] = pool_size
             kwargs["max_overflow"] = pool_size * 2
             kwargs["pool_pre_ping"] = True
+        # JSON columns (customers' tags, custom and merged ids, engine results) are decoded on every list page:
+        # orjson reads the stdlib's output to the same values, several times faster.
+        kwargs["json_deserializer"] = orjson.loads
         self.engine: Engine = create_engine(self.url, **kwargs)
         # SQLite has one writer at a time. Left to SQLite, a waiting writer polls with sleeps that back off to
         # 100 ms, so the lock sat free while writers slept; queuing this process's writers on a lock hands it
