@@ -132,13 +132,17 @@ def _upgrade(conn: Connection, version: int) -> None:
     """Bring a schema at `version` to `SCHEMA_VERSION`; new tables were already made by create_all.
 
     1 -> 2 added the Import API tables. 2 -> 3 replaced the data source processing counters with counts derived
-    from the processing queue and results, so the old counter columns go.
+    from the processing queue and results, so the old counter columns go. 3 -> 4 indexed the customers list by
+    data source and status (create_all adds no index to a table that exists).
     """
     if version < 3:
         present = {col["name"] for col in inspect(conn).get_columns("data_sources")}
         for name in ("processed", "pending", "failed"):
             if name in present:
                 conn.exec_driver_sql(f"ALTER TABLE data_sources DROP COLUMN {name}")
+    if version < 4:
+        for index in schema.CUSTOMER_LIST_INDEXES:
+            index.create(conn, checkfirst=True)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
