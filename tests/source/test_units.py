@@ -13,7 +13,7 @@ from mogul.source.catalog import CatalogError, parse_catalog, parse_state
 from mogul.source.config import parse_config
 from mogul.source.cursor import Boundary, parse_cursor_date, to_cursor
 from mogul.source.ratelimit import HIGH, NORMAL, RateLimiter
-from mogul.source.reader import Reader, Run
+from mogul.source.reader import Partition, Reader, Run, limiter_burst
 from mogul.source.streams import BY_NAME
 
 ACT = {"date": "2024-01-05T00:00:00Z", "boundary_uuids": ["a"]}
@@ -162,3 +162,28 @@ def test_rate_limiter_close_releases_waiters() -> None:
     limiter.close()
     waiter.join(timeout=5)
     assert results == [False]
+
+
+def test_rate_limiter_burst_then_spacing() -> None:
+    # Half a second of ChartMogul's 40 requests/s at once after a lull, at most one per connection; then 1/rate.
+    assert limiter_burst(parse_config({"api_key": "k", "start_date": "2024-01-01T00:00:00Z"})) == 20
+    slow = {"api_key": "k", "start_date": "2024-01-01T00:00:00Z", "requests_per_second": 3, "max_connections": 20}
+    assert limiter_burst(parse_config(slow)) == 2
+    limiter = RateLimiter(2.0, burst=5)  # one request every 500 ms after the first five
+    started = time.monotonic()
+    for _ in range(5):
+        assert limiter.acquire()
+    assert time.monotonic() - started < 0.2
+    assert limiter.acquire()
+    assert time.monotonic() - started >= 0.4
+
+
+def test_windows_with_more_pages_left_go_first() -> None:
+    config = parse_config({"api_key": "k", "start_date": "2024-01-01T00:00:00Z", "end_date": "2024-12-31T00:00:00Z"})
+    reader = Reader(config, [], {})
+    lo, hi = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 3, 1, tzinfo=UTC)
+    part = Partition(0, {}, "/v1/activities", lo=lo, hi=hi)
+    early = reader._window_priority(part, 2, datetime(2024, 1, 11, tzinfo=UTC))  # 2 pages for 10 of 60 days
+    late = reader._window_priority(part, 10, datetime(2024, 2, 20, tzinfo=UTC))  # 10 pages for 50 of 60 days
+    done = reader._window_priority(part, 10, hi)
+    assert HIGH < NORMAL < early < late < done <= NORMAL + 1

@@ -35,8 +35,15 @@ from .split import CustomerSplit, Group, Step
 from .streams import Stream
 
 FULL_REFRESH_STATE = {"__ab_no_cursor_state_message": True}
-MAX_WINDOWS = 40
-"""Twice the 20 connections: enough parallel chains, and fewer windows' last, part-full pages."""
+MAX_WINDOWS = 20
+"""One per connection: at 40 requests/s and 150 ms a round trip, 7 chains keep the limit busy, and each window
+ends in a part-full page that costs a request."""
+
+
+def limiter_burst(config: Config) -> int:
+    """Requests that may go at once after a lull (the start, a stall): half a second's worth, at most one per
+    connection. A server's bucket that allows `rate` a second takes it with room for half a second of jitter."""
+    return max(2, min(config.max_connections, int(config.requests_per_second / 2)))
 
 
 class Cancelled(Exception):
@@ -81,7 +88,7 @@ class Reader:
         self.config = config
         self.selected = selected
         self.states = states
-        self.limiter = RateLimiter(config.requests_per_second)
+        self.limiter = RateLimiter(config.requests_per_second, burst=limiter_burst(config))
         self.stop = threading.Event()
         self.events: queue.Queue[tuple[Any, ...]] = queue.Queue(maxsize=512)
         self.local = threading.local()
@@ -128,7 +135,7 @@ class Reader:
             elif part.role in ("count", "recount"):
                 total = (transport.request("GET", part.path, params=part.params) or {}).get("total_pages")
                 self._put(("count", run, part, total if type(total) is int else None))
-            for items in self._pages(transport, stream, part):
+            for pages, items in enumerate(self._pages(transport, stream, part), 1):
                 if run.cancel.is_set():
                     raise Cancelled
                 if part.lists_parents:
@@ -136,6 +143,8 @@ class Reader:
                     continue
                 if stream.incremental:
                     items, boundary = self._filter(run, part, items, boundary)
+                    if stream.windowed and boundary is not None:
+                        self.local.priority = self._window_priority(part, pages, boundary.when)
                 if part.customer_uuid is not None:
                     for item in items:
                         item["customer_uuid"] = part.customer_uuid
@@ -147,6 +156,16 @@ class Reader:
         except Exception as exc:  # reported as a TRACE ERROR by the main thread
             if not self.stop.is_set():
                 self._put_quietly(("error", run, exc))
+
+    def _window_priority(self, part: Partition, pages: int, reached: datetime) -> float:
+        """Windows with more pages left go first at the rate limiter (after the chains), so that the largest
+        ones do not end the read running alone at one page per round trip. Pages left are guessed from the
+        share of the window's time read so far."""
+        lo, hi = part.lo, part.hi or self.config.end(self.now)
+        if lo is None or reached <= lo:
+            return NORMAL
+        left = pages * max(0.0, (hi - reached) / (reached - lo))
+        return NORMAL + 1.0 / (1.0 + left)
 
     def _put_quietly(self, event: tuple[Any, ...]) -> None:
         with contextlib.suppress(Cancelled):
