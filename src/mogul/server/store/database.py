@@ -18,6 +18,7 @@ from sqlalchemy.pool import NullPool
 from . import schema
 
 DEFAULT_DATABASE = "sqlite:///mogul.db"
+SQLITE_POOL_SIZE = 40
 BUSY_TIMEOUT_SECONDS = 30  # how long a SQLite writer waits for the write lock before "database is locked"
 
 
@@ -50,6 +51,12 @@ class Database:
                 raise ValueError("an in-memory SQLite database cannot be shared; give a file path")
             if pool_size == 0:
                 kwargs["poolclass"] = NullPool
+            else:
+                # Keep a connection for each of the server's request threads (anyio runs up to 40): the default
+                # pool kept 5, so under 20 parallel requests most of them opened a connection and ran the
+                # pragmas again.
+                kwargs["pool_size"] = max(pool_size, SQLITE_POOL_SIZE)
+                kwargs["max_overflow"] = pool_size
         else:
             kwargs["pool_size"] = pool_size
             kwargs["max_overflow"] = pool_size * 2
