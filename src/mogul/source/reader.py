@@ -191,6 +191,10 @@ class Reader:
         field_name = run.stream.cursor_field or "date"
         seen = run.boundary if (run.incremental and run.stream.dedupe_boundary) else None
         lo, hi = part.lo, part.hi
+        fast = _filter_utc_seconds(items, field_name, lo, hi, seen)
+        if fast is not None:
+            kept, page_boundary = fast
+            return kept, Boundary.merge(boundary, page_boundary)
         kept = []
         latest: datetime | None = None
         at_latest: list[Any] = []
@@ -428,6 +432,48 @@ class Reader:
             stack_trace=failure.stack_trace,
         )
         yield protocol.stream_status(run.stream.name, "INCOMPLETE")
+
+
+UTC_SECOND = 25
+"""len("2016-01-01T12:00:00+00:00"): the API's activity dates. Strings of that form sort as their instants do."""
+
+
+def _utc_second(when: datetime) -> str:
+    """`when` rounded up to a whole second, as the API writes UTC dates: for a whole-second date d,
+    d < when exactly when its string sorts before this one."""
+    when = when.astimezone(UTC)
+    if when.microsecond:
+        when = when.replace(microsecond=0) + timedelta(seconds=1)
+    return when.replace(tzinfo=None).isoformat(timespec="seconds") + "+00:00"
+
+
+def _filter_utc_seconds(
+    items: list[dict[str, Any]], field_name: str, lo: datetime | None, hi: datetime | None, seen: Boundary | None
+) -> tuple[list[dict[str, Any]], Boundary | None] | None:
+    """`Reader._filter` by string comparison, for a page whose dates are all whole-second UTC strings (all of the
+    API's activities): a few string compares per record instead of parsing every date. None when a date has
+    another form; the caller then parses them."""
+    dates = [item.get(field_name) for item in items]
+    for date in dates:
+        if type(date) is not str or len(date) != UTC_SECOND or not date.endswith("+00:00"):
+            return None
+    lo_s = _utc_second(lo) if lo is not None else None
+    hi_s = _utc_second(hi) if hi is not None else None
+    seen_s = _utc_second(seen.when) if seen is not None and not seen.when.microsecond else None
+    kept = []
+    latest = ""
+    for item, date in zip(items, dates, strict=True):
+        if (lo_s is not None and date < lo_s) or (hi_s is not None and date >= hi_s):
+            continue
+        if seen_s is not None and date == seen_s and item.get("uuid") in seen.uuids:  # type: ignore[union-attr]
+            continue
+        if date > latest:
+            latest = date
+        kept.append(item)
+    if not latest:
+        return kept, None
+    at_latest = frozenset(item.get("uuid") for item in kept if item.get(field_name) == latest)
+    return kept, Boundary(datetime.fromisoformat(latest).astimezone(UTC), at_latest)
 
 
 def _iso_second(when: datetime) -> str:
