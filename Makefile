@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # PyAirbyte runs mogul's source in its own virtualenv: its pins (duckdb, sqlalchemy) conflict with mogul's.
 PYAIRBYTE := .venv-pyairbyte/.installed-airbyte-0.71.3
 
-.PHONY: install demo test lint format fuzz clean
+.PHONY: install demo test lint format fuzz clean chromium
 
 install: $(STAMP)
 
@@ -20,8 +20,12 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/mogul demo
 
-test: install lint $(PYAIRBYTE)
+test: install lint chromium $(PYAIRBYTE)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+# The dashboard's browser tests drive Debian's Chromium (Playwright never downloads a browser here).
+chromium:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium chromium-driver)
 
 $(PYAIRBYTE):
 	PYTHON=$(PYTHON) sh tests/source/pyairbyte_env.sh
@@ -38,4 +42,4 @@ format: install
 	$(BIN)/ruff format src tests bench
 
 clean:
-	rm -rf $(VENV) .venv-pyairbyte .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-pyairbyte .pytest_cache .ruff_cache .hypothesis test-artifacts

@@ -84,3 +84,37 @@ def test_import_file_errors_are_one_line(server: EmbeddedServer, rw_key: str, tm
         [*MOGUL, "customers", "get", "cus_nope"], capture_output=True, text=True, env=user_env, timeout=60
     )
     assert (r.returncode, r.stderr.strip()) == (1, "error: 404 Customer not found")
+
+
+def test_merge_unmerge_and_connections(server: EmbeddedServer, rw_key: str, client: Client) -> None:
+    env = {"CHARTMOGUL_API_KEY": rw_key, "CHARTMOGUL_BASE_URL": server.base_url}
+    ds = client.data_sources.create("Billing").uuid
+    a, b = client.customers.create(ds, "a"), client.customers.create(ds, "b", name="Bea")
+    merged = run(env, "customers", "merge", b.uuid, a.uuid)
+    assert merged.returncode == 0 and "merged" in merged.stdout
+    assert client.customers.retrieve(a.uuid).external_ids == ["a", "b"]
+    r = run(env, "customers", "unmerge", a.uuid, "--data-source-uuid", ds, "--external-id", "b", "--move", "notes",
+            "--json")  # fmt: skip
+    assert (r.returncode, json.loads(r.stdout)) == (0, {})
+    assert [c.name for c in client.customers.list(external_id="b")] == ["Bea"]
+    again = run(env, "customers", "unmerge", a.uuid, "--data-source-uuid", ds, "--external-id", "b")
+    assert again.returncode == 1 and again.stderr.startswith("error: ")
+
+    plan = client.plans.create(ds, "Gold", external_id="gold")
+    item = {"type": "subscription", "plan_uuid": plan.uuid, "service_period_start": "2024-01-01",
+            "service_period_end": "2024-02-01", "amount_in_cents": 100}  # fmt: skip
+    client.invoices.import_(
+        a.uuid,
+        [
+            {"external_id": f"i{n}", "date": "2024-01-01", "currency": "USD",
+             "line_items": [{**item, "subscription_external_id": f"s{n}"}]}
+            for n in (1, 2)
+        ],
+    )  # fmt: skip
+    subs = [s.uuid for s in client.subscriptions.list(a.uuid)]
+    connected = run(env, "customers", "connect-subscriptions", a.uuid, *subs, "--data-source-uuid", ds)
+    assert connected.returncode == 0 and "connected 2 subscriptions" in connected.stdout
+    alone = run(env, "customers", "connect-subscriptions", a.uuid, subs[0], "--data-source-uuid", ds)
+    assert alone.returncode == 1 and "at least two" in alone.stderr
+    r = run(env, "customers", "disconnect-subscriptions", a.uuid, subs[0], "--data-source-uuid", ds, "--json")
+    assert (r.returncode, json.loads(r.stdout)) == (0, {})

@@ -54,9 +54,11 @@ def test_first_start_prints_a_key_once_then_never_again(tmp_path: Path) -> None:
     wait_ready(port, proc)
     r = httpx.get(f"http://127.0.0.1:{port}/v1/ping")
     assert r.status_code == 401
+    assert 'id="api-key"' in httpx.get(f"http://127.0.0.1:{port}/").text  # the dashboard, without a key
     err = stop(proc)
     keys = re.findall(r"API key \(shown once, store it now\): (\w+)", err)
     assert len(keys) == 1
+    assert f"mogul: dashboard at http://127.0.0.1:{port}/ (enter an API key)" in err
 
     proc = start(database, port)
     wait_ready(port, proc)

@@ -6,6 +6,8 @@ import asyncio
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import uvicorn
@@ -35,6 +37,18 @@ class ScriptedServer:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @contextmanager
+    def running(self) -> Iterator[ScriptedServer]:
+        """Serve from the thread once it is listening; stop it when the block ends."""
+        self.thread.start()
+        while not self.server.started:
+            time.sleep(0.01)
+        try:
+            yield self
+        finally:
+            self.server.should_exit = True
+            self.thread.join(timeout=5)
 
     def script(self, *replies: Reply) -> None:
         self.replies.extend(replies)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import pty
+import re
+import select
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import duckdb
+import httpx
+import pytest
 
 from mogul.client import Client
 from mogul.demo.report import MRR_COLUMNS
@@ -97,9 +104,13 @@ def test_serve_keeps_the_server_until_interrupted(tmp_path: Path) -> None:
     )
     try:
         assert process.stdout is not None
+        dashboard = next(line for line in process.stdout if "dashboard: " in line)
         exports = next(line for line in process.stdout if "export CHARTMOGUL_BASE_URL=" in line)
         settings = dict(part.split("=", 1) for part in exports.split()[1:])
-        with Client(settings["CHARTMOGUL_API_KEY"], settings["CHARTMOGUL_BASE_URL"]) as client:
+        base_url, key = settings["CHARTMOGUL_BASE_URL"], settings["CHARTMOGUL_API_KEY"]
+        assert dashboard.strip() == f"dashboard: {base_url}/  (enter the API key {key})"
+        assert 'id="api-key"' in httpx.get(base_url + "/").text
+        with Client(key, base_url) as client:
             assert [source.status for source in client.data_sources.list()] == ["idle"]
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0
@@ -107,3 +118,53 @@ def test_serve_keeps_the_server_until_interrupted(tmp_path: Path) -> None:
         process.kill()
         process.wait()
     assert (tmp_path / "chart.png").exists() and (tmp_path / "out" / "cm.duckdb").exists()
+
+
+def read_until(fd: int, needle: bytes, timeout: float) -> bytes:
+    """What a terminal shows until `needle` appears (or the process ends, or time is up)."""
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while needle not in seen and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # EIO: the other side closed
+                break
+            if not chunk:
+                break
+            seen += chunk
+    return seen
+
+
+@pytest.mark.parametrize("flag", [[], ["--no-serve"]], ids=["terminal-default", "no-serve"])
+def test_on_a_terminal_it_serves_the_dashboard_unless_told_not_to(tmp_path: Path, flag: list[str]) -> None:
+    """`make demo` on a terminal: the dashboard's URL, then serving until Ctrl-C; `--no-serve` exits at once."""
+    primary, secondary = pty.openpty()
+    process = subprocess.Popen(
+        [*MOGUL, "demo", "--customers", "5", *flag],
+        stdin=secondary,
+        stdout=secondary,
+        stderr=subprocess.DEVNULL,
+        env=subprocess_env(),
+        cwd=str(tmp_path),
+    )
+    os.close(secondary)
+    try:
+        # The last line printed before serving; with --no-serve the process ends and the read stops there.
+        shown = read_until(primary, b"mogul sync --start-date", timeout=180)
+        if flag:
+            assert process.wait(timeout=60) == 0
+            assert b"Ctrl-C" not in shown and b"Rows per stream" in shown
+            return
+        url = re.search(rb"dashboard: (http://127\.0\.0\.1:\d+)/", shown)
+        assert url, shown[-2000:]
+        assert 'id="api-key"' in httpx.get(url.group(1).decode() + "/").text
+        time.sleep(1)
+        assert process.poll() is None  # still serving
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 0
+    finally:
+        process.kill()
+        process.wait()
+        os.close(primary)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from engine_builders import Book, acts
@@ -54,6 +55,35 @@ def test_linked_set_members_switching_at_one_instant_make_a_single_movement():
     assert last["subscription-set-external-id"] == "set-1"
     assert last["plan-external-id"] == "pro"
     assert book.month_ends(date(2024, 2, 1), date(2024, 3, 31)) == [(5000, 1), (8000, 1)]
+
+
+def test_connected_subscriptions_switching_at_one_instant_make_a_single_movement():
+    """connect_subscriptions: linked like set members, while the activity keeps the real (empty) set id."""
+    book = Book()
+    c = book.customer()
+    a = book.sub(c, "A", book.plan("Basic"))
+    b = book.sub(c, "B", book.plan("Pro"))
+    book.subs[a.uuid] = a = replace(a, connection_key="group-1")
+    book.subs[b.uuid] = b = replace(b, connection_key="group-1")
+    book.item(a, "2024-01-01", "2024-02-01", 5000)
+    book.cancel(a, "2024-03-01")
+    book.item(b, "2024-03-01", "2024-04-01", 8000)
+    result = book.result(c)
+    assert acts(result)[1:] == [("2024-03-01", "expansion", 3000, 8000)]
+    assert result.activities[-1].to_dict()["subscription-set-external-id"] == ""
+
+
+def test_subscriptions_of_different_connections_are_not_linked():
+    book = Book()
+    c = book.customer()
+    a = book.sub(c, "A", book.plan("Basic"))
+    b = book.sub(c, "B", book.plan("Pro"))
+    book.subs[a.uuid] = a = replace(a, connection_key="group-1")
+    book.subs[b.uuid] = b = replace(b, connection_key="group-2")
+    book.item(a, "2024-01-01", "2024-02-01", 5000)
+    book.cancel(a, "2024-03-01")
+    book.item(b, "2024-03-01", "2024-04-01", 8000)
+    assert [t for _, t, _, _ in acts(book.result(c))[1:]] == ["churn", "reactivation"]
 
 
 def test_plan_change_inside_one_subscription():

@@ -36,13 +36,8 @@ def configured(*names: str) -> dict[str, object]:
 
 @pytest.fixture
 def scripted() -> Iterator[ScriptedServer]:
-    srv = ScriptedServer()
-    srv.thread.start()
-    while not srv.server.started:
-        time.sleep(0.01)
-    yield srv
-    srv.server.should_exit = True
-    srv.thread.join(timeout=5)
+    with ScriptedServer().running() as srv:
+        yield srv
 
 
 # ---- giving up ----------------------------------------------------------------------------------

@@ -36,15 +36,21 @@ def test_concurrent_creates_of_distinct_names_all_succeed(server: EmbeddedServer
         assert len(http.get("/v1/data_sources").json()["data_sources"]) == 40
 
 
-def test_concurrent_imports_of_one_invoice_store_it_once(server: EmbeddedServer, rw_key: str) -> None:
-    from .conftest import invoice
-
+def _customer_and_plan(server: EmbeddedServer, rw_key: str, source: str) -> tuple[str, str]:
+    """A new data source named `source` with one customer and one monthly plan: their uuids."""
     with httpx.Client(base_url=server.base_url + "/v1", auth=(rw_key, ""), timeout=60) as http:
-        ds = http.post("/data_sources", json={"name": "Race"}).json()["uuid"]
+        ds = http.post("/data_sources", json={"name": source}).json()["uuid"]
         cus = http.post("/customers", json={"data_source_uuid": ds, "external_id": "c"}).json()["uuid"]
         plan = http.post(
             "/plans", json={"data_source_uuid": ds, "name": "P", "interval_count": 1, "interval_unit": "month"}
         ).json()["uuid"]
+    return cus, plan
+
+
+def test_concurrent_imports_of_one_invoice_store_it_once(server: EmbeddedServer, rw_key: str) -> None:
+    from .conftest import invoice
+
+    cus, plan = _customer_and_plan(server, rw_key, "Race")
     body = {"invoices": [invoice(plan, n=1)]}
 
     def post(_: int) -> httpx.Response:
@@ -66,12 +72,7 @@ def test_concurrent_imports_of_one_invoice_store_it_once(server: EmbeddedServer,
 def test_concurrent_imports_sharing_a_new_subscription_all_succeed(server: EmbeddedServer, rw_key: str) -> None:
     from .conftest import invoice
 
-    with httpx.Client(base_url=server.base_url + "/v1", auth=(rw_key, ""), timeout=60) as http:
-        ds = http.post("/data_sources", json={"name": "Shared"}).json()["uuid"]
-        cus = http.post("/customers", json={"data_source_uuid": ds, "external_id": "c"}).json()["uuid"]
-        plan = http.post(
-            "/plans", json={"data_source_uuid": ds, "name": "P", "interval_count": 1, "interval_unit": "month"}
-        ).json()["uuid"]
+    cus, plan = _customer_and_plan(server, rw_key, "Shared")
 
     def post(n: int) -> int:
         with httpx.Client(base_url=server.base_url, auth=(rw_key, ""), timeout=60) as http:

@@ -239,3 +239,32 @@ def test_read_only_key_cannot_write(server: Any, ro_key: str, source: dict[str, 
     with httpx.Client(base_url=server.base_url + "/v1", auth=(ro_key, "")) as ro:
         assert ro.get("/customers").status_code == 200
         assert ro.post("/customers", json={"data_source_uuid": source["uuid"], "external_id": "x"}).status_code == 403
+
+
+def test_a_list_renders_each_customer_as_retrieving_it_does(api: httpx.Client, source: dict[str, Any]) -> None:
+    # Lists render from their own query (by column position, the currency joined in): the same bytes as a retrieve.
+    other = api.post("/data_sources", json={"name": "Elsewhere"}).json()
+    plain = create(api, source, "plain")
+    full = create(
+        api,
+        source,
+        "full",
+        name="Ada",
+        company="Initrode Ltd",
+        country="US",
+        state="CA",
+        city="Mountain View",
+        zip="12345",
+        website_url="https://example.com",
+        owner="owner@example.com",
+        lead_created_at="2015-11-01T00:00:00Z",
+        attributes={"tags": ["a", "b"], "custom": [{"type": "Integer", "key": "seats", "value": 3}]},
+    )
+    gone = create(api, other, "gone")
+    merge = {"from": {"customer_uuid": gone["uuid"]}, "into": {"customer_uuid": full["uuid"]}}
+    assert api.post("/customers/merges", json=merge).status_code == 202
+    listed = api.get("/customers", params={"data_source_uuid": source["uuid"]})
+    singles = [api.get(f"/customers/{c['uuid']}") for c in (plain, full)]
+    assert listed.json()["entries"] == [s.json() for s in singles]
+    assert listed.content.startswith(b'{"entries":[' + singles[0].content + b"," + singles[1].content + b"]")
+    assert listed.json()["entries"][1]["external_ids"] == ["full", "gone"]

@@ -101,3 +101,18 @@ def test_version_1_database_gains_the_import_tables(db: Database) -> None:
     with db.read() as conn:
         version = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")).scalar()
     assert version == str(schema.SCHEMA_VERSION)
+
+
+def test_version_3_database_gains_the_customer_list_indexes(db: Database) -> None:
+    names = {index.name for index in schema.CUSTOMER_LIST_INDEXES}
+    with db.begin() as conn:
+        for index in schema.CUSTOMER_LIST_INDEXES:
+            index.drop(conn)
+        conn.execute(update(schema.meta).where(schema.meta.c.key == "schema_version").values(value="3"))
+    assert not names & {index["name"] for index in inspect(db.engine).get_indexes("customers")}
+    db.migrate()
+    assert names <= {index["name"] for index in inspect(db.engine).get_indexes("customers")}
+    with db.read() as conn:
+        version = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")).scalar()
+    assert version == "4"
+    db.migrate()  # a second start changes nothing

@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 
 import pytest
 
+from mogul.source import reader as reader_module
 from mogul.source.catalog import CatalogError, parse_catalog, parse_state
 from mogul.source.config import parse_config
 from mogul.source.cursor import Boundary, parse_cursor_date, to_cursor
 from mogul.source.ratelimit import HIGH, NORMAL, RateLimiter
-from mogul.source.reader import Reader, Run
+from mogul.source.reader import Partition, Reader, Run, limiter_burst
 from mogul.source.streams import BY_NAME
 
 ACT = {"date": "2024-01-05T00:00:00Z", "boundary_uuids": ["a"]}
@@ -162,3 +163,63 @@ def test_rate_limiter_close_releases_waiters() -> None:
     limiter.close()
     waiter.join(timeout=5)
     assert results == [False]
+
+
+def test_rate_limiter_burst_then_spacing() -> None:
+    # Half a second of ChartMogul's 40 requests/s at once after a lull, at most one per connection; then 1/rate.
+    assert limiter_burst(parse_config({"api_key": "k", "start_date": "2024-01-01T00:00:00Z"})) == 20
+    slow = {"api_key": "k", "start_date": "2024-01-01T00:00:00Z", "requests_per_second": 3, "max_connections": 20}
+    assert limiter_burst(parse_config(slow)) == 2
+    limiter = RateLimiter(2.0, burst=5)  # one request every 500 ms after the first five
+    started = time.monotonic()
+    for _ in range(5):
+        assert limiter.acquire()
+    assert time.monotonic() - started < 0.2
+    assert limiter.acquire()
+    assert time.monotonic() - started >= 0.4
+
+
+def test_windows_with_more_pages_left_go_first() -> None:
+    config = parse_config({"api_key": "k", "start_date": "2024-01-01T00:00:00Z", "end_date": "2024-12-31T00:00:00Z"})
+    reader = Reader(config, [], {})
+    lo, hi = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 3, 1, tzinfo=UTC)
+    part = Partition(0, {}, "/v1/activities", lo=lo, hi=hi)
+    early = reader._window_priority(part, 2, datetime(2024, 1, 11, tzinfo=UTC))  # 2 pages for 10 of 60 days
+    late = reader._window_priority(part, 10, datetime(2024, 2, 20, tzinfo=UTC))  # 10 pages for 50 of 60 days
+    done = reader._window_priority(part, 10, hi)
+    assert HIGH < NORMAL < early < late < done <= NORMAL + 1
+
+
+def test_window_filter_by_strings_agrees_with_parsed_dates(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pages of whole-second UTC dates are filtered by string comparison; it must keep, skip and track the cursor
+    # exactly as parsing every date does, windows with fractions of a second and saved boundaries included.
+    import random
+    import uuid
+    from datetime import timedelta
+
+    rng = random.Random(7)
+    reader = Reader(parse_config({"api_key": "k", "start_date": "2020-01-01T00:00:00Z"}), [], {})
+    base = datetime(2020, 1, 1, tzinfo=UTC)
+    fast_paths = 0
+    for _ in range(500):
+        dates = sorted(base + timedelta(seconds=rng.randrange(0, 400)) for _ in range(rng.randrange(0, 30)))
+        items = [{"uuid": str(uuid.UUID(int=rng.getrandbits(128))), "date": d.isoformat()} for d in dates]
+        if items and rng.random() < 0.1:
+            items[0]["date"] = items[0]["date"].replace("+00:00", "Z")  # another form: the parsing path
+        lo = base + timedelta(seconds=rng.randrange(0, 200), microseconds=rng.choice([0, 500_000]))
+        hi = rng.choice([None, lo + timedelta(seconds=rng.randrange(1, 300), microseconds=rng.choice([0, 250_000]))])
+        seen = None
+        if items and rng.random() < 0.5:
+            at = rng.choice(items)["date"]
+            uuids = frozenset(i["uuid"] for i in items if i["date"] == at and rng.random() < 0.6)
+            seen = Boundary(parse_cursor_date(at), uuids)  # type: ignore[arg-type]
+        run = Run(BY_NAME["activities"], True, seen)
+        part = Partition(0, {}, "/v1/activities", lo=lo, hi=hi)
+        prior = rng.choice([None, Boundary(base, frozenset({"earlier"}))])
+        fast_paths += reader_module._filter_utc_seconds(items, "date", lo, hi, seen) is not None
+        fast = reader._filter(run, part, list(items), prior)
+        with monkeypatch.context() as patch:
+            patch.setattr(reader_module, "_filter_utc_seconds", lambda *_: None)
+            slow = reader._filter(run, part, list(items), prior)
+        assert fast == slow
+    assert fast_paths > 400

@@ -85,6 +85,33 @@ def test_values_read_back_typed(url):
     assert [second[k] for k in ("seats", "customer-since", "day", "active")] == [None, None, None, None]
 
 
+def test_json_and_timestamps_read_back_exactly(url):
+    """JSON reaches DuckDB as Arrow's JSON type, unparsed; timestamps as text the database parses."""
+    nested = {"tags": ["vip", None], "custom": {"seats": 3, "ok": False, "ratio": 0.5}, "name": "Zoë 東京 🚀"}
+    values = [nested, [], {}, 'a "quoted" string', 0, None]
+    times = {
+        "2024-01-05T10:00:00Z": "2024-01-05 10:00:00",
+        "2024-01-05T10:00:00.123456+02:00": "2024-01-05 08:00:00.123456",
+        "2024-01-05T10:00:00.5": "2024-01-05 10:00:00.5",  # no offset: read as UTC
+        "2024-01-05 10:00:00": "2024-01-05 10:00:00",
+    }
+    records = [{"uuid": f"r{i}", "address": v} for i, v in enumerate(values)]
+    records += [{"uuid": f"t{i}", "customer-since": t} for i, t in enumerate(times)]
+    with connect(url) as dest:
+        dest.begin_stream(SPEC, WriteMode.APPEND, sync_id="s1", resume=True)
+        dest.checkpoint("things", batch(*records), state(1))
+        query = f"SELECT address->'custom'->>'seats' FROM {dest.ref('things')} WHERE uuid = 'r0'"
+        seats = dest._query(query)  # type: ignore[attr-defined]
+    assert seats == [("3",)]  # the database reads the column as JSON
+    found = {row["uuid"]: row for row in rows(url, "things")}
+    for i, value in enumerate(values):
+        stored = found[f"r{i}"]["address"]
+        assert (None if stored is None else orjson.loads(stored)) == value  # SQL NULL for None
+    for i, expected in enumerate(times.values()):
+        assert found[f"t{i}"]["customer-since"].startswith(expected)
+        assert found[f"t{i}"]["customer-since"].removeprefix(expected) in ("+00", "+00:00")
+
+
 def test_schema_evolution_adds_columns_and_keeps_existing_types(url):
     with connect(url) as dest:
         dest.begin_stream(SPEC, WriteMode.APPEND, sync_id="s1", resume=True)

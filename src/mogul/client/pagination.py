@@ -46,6 +46,16 @@ def fetch_page(
     return Page(items, has_more and bool(next_cursor), next_cursor, body)
 
 
+def follow_cursors(fetch: Callable[[str | None], Page[T]], cursor: str | None = None) -> Iterator[Page[T]]:
+    """Yield `fetch(cursor)`, then the page its cursor fetches, and so on until the server says there are no more."""
+    while True:
+        page = fetch(cursor)
+        yield page
+        if not page.has_more:
+            return
+        cursor = page.cursor
+
+
 def iter_pages(
     transport: Transport,
     path: str,
@@ -57,12 +67,11 @@ def iter_pages(
     wrap: Callable[[dict[str, Any]], T] | None = None,
 ) -> Iterator[Page[Any]]:
     """Yield pages from `cursor` (None: the first page) until the server says there are no more."""
-    while True:
-        page = fetch_page(transport, path, key=key, params=params, cursor=cursor, per_page=per_page, wrap=wrap)
-        yield page
-        if not page.has_more:
-            return
-        cursor = page.cursor
+
+    def fetch(at: str | None) -> Page[Any]:
+        return fetch_page(transport, path, key=key, params=params, cursor=at, per_page=per_page, wrap=wrap)
+
+    yield from follow_cursors(fetch, cursor)
 
 
 def iter_items(
@@ -116,12 +125,7 @@ class Listing(Generic[T]):
         )
 
     def pages(self, cursor: str | None = None) -> Iterator[Page[T]]:
-        while True:
-            page = self.page(cursor)
-            yield page
-            if not page.has_more:
-                return
-            cursor = page.cursor
+        yield from follow_cursors(self.page, cursor)
 
     def __iter__(self) -> Iterator[T]:
         for page in self.pages():

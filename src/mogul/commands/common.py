@@ -72,3 +72,11 @@ def emit(
         print_json(objects[0].to_dict())
     else:
         print_json({key: [o.to_dict() for o in objects]})
+
+
+def echo_deleted(uuid: str, as_json: bool) -> None:
+    """What a delete command prints: `deleted UUID`, or `{"deleted": UUID}` with `--json`."""
+    if as_json:
+        print_json({"deleted": uuid})
+    else:
+        click.echo(f"deleted {uuid}")

@@ -1,4 +1,4 @@
-"""`mogul customers list|get|create|search`."""
+"""`mogul customers list|get|create|search|merge|unmerge|connect-subscriptions|disconnect-subscriptions`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from collections.abc import Iterable
 import click
 
 from ..client.models import Customer
-from .common import api_options, emit, make_client, print_table
+from ..client.resources.customers import UNMERGE_MOVABLE
+from .common import api_options, emit, make_client, print_json, print_table
 
 COLUMNS = ("uuid", "external_id", "name", "email", "status", "mrr", "data_source_uuid")
 
@@ -105,3 +106,73 @@ def create(
     with make_client(api_key, base_url) as cm:
         customer = cm.customers.create(data_source_uuid, external_id, **body)
     emit([customer], as_json, _show)
+
+
+def _done(as_json: bool, message: str) -> None:
+    # The API answers these with 202 and `{}`: --json prints that, a person gets a sentence.
+    if as_json:
+        print_json({})
+    else:
+        click.echo(message)
+
+
+@customers.command("merge")
+@click.argument("from_uuid")
+@click.argument("into_uuid")
+@api_options
+def merge(api_key: str, base_url: str, as_json: bool, from_uuid: str, into_uuid: str) -> None:
+    """Merge customer FROM_UUID into INTO_UUID (its invoices, subscriptions, ids and tags move)."""
+    with make_client(api_key, base_url) as cm:
+        cm.customers.merge(from_uuid, into_uuid)
+    _done(as_json, f"merged {from_uuid} into {into_uuid}")
+
+
+@customers.command("unmerge")
+@click.argument("customer_uuid")
+@click.option("--data-source-uuid", required=True, help="The data source of the customer to split out.")
+@click.option("--external-id", required=True, help="Its external id, as listed in the customer's external_ids.")
+@click.option("--move", multiple=True, type=click.Choice(UNMERGE_MOVABLE), help="Also move these; repeat it.")
+@api_options
+def unmerge(
+    api_key: str,
+    base_url: str,
+    as_json: bool,
+    customer_uuid: str,
+    data_source_uuid: str,
+    external_id: str,
+    move: tuple[str, ...],
+) -> None:
+    """Split a customer merged into CUSTOMER_UUID out again, with its invoices and subscriptions.
+
+    \b
+    Example:
+      mogul customers unmerge cus_... --data-source-uuid ds_... --external-id cus_002
+    """
+    with make_client(api_key, base_url) as cm:
+        cm.customers.unmerge(customer_uuid, data_source_uuid, external_id, move_to_new_customer=move)
+    _done(as_json, f"unmerged {external_id} from {customer_uuid}")
+
+
+def _connection_command(name: str, undo: bool) -> click.Command:
+    @customers.command(name)
+    @click.argument("customer_uuid")
+    @click.argument("subscription_uuids", nargs=-1, required=True)
+    @click.option("--data-source-uuid", required=True, help="The data source of the subscriptions.")
+    @api_options
+    def command(
+        api_key: str, base_url: str, as_json: bool, customer_uuid: str, subscription_uuids: tuple[str, ...],
+        data_source_uuid: str,
+    ) -> None:  # fmt: skip
+        with make_client(api_key, base_url) as cm:
+            call = cm.subscriptions.disconnect if undo else cm.subscriptions.connect
+            call(customer_uuid, [(data_source_uuid, uuid) for uuid in subscription_uuids])
+        _done(as_json, f"{name.split('-')[0]}ed {len(subscription_uuids)} subscriptions of {customer_uuid}")
+
+    return command
+
+
+connect_subscriptions = _connection_command("connect-subscriptions", undo=False)
+connect_subscriptions.help = """Connect subscriptions of CUSTOMER_UUID (sub_... uuids): a stop of one and a start of
+another at the same instant then count as a plan switch (expansion or contraction), not churn and new business."""
+disconnect_subscriptions = _connection_command("disconnect-subscriptions", undo=True)
+disconnect_subscriptions.help = "Disconnect subscriptions of CUSTOMER_UUID connected with connect-subscriptions."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..client.models import DataSource
-from .common import api_options, emit, make_client, print_json, print_table
+from .common import api_options, echo_deleted, emit, make_client, print_table
 
 COLUMNS = ("uuid", "name", "system", "created_at", "status")
 
@@ -95,7 +95,4 @@ def delete(api_key: str, base_url: str, as_json: bool, uuid: str) -> None:
     """Delete a data source and everything imported through it."""
     with make_client(api_key, base_url) as cm:
         cm.data_sources.delete(uuid)
-    if as_json:
-        print_json({"deleted": uuid})
-    else:
-        click.echo(f"deleted {uuid}")
+    echo_deleted(uuid, as_json)

@@ -45,7 +45,7 @@ DEFAULT_CUSTOMERS = 2000
 @click.option(
     "--serve/--no-serve",
     default=None,
-    help="Keep the server running after the report until Ctrl-C (default: only on a terminal).",
+    help="Keep the server and its dashboard running after the report until Ctrl-C (default: only on a terminal).",
 )
 @click.pass_context
 def demo(ctx: click.Context, customers: int, seed: int, output: Path, png: Path, serve: bool | None) -> None:
@@ -61,13 +61,13 @@ def demo(ctx: click.Context, customers: int, seed: int, output: Path, png: Path,
     5. prints rows per stream, the last 12 months of MRR with its movements,
        a chart of MRR and customers (also written to --png), and a query to
        try on the DuckDB file; then stops the server (or, with --serve, keeps
-       it running and prints its URL and API key).
+       it running and prints the dashboard's URL and the API key).
 
     \b
     Examples:
       mogul demo                                   # what `make demo` runs
       mogul demo --customers 300 --output /tmp/cm.duckdb --png /tmp/mrr.png
-      mogul demo --serve                           # then: mogul sync, curl, the dashboard...
+      mogul demo --serve                           # then: the dashboard, mogul sync, curl...
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -113,11 +113,14 @@ def _report(result: Any, output: Path, png: Path) -> None:
 
 
 def _serve_until_interrupted(base_url: str, api_key: str) -> None:
-    click.echo(f"\nThe server keeps running until Ctrl-C: {base_url}/v1 (temporary database)")
-    click.echo(f"  export CHARTMOGUL_BASE_URL={base_url} CHARTMOGUL_API_KEY={api_key}")
-    click.echo("  mogul customers list; mogul sync --start-date 2023-01-01 -d duckdb:///mine.duckdb")
-    sys.stdout.flush()  # piped stdout is block-buffered: whoever waits for the URL must see it now
+    # Inside the try from the first line: a Ctrl-C as soon as the URL shows is a clean stop, not a traceback.
     try:
+        click.echo("\nThe server keeps running until Ctrl-C (temporary database):")
+        click.echo(f"  dashboard: {base_url}/  (enter the API key {api_key})")
+        click.echo(f"  API:       {base_url}/v1")
+        click.echo(f"  export CHARTMOGUL_BASE_URL={base_url} CHARTMOGUL_API_KEY={api_key}")
+        click.echo("  mogul customers list; mogul sync --start-date 2023-01-01 -d duckdb:///mine.duckdb")
+        sys.stdout.flush()  # piped stdout is block-buffered: whoever waits for the URL must see it now
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import click
 
 from ..client.models import Plan
-from .common import api_options, emit, make_client, print_json, print_table
+from .common import api_options, echo_deleted, emit, make_client, print_table
 
 COLUMNS = ("uuid", "external_id", "name", "interval_count", "interval_unit", "data_source_uuid")
 
@@ -84,7 +84,4 @@ def delete(api_key: str, base_url: str, as_json: bool, uuid: str) -> None:
     """Delete a plan no invoice uses."""
     with make_client(api_key, base_url) as cm:
         cm.plans.delete(uuid)
-    if as_json:
-        print_json({"deleted": uuid})
-    else:
-        click.echo(f"deleted {uuid}")
+    echo_deleted(uuid, as_json)

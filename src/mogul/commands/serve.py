@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import click
 
 from ..server.settings import (
@@ -24,6 +27,18 @@ def database_option(func):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN2
         show_default=True,
         help=DATABASE_HELP + " [env: MOGUL_DATABASE]",
     )(func)
+
+
+def _per_key_limit(flag: str, default: int, what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A limit counted per API key and per worker; 0 turns it off."""
+    return click.option(
+        flag,
+        default=default,
+        show_default=True,
+        type=click.IntRange(0),
+        metavar="N",
+        help=f"{what}; 0: no limit. Per worker.",
+    )
 
 
 def _convert(parse):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN202
@@ -60,21 +75,11 @@ def _check_faults(value: str) -> str:
     show_default=True,
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
 )
-@click.option(
-    "--rate-limit",
-    default=CHARTMOGUL_RATE_LIMIT,
-    show_default=True,
-    type=click.IntRange(0),
-    metavar="N",
-    help="Requests per second per API key, as ChartMogul (429 past it); 0: no limit. Per worker.",
-)
-@click.option(
+@_per_key_limit("--rate-limit", CHARTMOGUL_RATE_LIMIT, "Requests per second per API key, as ChartMogul (429 past it)")
+@_per_key_limit(
     "--max-connections",
-    default=CHARTMOGUL_MAX_CONNECTIONS,
-    show_default=True,
-    type=click.IntRange(0),
-    metavar="N",
-    help="Requests in flight at once per API key, as ChartMogul (503 past it); 0: no limit. Per worker.",
+    CHARTMOGUL_MAX_CONNECTIONS,
+    "Requests in flight at once per API key, as ChartMogul (503 past it)",
 )
 @click.option(
     "--max-body-size",

@@ -29,13 +29,7 @@ def load_config(
     variable only fills a field the file leaves out."""
     config: dict[str, Any] = {}
     if path is not None:
-        try:
-            loaded = orjson.loads(path.read_bytes())
-        except orjson.JSONDecodeError as exc:
-            fail(f"--config {path}: not valid JSON ({exc})")
-        if not isinstance(loaded, dict):
-            fail(f'--config {path}: must be a JSON object like {{"api_key": "...", "start_date": "..."}}')
-        config.update(loaded)
+        config.update(_json_object(path, "--config", 'a JSON object like {"api_key": "...", "start_date": "..."}'))
     for field, value, param in (("api_key", api_key, "api_key"), ("base_url", base_url, "base_url")):
         from_command_line = ctx.get_parameter_source(param) is click.core.ParameterSource.COMMANDLINE
         if value and (from_command_line or not config.get(field)):
@@ -52,13 +46,18 @@ def load_config(
 def load_catalog(path: Path | None) -> dict[str, Any] | None:
     if path is None:
         return None
+    return _json_object(path, "--catalog", "a ConfiguredAirbyteCatalog JSON object with a 'streams' list")
+
+
+def _json_object(path: Path, option: str, expected: str) -> dict[str, Any]:
+    """The JSON object in the file given to `option`; exits with an error for bad JSON or anything else."""
     try:
-        catalog = orjson.loads(path.read_bytes())
+        loaded = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as exc:
-        fail(f"--catalog {path}: not valid JSON ({exc})")
-    if not isinstance(catalog, dict):
-        fail(f"--catalog {path}: must be a ConfiguredAirbyteCatalog JSON object with a 'streams' list")
-    return catalog
+        fail(f"{option} {path}: not valid JSON ({exc})")
+    if not isinstance(loaded, dict):
+        fail(f"{option} {path}: must be {expected}")
+    return loaded
 
 
 def make_cli_progress(quiet: bool) -> Any:

@@ -152,6 +152,8 @@ class Subscription:
     cancellation_dates: tuple[int, ...] = ()
     # The server's integer id for the `/customers/{uuid}/subscriptions` view, when it has one.
     id: int | None = None
+    # Subscriptions connected by hand (connect_subscriptions) share this key: linked like one set.
+    connection_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

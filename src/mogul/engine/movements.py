@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from mogul.engine.model import Customer, Plan
+from mogul.engine.model import Customer, Plan, Subscription
 from mogul.engine.mrr import SubChange
 from mogul.engine.timeutil import MICROS, LocalCalendar
 
@@ -96,24 +96,32 @@ def _rank(change: SubChange) -> tuple[int, int, int, int]:
     return (change.at, 0 if change.delta < 0 or not change.new_active else 1, change.order, change.seq)
 
 
+def _linked(a: Subscription, b: Subscription) -> bool:
+    """Two subscriptions of one set, or connected by hand, whose stop and start make one plan switch."""
+    if a.uuid == b.uuid:
+        return False
+    same_set = bool(a.set_external_id) and a.set_external_id == b.set_external_id
+    return same_set or (a.connection_key is not None and a.connection_key == b.connection_key)
+
+
 def _link(batch: list[SubChange]) -> list[list[SubChange]]:
-    """Pair a stop and a start of two subscriptions of one set at the same instant: a linked plan switch."""
+    """Pair a stop and a start of two linked subscriptions at the same instant: a linked plan switch."""
     steps: list[list[SubChange]] = [[c] for c in batch]
-    stops = [s for s in steps if s[0].old_active and not s[0].new_active and s[0].sub.set_external_id]
+    stops = [s for s in steps if s[0].old_active and not s[0].new_active and _linkable(s[0].sub)]
     for step in steps:
         start = step[0]
-        if start.old_active or not start.new_active or not start.sub.set_external_id:
+        if start.old_active or not start.new_active or not _linkable(start.sub):
             continue
         for stop in stops:
-            if (
-                len(stop) == 1
-                and stop[0].sub.set_external_id == start.sub.set_external_id
-                and stop[0].sub.uuid != start.sub.uuid
-            ):
+            if len(stop) == 1 and _linked(stop[0].sub, start.sub):
                 stop.append(start)
                 step.clear()
                 break
     return [s for s in steps if s]
+
+
+def _linkable(sub: Subscription) -> bool:
+    return bool(sub.set_external_id) or sub.connection_key is not None
 
 
 def _describe(step: list[SubChange], plans: Mapping[str, Plan]) -> str:

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route, Router, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from . import dashboard
 from .auth import AuthMiddleware, KeyRing
 from .errors import ApiError, coded
 from .faults import FaultPlan, Faults
@@ -78,11 +79,11 @@ def _lifespan(db: Database) -> Callable[[Starlette], AbstractAsyncContextManager
 
 
 def app_routes() -> list:
-    """The whole route table: the API under /v1, and its OpenAPI document."""
+    """The whole route table: the API under /v1, its OpenAPI document, and the dashboard at `/`."""
     # No slash redirects: StripTrailingSlash already serves `/v1/data_sources/`, and a 307 for a path that
     # names nothing (`/v1/data_sources//`) would send a client to a different resource.
     api = Router(api_routes(), redirect_slashes=False)
-    return [Mount("/v1", app=api), Route("/openapi.json", openapi_endpoint, methods=["GET"])]
+    return [Mount("/v1", app=api), Route("/openapi.json", openapi_endpoint, methods=["GET"]), *dashboard.routes()]
 
 
 def create_app(database: Database | str, settings: ServerSettings | None = None) -> Starlette:

@@ -24,6 +24,8 @@ class EmbeddedServer:
 
     `settings` as for `create_app`: by default no rate limits and no faults; e.g.
     `ServerSettings(faults="500=0.1,reset=0.05", fault_seed=1)` or `ServerSettings.chartmogul()`.
+    With `processing=False` no background processor runs: imports stay queued (their data sources `working`)
+    until the caller runs `processing.drain(db)`, so a test can see that state for as long as it needs.
     """
 
     def __init__(
@@ -34,6 +36,7 @@ class EmbeddedServer:
         port: int = 0,
         log_level: str = "warning",
         settings: ServerSettings | None = None,
+        processing: bool = True,
     ) -> None:
         self.app = create_app(database, settings)
         self.host = host
@@ -41,7 +44,7 @@ class EmbeddedServer:
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))
         self.port: int = self._sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level=log_level, lifespan="on", access_log=False)
+        config = uvicorn.Config(self.app, log_level=log_level, lifespan="on" if processing else "off", access_log=False)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)
 

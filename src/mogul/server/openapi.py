@@ -29,6 +29,8 @@ JsonSchema = dict[str, Any]
 F = TypeVar("F", bound=Callable[..., Any])
 
 ATTRIBUTE = "__openapi__"
+# Marks an endpoint that is not part of the API (the dashboard's page), with the reason it is left out.
+NOT_API = "__not_api__"
 VALID_INPUT_STATUSES = "x-valid-input-statuses"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _SCHEMAS: dict[str, JsonSchema] = {}
@@ -213,6 +215,20 @@ def _common_replies(method: str, authenticated: bool) -> dict[int, Reply]:
     return replies
 
 
+def not_api(reason: str) -> Callable[[F], F]:
+    """Leave an endpoint out of the document on purpose, saying why: `missing_operations` then skips it."""
+
+    def attach(endpoint: F) -> F:
+        setattr(endpoint, NOT_API, reason)
+        return endpoint
+
+    return attach
+
+
+def is_api(route: Route) -> bool:
+    return getattr(route.endpoint, NOT_API, None) is None
+
+
 def iter_routes(
     routes: Sequence[BaseRoute], prefix: str = "", *, raw: bool = False
 ) -> Iterator[tuple[str, str, Route]]:
@@ -229,7 +245,11 @@ def iter_routes(
 
 
 def missing_operations(routes: Sequence[BaseRoute]) -> list[tuple[str, str]]:
-    return [(m, p) for m, p, route in iter_routes(routes) if getattr(route.endpoint, ATTRIBUTE, None) is None]
+    return [
+        (m, p)
+        for m, p, route in iter_routes(routes)
+        if is_api(route) and getattr(route.endpoint, ATTRIBUTE, None) is None
+    ]
 
 
 def build_document(routes: Sequence[BaseRoute], limits: RequestLimits | None = None) -> dict[str, Any]:

@@ -139,10 +139,19 @@ class Page:
         return out
 
 
-def fetch(conn: Connection, query: Select[Any], sort: Column[Any], ident: Column[Any], params: PageParams) -> Page:
-    """Run `query` (filters applied, no order) for one page, in (sort, id) order."""
+def fetch(
+    conn: Connection,
+    query: Select[Any],
+    sort: Column[Any],
+    ident: Column[Any],
+    params: PageParams,
+    *,
+    count: bool = True,
+) -> Page:
+    """Run `query` (filters applied, no order) for one page, in (sort, id) order. The total, for `total_pages`,
+    is counted on a page asked for without a cursor (the only one that sends it), unless `count` is False."""
     total = None
-    if not params.cursor_mode:
+    if count and not params.cursor_mode:
         total = conn.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
     paged = query.order_by(sort, ident).limit(params.per_page + 1)
     if params.after is not None:

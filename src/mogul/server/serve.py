@@ -70,6 +70,7 @@ def serve(
     configure_logging(log_level)
     db = prepare(database_url)
     print(f"mogul: serving {describe_url(database_url)} at http://{host}:{port}/v1", file=sys.stderr, flush=True)
+    print(f"mogul: dashboard at http://{host}:{port}/ (enter an API key)", file=sys.stderr, flush=True)
     if settings.faults or settings.fault_header or settings.latency:
         print(
             f"mogul: fault injection on: faults={settings.faults or 'none'!r} seed={settings.fault_seed} "

@@ -39,6 +39,7 @@ def iso_millis(us: int | None) -> str | None:
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 
+@lru_cache(maxsize=65_536)
 def iso_offset(us: int | None) -> str | None:
     """`2016-01-01T12:00:00+00:00`: the format of `customer-since` and activity dates."""
     if us is None:

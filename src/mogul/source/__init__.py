@@ -5,6 +5,14 @@ AirbyteMessage dict each; `read(config, catalog, state)` yields them and raises 
 the end when a stream failed.
 """
 
+import sys
+
+# httpx's package imports its command line (click, rich, pygments) whenever they are installed, as mogul's own
+# CLI makes them: about 80 ms of CPU at every start of the connector, which a platform runs once per sync.
+# Nothing here uses it; `httpx.main` then says that its extras are missing.
+if "httpx" not in sys.modules:
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[assignment]
+
 from .config import SPEC, ConfigError
 from .connector import check, discover, read, read_batches, spec
 from .errors import ReadFailed

@@ -5,8 +5,9 @@ Requests are spaced 1/rate apart (a token bucket holding `burst` tokens; the def
 waiter that woke late catch up instead of losing that time, so the rate is really reached). Waiting callers are
 served by priority, then arrival: the single cursor chains (customers, invoices, plans) cannot be
 parallelised, so each of their requests goes before the queued window partitions; otherwise a
-chain would wait behind up to 19 other requests on every page. `pause()` holds everyone back
-after a 429, as `Retry-After` asks.
+chain would wait behind up to 19 other requests on every page. Among the windows, a lower number
+(fewer pages left) waits for a higher one. `pause()` holds everyone back after a 429, as
+`Retry-After` asks.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import time
 from collections.abc import Callable
 
 HIGH, NORMAL = 0, 1
+"""Priorities: lower goes first. A window's is between NORMAL and NORMAL + 1 (reader.py)."""
 
 
 class RateLimiter:
@@ -30,12 +32,12 @@ class RateLimiter:
         self._clock = clock
         self._cond = threading.Condition()
         self._next_free = float("-inf")
-        self._waiters: list[tuple[int, int]] = []
+        self._waiters: list[tuple[float, int]] = []
         self._seq = itertools.count()
         self.acquired = 0
         self._closed = False
 
-    def acquire(self, priority: int = NORMAL) -> bool:
+    def acquire(self, priority: float = NORMAL) -> bool:
         """Block until this caller may send one request. False when the limiter was closed meanwhile."""
         with self._cond:
             me = (priority, next(self._seq))

@@ -28,10 +28,8 @@ class Batch:
         )
 
     def field_names(self) -> set[str]:
-        names: set[str] = set()
-        for record in self.records:
-            names.update(record)
-        return names
+        # One call over all the dicts' keys: the loop runs in C.
+        return set().union(*self.records)
 
     def column(self, name: str) -> list[Any]:
         # map over dict.get runs the loop in C: about 10% faster than the list comprehension.

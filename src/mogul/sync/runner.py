@@ -155,7 +155,7 @@ class _Runner:
         started = self.clock()
         self.progress.start(self.modes)
         iterator = iter(messages)
-        streams = self.streams
+        streams, max_rows = self.streams, self.max_buffer_rows  # locals: read once per message
         try:
             while True:
                 try:
@@ -176,13 +176,14 @@ class _Runner:
                         if type(emitted_at) is not int:
                             emitted_at = int(emitted_at) if isinstance(emitted_at, float) else _now_ms()
                         batch = stream.batch
-                        batch.records.append(data)
+                        records = batch.records
+                        records.append(data)
                         batch.emitted_at.append(emitted_at)
                         result = stream.result
-                        result.records += 1
-                        if result.records % PROGRESS_EVERY == 0:
+                        count = result.records = result.records + 1
+                        if count % PROGRESS_EVERY == 0:
                             self._tick(stream)
-                        if len(batch.records) >= self.max_buffer_rows:
+                        if len(records) >= max_rows:
                             self._overflow(stream)
                         continue
                 self._handle(message)

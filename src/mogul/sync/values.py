@@ -8,6 +8,7 @@ JSON columns, which hold every value (as its JSON text where it is not a string)
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -24,7 +25,18 @@ def json_bytes(value: Any) -> bytes:
     try:
         return orjson.dumps(value, default=str)
     except TypeError:  # orjson refuses integers beyond 64 bits; the standard library does not
-        return json.dumps(value, default=str).encode()
+        # NaN and infinities become null, as orjson makes them: DuckDB stores these texts unparsed.
+        return json.dumps(_finite(value), default=str, separators=(",", ":")).encode()
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 def json_text(value: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..errors import NotFoundError
@@ -9,6 +10,9 @@ from ..models import Customer
 from ..pagination import Listing, Page
 from ..transport import Transport
 from .data_sources import _segment
+
+# What an unmerge can take along to the split customer (ChartMogul's CRM objects).
+UNMERGE_MOVABLE = ("tasks", "opportunities", "notes")
 
 
 class _Search(Listing[Customer]):
@@ -64,6 +68,38 @@ class Customers:
         body = self._t.request("DELETE", f"/v1/customers/{_segment(uuid)}/attributes/tags", json={"tags": tags})
         return list(body["tags"])
 
+    def attributes(self, uuid: str) -> dict[str, Any]:
+        """`{"tags": [...], "stripe": {}, "custom": {...}}`."""
+        return dict(self._t.request("GET", f"/v1/customers/{_segment(uuid)}/attributes"))
+
+    def add_custom(self, uuid: str, custom: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        """Add typed attributes, `[{"type": "Integer", "key": "seats", "value": 3}]`; returns all of them."""
+        path = f"/v1/customers/{_segment(uuid)}/attributes/custom"
+        return dict(self._t.request("POST", path, json={"custom": list(custom)})["custom"])
+
+    def update_custom(self, uuid: str, custom: dict[str, Any]) -> dict[str, Any]:
+        """Set existing attributes' values, `{"seats": 4}`; returns all of them."""
+        path = f"/v1/customers/{_segment(uuid)}/attributes/custom"
+        return dict(self._t.request("PUT", path, json={"custom": custom})["custom"])
+
+    def remove_custom(self, uuid: str, keys: Sequence[str]) -> None:
+        path = f"/v1/customers/{_segment(uuid)}/attributes/custom"
+        self._t.request("DELETE", path, json={"custom": list(keys)})
+
     def merge(self, from_uuid: str, into_uuid: str) -> None:
+        """Fold customer `from_uuid` into `into_uuid`; the server recomputes the merged customer."""
         body = {"from": {"customer_uuid": from_uuid}, "into": {"customer_uuid": into_uuid}}
         self._t.request("POST", "/v1/customers/merges", json=body)
+
+    def unmerge(
+        self, customer_uuid: str, data_source_uuid: str, external_id: str, *, move_to_new_customer: Sequence[str] = ()
+    ) -> None:
+        """Split the customer merged from (data_source_uuid, external_id) out of `customer_uuid` again.
+        `move_to_new_customer`: ChartMogul's "tasks", "opportunities", "notes"."""
+        body = {
+            "customer_uuid": customer_uuid,
+            "data_source_uuid": data_source_uuid,
+            "external_id": external_id,
+            "move_to_new_customer": list(move_to_new_customer),
+        }
+        self._t.request("POST", "/v1/customers/unmerges", json=body)

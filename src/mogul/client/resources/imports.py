@@ -77,3 +77,15 @@ class Subscriptions:
             {"cancelled_at": cancelled_at} if cancelled_at is not None else {"cancellation_dates": cancellation_dates}
         )
         return Subscription(self._t.request("PATCH", f"/v1/import/subscriptions/{_segment(uuid)}", json=body))
+
+    def connect(self, customer_uuid: str, subscriptions: Sequence[tuple[str, str]]) -> None:
+        """Connect subscriptions of one customer, given as (data_source_uuid, subscription uuid) pairs: a stop of
+        one and a start of another at the same instant then count as a plan switch, not churn and new business."""
+        self._connections(customer_uuid, "connect_subscriptions", subscriptions)
+
+    def disconnect(self, customer_uuid: str, subscriptions: Sequence[tuple[str, str]]) -> None:
+        self._connections(customer_uuid, "disconnect_subscriptions", subscriptions)
+
+    def _connections(self, customer_uuid: str, action: str, subscriptions: Sequence[tuple[str, str]]) -> None:
+        body = {"subscriptions": [{"data_source_uuid": ds, "uuid": uuid} for ds, uuid in subscriptions]}
+        self._t.request("POST", f"/v1/customers/{_segment(customer_uuid)}/{action}", json=body)

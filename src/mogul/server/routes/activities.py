@@ -33,7 +33,7 @@ from ..responses import json
 from ..store.activities import Activities, ActivityQuery
 from ..store.plans import INTERVAL_UNITS
 from ..timefmt import parse_timestamp
-from .common import CURSOR, PAGING, PER_PAGE, envelope, paging
+from .common import CURSOR, PAGE, PAGING, PER_PAGE, envelope, paging
 
 DAY_US = 86_400_000_000
 _TAG = "activities"
@@ -217,7 +217,7 @@ async def customer_activities(request: Request) -> Response:
                     "entries": {"type": "array", "items": CUSTOMER_SUBSCRIPTION},
                     "has_more": BOOLEAN,
                     "per_page": _PER_PAGE_OUT,
-                    "page": {"const": 1},
+                    "page": {"type": "integer", "minimum": 1},
                     "cursor": NULLABLE_STRING,
                 },
                 required=["entries", "has_more", "cursor"],
@@ -225,16 +225,21 @@ async def customer_activities(request: Request) -> Response:
         ),
         404: NOT_FOUND,
     },
-    query=[PER_PAGE, CURSOR],
+    query=[PER_PAGE, CURSOR, PAGE],
     valid_input_statuses=[400],
     tag=_TAG,
 )
 async def customer_subscriptions(request: Request) -> Response:
-    # This list's cursor is its own (`subscriptions_next_page=N`), so only `per_page` goes through the parser.
+    # This list's cursor is its own (`subscriptions_next_page=N`), so only `per_page` and the deprecated `page`
+    # (the recorded first page carries `"page": 1`) go through the parser.
     q = request.query_params
-    per_page = pagination.page_params({"per_page": q.get("per_page", "")}, allow_page=False).per_page
+    params = pagination.page_params({"per_page": q.get("per_page", ""), "page": q.get("page", "")})
     body = await run_in_threadpool(
-        _store(request).subscriptions, request.path_params["uuid"], per_page, q.get("cursor") or None
+        _store(request).subscriptions,
+        request.path_params["uuid"],
+        params.per_page,
+        q.get("cursor") or None,
+        params.page or 1,
     )
     return json(body)
 

@@ -1,16 +1,24 @@
-"""Helpers shared by the routes: paging parameters and filters from the query string, and their OpenAPI."""
+"""Helpers shared by the routes: paging parameters and filters from the query string, and their OpenAPI; the
+handlers that only hand a path uuid or a JSON body to a store method, run off the event loop."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
+from starlette.responses import Response
 
-from ..openapi import BOOLEAN, NULLABLE_STRING, PAGING, JsonSchema, obj
-from ..pagination import LEGACY_KEYS, MAX_PER_PAGE, PageParams, page_params
+from ..openapi import BOOLEAN, NOT_FOUND, NULLABLE_STRING, PAGING, JsonSchema, Reply, obj
+from ..pagination import LEGACY_KEYS, MAX_PER_PAGE, Page, PageParams, page_params
+from ..requests import json_body
+from ..responses import json, no_content
 
 PER_PAGE, CURSOR, PAGE = PAGING
 _COUNT = {"type": "integer", "minimum": 1}
+# The replies of a delete by uuid.
+DELETED = {204: Reply("Deleted."), 404: NOT_FOUND}
 _ENVELOPE_KEYS: Mapping[str, JsonSchema] = {
     "current_page": _COUNT,
     "total_pages": {"type": "integer", "minimum": 0},
@@ -46,3 +54,34 @@ def envelope(
         properties["total_pages"] = {"type": "null"}
     required = [*(head or {}), key, *(name for name in layout if name not in LEGACY_KEYS)]
     return obj(properties, required)
+
+
+async def list_page(
+    request: Request,
+    list_: Callable[[dict[str, str | None], PageParams], tuple[Page, list[Any]]],
+    key: str,
+    layout: Sequence[str],
+    *filter_names: str,
+) -> Response:
+    """A page of `list_(filters, paging)` under `key`, filtered by the query parameters `filter_names`."""
+    wanted = filters(request, *filter_names)
+    page, items = await run_in_threadpool(list_, wanted, paging(request))
+    return json(page.envelope(key, items, layout))
+
+
+async def create_from_body(request: Request, create: Callable[[dict[str, Any]], Any]) -> Response:
+    """201 with what `create(body)` returns."""
+    body = await json_body(request)
+    return json(await run_in_threadpool(create, body), status=201)
+
+
+async def apply_body(request: Request, apply: Callable[[str, dict[str, Any]], Any], *, status: int) -> Response:
+    """`status` with what `apply(uuid, body)` returns, `uuid` from the path."""
+    body = await json_body(request)
+    return json(await run_in_threadpool(apply, request.path_params["uuid"], body), status=status)
+
+
+async def delete_by_uuid(request: Request, delete: Callable[[str], object]) -> Response:
+    """204 once `delete(uuid)` has run, `uuid` from the path."""
+    await run_in_threadpool(delete, request.path_params["uuid"])
+    return no_content()

@@ -36,11 +36,12 @@ from ..requests import json_body, query_str
 from ..responses import json, no_content
 from ..store.attributes import DECIMAL_LIMIT
 from ..store.customers import LEAD_STATUSES, MAX_TEXT, Customers
-from .common import PAGING, envelope, filters, paging
+from ..store.merges import MOVABLE
+from .common import PAGING, apply_body, envelope, filters, paging
 
-# `/customers/search` and `/customers/merges` are resources of their own, never a customer's uuid: another
-# method on them is a 405 (with their own `Allow`), not a lookup of the customer "search".
-RESERVED = ("search", "merges")
+# `/customers/search`, `/customers/merges` and `/customers/unmerges` are resources of their own, never a customer's
+# uuid: another method on them is a 405 (with their own `Allow`), not a lookup of the customer "search".
+RESERVED = ("search", "merges", "unmerges")
 
 
 class CustomerUuid(StringConvertor):
@@ -49,7 +50,7 @@ class CustomerUuid(StringConvertor):
 
 register_url_convertor("customer_uuid", CustomerUuid())
 # `GET/PATCH/DELETE /customers/merges` (a uuid the parameter's schema excludes) reach the merges resource.
-OTHER_RESOURCE = Reply("The uuid is `search` or `merges`: another resource, without this method.", CODED_ERROR)
+OTHER_RESOURCE = Reply("The uuid is another resource (`search`, `merges`, `unmerges`).", CODED_ERROR)
 UUID_PARAM = {"uuid": {"type": "string", "minLength": 1, "not": {"enum": list(RESERVED)}}}
 ATTRIBUTE_KEY = {"type": "string", "pattern": "^[A-Za-z0-9_]{1,255}$"}
 # Any JSON value the request limits let through: a PATCH/PUT custom attribute keeps what was sent.
@@ -306,6 +307,80 @@ async def merge(request: Request) -> Response:
     return json(await run_in_threadpool(_store(request).merge, body), status=202)
 
 
+@operation(
+    "unmergeCustomers",
+    "Split a merged customer out again",
+    {202: Reply("Unmerged; both customers are recomputed.", obj({})), 404: NOT_FOUND, 422: UNPROCESSABLE},
+    body=obj(
+        {
+            "customer_uuid": text(minLength=1),
+            "data_source_uuid": text(minLength=1),
+            "external_id": text(minLength=1),
+            "move_to_new_customer": array({"enum": list(MOVABLE)}),
+        },
+        required=["customer_uuid", "data_source_uuid", "external_id"],
+    ),
+    description=(
+        "The customer merged from (`data_source_uuid`, `external_id`) becomes a customer of its own again, with a new"
+        " uuid, its profile as it was before the merge, and the invoices and subscriptions imported under it."
+        " `move_to_new_customer` names CRM objects (tasks, opportunities, notes) mogul does not keep: checked only."
+        " 422 when that pair is not merged into the customer, or exists again as a customer of its own."
+    ),
+    valid_input_statuses=[422],
+    tag=_TAG,
+)
+async def unmerge(request: Request) -> Response:
+    body = await json_body(request)
+    return json(await run_in_threadpool(_store(request).unmerge, body), status=202)
+
+
+_SUBSCRIPTION_REFS = obj(
+    {
+        "subscriptions": array(
+            obj(
+                {"data_source_uuid": text(minLength=1), "uuid": text(minLength=1)},
+                required=["data_source_uuid", "uuid"],
+            ),
+            minItems=1,
+        )
+    },
+    required=["subscriptions"],
+)
+
+
+@operation(
+    "connectSubscriptions",
+    "Connect subscriptions of a customer",
+    {202: Reply("Connected; the customer is recomputed.", obj({})), 404: NOT_FOUND, 422: UNPROCESSABLE},
+    body=_SUBSCRIPTION_REFS,
+    description=(
+        "Connected subscriptions count as one for MRR movements: when one stops and another starts at the same"
+        " instant, that is one expansion or contraction, not a churn and a new business. `uuid` is the imported"
+        " subscription's (`sub_...`, or bare as in the customer's subscriptions view). 422 for fewer than two"
+        " subscriptions, or one that is not the customer's or not in the named data source."
+    ),
+    valid_input_statuses=[422],
+    tag=_TAG,
+    path_params=UUID_PARAM,
+)
+async def connect_subscriptions(request: Request) -> Response:
+    return await apply_body(request, request.app.state.stores.subscriptions.connect, status=202)
+
+
+@operation(
+    "disconnectSubscriptions",
+    "Disconnect subscriptions of a customer",
+    {202: Reply("Disconnected; the customer is recomputed.", obj({})), 404: NOT_FOUND, 422: UNPROCESSABLE},
+    body=_SUBSCRIPTION_REFS,
+    description="Each subscription leaves its connection group; a group left with one member is dissolved.",
+    valid_input_statuses=[422],
+    tag=_TAG,
+    path_params=UUID_PARAM,
+)
+async def disconnect_subscriptions(request: Request) -> Response:
+    return await apply_body(request, request.app.state.stores.subscriptions.disconnect, status=202)
+
+
 ATTRIBUTES = obj({"tags": _STRINGS, "stripe": {"type": "object", "maxProperties": 0}, "custom": CUSTOM_VALUES})
 
 
@@ -423,11 +498,14 @@ ROUTES = [
     Route("/customers", create, methods=["POST"]),
     Route("/customers/search", search, methods=["GET"]),
     Route("/customers/merges", merge, methods=["POST"]),
+    Route("/customers/unmerges", unmerge, methods=["POST"]),
     Route("/customers/attributes/tags", tags_by_email, methods=["POST"]),
     Route("/customers/attributes/custom", custom_by_email, methods=["POST"]),
     Route("/customers/{uuid:customer_uuid}", get, methods=["GET"]),
     Route("/customers/{uuid:customer_uuid}", patch, methods=["PATCH"]),
     Route("/customers/{uuid:customer_uuid}", delete, methods=["DELETE"]),
+    Route("/customers/{uuid:customer_uuid}/connect_subscriptions", connect_subscriptions, methods=["POST"]),
+    Route("/customers/{uuid:customer_uuid}/disconnect_subscriptions", disconnect_subscriptions, methods=["POST"]),
     Route("/customers/{uuid:customer_uuid}/attributes", attributes, methods=["GET"]),
     Route("/customers/{uuid:customer_uuid}/attributes/tags", add_tags, methods=["POST"]),
     Route("/customers/{uuid:customer_uuid}/attributes/tags", remove_tags, methods=["DELETE"]),

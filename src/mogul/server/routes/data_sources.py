@@ -21,9 +21,10 @@ from ..openapi import (
     obj,
     operation,
 )
-from ..requests import json_body, query_bool, query_str
-from ..responses import json, no_content
+from ..requests import query_bool, query_str
+from ..responses import json
 from ..store.data_sources import MAX_NAME, MAX_SYSTEM, DataSources, Detail
+from .common import DELETED, create_from_body, delete_by_uuid
 
 # `query_bool`'s spellings, any case, with surrounding whitespace.
 FLAG = {
@@ -131,19 +132,12 @@ async def get_source(request: Request) -> Response:
     tag="data sources",
 )
 async def create_source(request: Request) -> Response:
-    body = await json_body(request)
-    return json(await run_in_threadpool(_store(request).create, body), status=201)
+    return await create_from_body(request, _store(request).create)
 
 
-@operation(
-    "deleteDataSource",
-    "Delete a data source and everything imported into it",
-    {204: Reply("Deleted."), 404: NOT_FOUND},
-    tag="data sources",
-)
+@operation("deleteDataSource", "Delete a data source and everything imported into it", DELETED, tag="data sources")
 async def delete_source(request: Request) -> Response:
-    await run_in_threadpool(_store(request).delete, request.path_params["uuid"])
-    return no_content()
+    return await delete_by_uuid(request, _store(request).delete)
 
 
 @operation(
@@ -153,8 +147,7 @@ async def delete_source(request: Request) -> Response:
     tag="data sources",
 )
 async def empty_source(request: Request) -> Response:
-    await run_in_threadpool(_store(request).empty, request.path_params["uuid"])
-    return no_content()
+    return await delete_by_uuid(request, _store(request).empty)
 
 
 ROUTES = [

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -29,7 +32,7 @@ from ..openapi import (
     operation,
     text,
 )
-from ..requests import json_body
+from ..pagination import Page, PageParams
 from ..responses import json, no_content
 from ..store.fields import CURRENCIES
 from ..store.invoice_input import (
@@ -42,7 +45,7 @@ from ..store.invoice_input import (
 )
 from ..store.invoices import Invoices
 from ..store.subscriptions import Subscriptions
-from .common import PAGING, envelope, filters, paging
+from .common import DELETED, PAGING, apply_body, delete_by_uuid, envelope, list_page, paging
 
 _TAG = "import"
 # An ISO 4217 code in any case.
@@ -268,6 +271,20 @@ def _subscriptions(request: Request) -> Subscriptions:
     return request.app.state.stores.subscriptions
 
 
+async def _customer_page(
+    request: Request,
+    list_: Callable[[str, PageParams], tuple[Page, list[Any]]],
+    key: str,
+    *,
+    total_pages: bool | None = True,
+) -> Response:
+    """A page of `list_(customer_uuid, paging)` under `key`, after the customer's uuid."""
+    uuid = request.path_params["uuid"]
+    page, items = await run_in_threadpool(list_, uuid, paging(request))
+    head = {"customer_uuid": uuid}
+    return json(page.envelope(key, items, pagination.CUSTOMER_INVOICES, head=head, total_pages=total_pages))
+
+
 @operation(
     "importInvoices",
     "Import a customer's invoices, all or none",
@@ -287,9 +304,7 @@ def _subscriptions(request: Request) -> Subscriptions:
     tag=_TAG,
 )
 async def import_invoices(request: Request) -> Response:
-    body = await json_body(request)
-    result = await run_in_threadpool(_invoices(request).import_invoices, request.path_params["uuid"], body)
-    return json(result, status=201)
+    return await apply_body(request, _invoices(request).import_invoices, status=201)
 
 
 @operation(
@@ -307,11 +322,7 @@ async def import_invoices(request: Request) -> Response:
     tag=_TAG,
 )
 async def customer_invoices(request: Request) -> Response:
-    uuid = request.path_params["uuid"]
-    page, items = await run_in_threadpool(_invoices(request).list_for_customer, uuid, paging(request))
-    head = {"customer_uuid": uuid}
-    body = page.envelope("invoices", items, pagination.CUSTOMER_INVOICES, head=head, total_pages=False)
-    return json(body)
+    return await _customer_page(request, _invoices(request).list_for_customer, "invoices", total_pages=False)
 
 
 @operation(
@@ -328,9 +339,9 @@ async def customer_invoices(request: Request) -> Response:
     tag="invoices",
 )
 async def list_invoices(request: Request) -> Response:
-    wanted = filters(request, "customer_uuid", "data_source_uuid", "external_id")
-    page, items = await run_in_threadpool(_invoices(request).list, wanted, paging(request))
-    return json(page.envelope("invoices", items, pagination.INVOICES))
+    store = _invoices(request)
+    wanted = ("customer_uuid", "data_source_uuid", "external_id")
+    return await list_page(request, store.list, "invoices", pagination.INVOICES, *wanted)
 
 
 @operation(
@@ -340,23 +351,12 @@ async def get_invoice(request: Request) -> Response:
     return json(await run_in_threadpool(_invoices(request).get, request.path_params["uuid"]))
 
 
-@operation(
-    "deleteInvoice",
-    "Delete an invoice, its line items and transactions",
-    {204: Reply("Deleted."), 404: NOT_FOUND},
-    tag="invoices",
-)
+@operation("deleteInvoice", "Delete an invoice, its line items and transactions", DELETED, tag="invoices")
 async def delete_invoice(request: Request) -> Response:
-    await run_in_threadpool(_invoices(request).delete, request.path_params["uuid"])
-    return no_content()
+    return await delete_by_uuid(request, _invoices(request).delete)
 
 
-@operation(
-    "deleteCustomerInvoices",
-    "Delete a customer's invoices from one data source",
-    {204: Reply("Deleted."), 404: NOT_FOUND},
-    tag="invoices",
-)
+@operation("deleteCustomerInvoices", "Delete a customer's invoices from one data source", DELETED, tag="invoices")
 async def delete_customer_invoices(request: Request) -> Response:
     params = request.path_params
     await run_in_threadpool(_invoices(request).delete_for_customer, params["ds"], params["cus"])
@@ -380,9 +380,7 @@ async def delete_customer_invoices(request: Request) -> Response:
     tag=_TAG,
 )
 async def add_transaction(request: Request) -> Response:
-    body = await json_body(request)
-    result = await run_in_threadpool(_invoices(request).add_transaction, request.path_params["uuid"], body)
-    return json(result, status=201)
+    return await apply_body(request, _invoices(request).add_transaction, status=201)
 
 
 @operation(
@@ -400,10 +398,7 @@ async def add_transaction(request: Request) -> Response:
     tag=_TAG,
 )
 async def customer_subscriptions(request: Request) -> Response:
-    uuid = request.path_params["uuid"]
-    page, items = await run_in_threadpool(_subscriptions(request).list_for_customer, uuid, paging(request))
-    body = page.envelope("subscriptions", items, pagination.CUSTOMER_INVOICES, head={"customer_uuid": uuid})
-    return json(body)
+    return await _customer_page(request, _subscriptions(request).list_for_customer, "subscriptions")
 
 
 @operation(
@@ -414,9 +409,7 @@ async def customer_subscriptions(request: Request) -> Response:
     tag=_TAG,
 )
 async def cancel_subscription(request: Request) -> Response:
-    body = await json_body(request)
-    result = await run_in_threadpool(_subscriptions(request).cancel, request.path_params["uuid"], body)
-    return json(result, status=202)
+    return await apply_body(request, _subscriptions(request).cancel, status=202)
 
 
 ROUTES = [

@@ -22,10 +22,9 @@ from ..openapi import (
     obj,
     operation,
 )
-from ..requests import json_body
-from ..responses import json, no_content
+from ..responses import json
 from ..store.plans import INTERVAL_UNITS, MAX_INTERVAL_COUNT, MAX_TEXT, Plans
-from .common import filters, paging
+from .common import DELETED, apply_body, create_from_body, delete_by_uuid, list_page
 
 _NAME = {"type": "string", "pattern": NOT_BLANK, "maxLength": MAX_TEXT}
 _COUNT = {"type": "integer", "minimum": 1, "maximum": MAX_INTERVAL_COUNT}
@@ -89,9 +88,8 @@ def _store(request: Request) -> Plans:
     tag="plans",
 )
 async def list_plans(request: Request) -> Response:
-    wanted = filters(request, "data_source_uuid", "external_id", "system")
-    page, items = await run_in_threadpool(_store(request).list, wanted, paging(request))
-    return json(page.envelope("plans", items, pagination.PLANS))
+    store = _store(request)
+    return await list_page(request, store.list, "plans", pagination.PLANS, "data_source_uuid", "external_id", "system")
 
 
 @operation(
@@ -105,8 +103,7 @@ async def list_plans(request: Request) -> Response:
     tag="plans",
 )
 async def create(request: Request) -> Response:
-    body = await json_body(request)
-    return json(await run_in_threadpool(_store(request).create, body), status=201)
+    return await create_from_body(request, _store(request).create)
 
 
 @operation("retrievePlan", "Retrieve a plan", {200: Reply("The plan.", PLAN), 404: NOT_FOUND}, tag="plans")
@@ -122,19 +119,17 @@ async def get(request: Request) -> Response:
     tag="plans",
 )
 async def patch(request: Request) -> Response:
-    body = await json_body(request)
-    return json(await run_in_threadpool(_store(request).update, request.path_params["uuid"], body), status=202)
+    return await apply_body(request, _store(request).update, status=202)
 
 
 @operation(
     "deletePlan",
     "Delete a plan nothing uses",
-    {204: Reply("Deleted."), 404: NOT_FOUND, 422: Reply("The plan is in use.", UNPROCESSABLE.schema)},
+    {**DELETED, 422: Reply("The plan is in use.", UNPROCESSABLE.schema)},
     tag="plans",
 )
 async def delete(request: Request) -> Response:
-    await run_in_threadpool(_store(request).delete, request.path_params["uuid"])
-    return no_content()
+    return await delete_by_uuid(request, _store(request).delete)
 
 
 ROUTES = [

@@ -98,10 +98,10 @@ class Activities:
             )
         return page, [_customer_entry(row) for row in page.rows]
 
-    def subscriptions(self, uuid: str, per_page: int, cursor: str | None) -> dict[str, Any]:
+    def subscriptions(self, uuid: str, per_page: int, cursor: str | None, first_page: int = 1) -> dict[str, Any]:
         """`/customers/{uuid}/subscriptions`: the engine's view, paged by position like the real API's
-        `subscriptions_next_page=N` cursor."""
-        page = _subscriptions_page(cursor)
+        `subscriptions_next_page=N` cursor; without a cursor, the deprecated `page` (`first_page`) picks one."""
+        page = _subscriptions_page(cursor) if cursor else first_page
         with self.db.read() as conn:
             cid = self._customer_id(conn, uuid)
             views = conn.execute(
@@ -114,7 +114,7 @@ class Activities:
         next_cursor = _subscriptions_cursor(page + 1) if has_more else None
         body: dict[str, Any] = {"entries": entries, "has_more": has_more}
         if cursor is None:
-            body |= {"per_page": per_page, "page": 1}
+            body |= {"per_page": per_page, "page": page}
         body["cursor"] = next_cursor
         return body
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import bad_request, invalid, not_found
 from ..timefmt import iso_millis, now_us
-from . import schema
+from . import merges, schema
 from .database import Database
 from .ids import new_uuid
 from .results_schema import customer_results, processing_queue
@@ -142,12 +142,16 @@ class DataSources:
             ds_id = conn.execute(select(schema.data_sources.c.id).where(schema.data_sources.c.uuid == uuid)).scalar()
             if ds_id is None:
                 raise not_found(NOT_FOUND)
-            for table in (schema.invoices, schema.subscriptions, schema.customers, schema.plans):
+            merges.forget_source(conn, ds_id, uuid)
+            tables = (schema.invoices, schema.subscriptions, schema.merged_customers, schema.customers, schema.plans)
+            for table in tables:
                 conn.execute(delete(table).where(table.c.data_source_id == ds_id))
 
     def delete(self, uuid: str) -> None:
         # Everything imported through the source goes with it (ON DELETE CASCADE).
         with self.db.begin() as conn:
-            deleted = conn.execute(delete(schema.data_sources).where(schema.data_sources.c.uuid == uuid)).rowcount
-        if not deleted:
-            raise not_found(NOT_FOUND)
+            ds_id = conn.execute(select(schema.data_sources.c.id).where(schema.data_sources.c.uuid == uuid)).scalar()
+            if ds_id is None:
+                raise not_found(NOT_FOUND)
+            merges.forget_source(conn, ds_id, uuid)
+            conn.execute(delete(schema.data_sources).where(schema.data_sources.c.id == ds_id))

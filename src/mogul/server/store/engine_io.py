@@ -43,6 +43,7 @@ def load_inputs(conn: Connection, customer_ids: Sequence[int]) -> tuple[list[Cus
         schema.line_items,
         schema.transactions,
     )
+    sc = schema.subscription_connections
     ids = list(customer_ids)
     customers = conn.execute(
         select(c.c.id, c.c.uuid, c.c.external_id, c.c.name, c.c.country, c.c.status, c.c.data_source_id, ds.c.uuid)
@@ -63,10 +64,12 @@ def load_inputs(conn: Connection, customer_ids: Sequence[int]) -> tuple[list[Cus
             p.c.uuid.label("plan_uuid"),
             ds.c.uuid.label("ds_uuid"),
             c.c.uuid.label("customer_uuid"),
+            sc.c.group_key,
         )
         .join(ds, ds.c.id == s.c.data_source_id)
         .join(c, c.c.id == s.c.customer_id)
         .outerjoin(p, p.c.id == s.c.plan_id)
+        .outerjoin(sc, sc.c.subscription_id == s.c.id)
         .where(s.c.customer_id.in_(ids))
     ):
         if row.plan_id is not None:
@@ -81,6 +84,7 @@ def load_inputs(conn: Connection, customer_ids: Sequence[int]) -> tuple[list[Cus
                 set_external_id=row.set_external_id,
                 cancellation_dates=tuple(sorted(row.cancellation_dates or ())),
                 id=row.id,
+                connection_key=row.group_key,
             )
         )
     # An invoice counts as paid when it has a successful payment, or no transactions at all: API imports often

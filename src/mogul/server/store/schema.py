@@ -20,7 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = MetaData()
 
@@ -116,6 +116,19 @@ customers = Table(
     UniqueConstraint("data_source_id", "external_id", name="uq_customers_external_id"),
 )
 Index("ix_customers_created", customers.c.created_at, customers.c.id)
+# The list filtered by data source, and by data source and status, in page order (schema version 4). Without
+# them each page of such a list read and sorted all of the source's customers; the Airbyte source reads a
+# large account as one such chain per data source and status.
+CUSTOMER_LIST_INDEXES = (
+    Index("ix_customers_source_created", customers.c.data_source_id, customers.c.created_at, customers.c.id),
+    Index(
+        "ix_customers_source_status",
+        customers.c.data_source_id,
+        customers.c.status,
+        customers.c.created_at,
+        customers.c.id,
+    ),
+)
 Index("ix_customers_email", customers.c.email)
 Index("ix_customers_external_id", customers.c.external_id)
 
@@ -226,6 +239,37 @@ transactions = Table(
 )
 Index("ix_transactions_invoice", transactions.c.invoice_id)
 Index("ix_transactions_customer", transactions.c.customer_id)
+
+# Subscriptions connected by hand (`POST /customers/{uuid}/connect_subscriptions`): the members of a group share
+# `group_key`, and the engine links a stop and a start between them as it does within a subscription set.
+subscription_connections = Table(
+    "subscription_connections",
+    metadata,
+    Column("subscription_id", Integer, ForeignKey("subscriptions.id", ondelete="CASCADE"), primary_key=True),
+    Column("group_key", String(64), nullable=False),
+)
+Index("ix_subscription_connections_group", subscription_connections.c.group_key)
+
+# What a merge folds away and an unmerge gives back. `merged_ids` on the customer names the merged identities;
+# these keep each one's profile, and which of the invoices in a shared data source were imported under it.
+merged_customers = Table(
+    "merged_customers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _customer_fk(),  # the customer it is merged into now
+    _ds_fk(),
+    Column("external_id", String(255), nullable=False),
+    Column("profile", JSON, nullable=False),
+    UniqueConstraint("customer_id", "data_source_id", "external_id", name="uq_merged_customers"),
+)
+# An invoice's customer external id (in the invoice's data source) when it differs from the default: the customer's
+# own for its own source, else the first identity merged from that source.
+merged_invoices = Table(
+    "merged_invoices",
+    metadata,
+    Column("invoice_id", Integer, ForeignKey("invoices.id", ondelete="CASCADE"), primary_key=True),
+    Column("external_id", String(255), nullable=False),
+)
 
 # Exchange rates loaded by `mogul fx-rates load`: units of the account currency per unit of `currency`, from `day`
 # (ISO date) on. See store/fx.py for the bundled fallback.

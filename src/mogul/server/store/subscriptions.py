@@ -10,7 +10,7 @@ from ..errors import bad_request, invalid, not_found
 from ..pagination import Page, PageParams, fetch
 from ..processing import enqueue
 from ..timefmt import iso_millis
-from . import fields, schema
+from . import connections, fields, schema
 from .database import Database
 
 NOT_FOUND = "Subscription not found"
@@ -87,6 +87,57 @@ class Subscriptions:
             owner = conn.execute(select(s.c.customer_id).where(s.c.id == row.id)).scalar_one()
             enqueue(conn, [(owner, _customer_source(conn, owner))])
             return render(conn.execute(base_query().where(s.c.id == row.id)).one(), with_customer=True)
+
+    def connect(self, customer_uuid: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Connect subscriptions of one customer (store/connections.py)."""
+        return self._connections(customer_uuid, body, undo=False)
+
+    def disconnect(self, customer_uuid: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self._connections(customer_uuid, body, undo=True)
+
+    def _connections(self, customer_uuid: str, body: dict[str, Any], *, undo: bool) -> dict[str, Any]:
+        refs = _subscription_refs(body)
+        if not undo and len(refs) < 2:
+            raise invalid({"subscriptions": "Give at least two subscriptions to connect."})
+        with self.db.begin() as conn:
+            customer = conn.execute(
+                select(c.c.id, c.c.data_source_id).where(c.c.uuid == customer_uuid).with_for_update()
+            ).first()
+            if customer is None:
+                raise not_found("Customer not found")
+            rows = conn.execute(
+                select(s.c.id, s.c.uuid, ds.c.uuid.label("ds_uuid"))
+                .join(ds, ds.c.id == s.c.data_source_id)
+                .where(s.c.customer_id == customer.id, s.c.uuid.in_([uuid for uuid, _ in refs]))
+            ).all()
+            found = {row.uuid: row for row in rows}
+            for (uuid, ds_uuid), item in zip(refs, body["subscriptions"], strict=True):
+                if uuid not in found:
+                    raise invalid({"subscriptions": f"The customer has no subscription {item['uuid']}."})
+                if found[uuid].ds_uuid != ds_uuid:
+                    raise invalid({"subscriptions": f"Subscription {item['uuid']} is not in data source {ds_uuid}."})
+            ids = sorted({found[uuid].id for uuid, _ in refs})
+            (connections.disconnect if undo else connections.connect)(conn, ids)
+            enqueue(conn, [(customer.id, customer.data_source_id)])
+        return {}
+
+
+def _subscription_refs(body: dict[str, Any]) -> list[tuple[str, str]]:
+    """`{"subscriptions": [{"data_source_uuid", "uuid"}]}` as (sub_ uuid, data source uuid) pairs; the bare uuid of
+    the customer-subscriptions view is accepted too (reference §0.8)."""
+    items = body.get("subscriptions")
+    if not isinstance(items, list) or not items:
+        raise bad_request("subscriptions must be a non-empty list", "subscriptions")
+    refs = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise bad_request("each subscription must be an object", "subscriptions")
+        uuid = fields.string(item, "uuid", label="subscriptions.uuid")
+        ds_uuid = fields.string(item, "data_source_uuid", label="subscriptions.data_source_uuid")
+        if not uuid or not ds_uuid:
+            raise bad_request("each subscription needs uuid and data_source_uuid", "subscriptions")
+        refs.append((uuid if uuid.startswith("sub_") else f"sub_{uuid}", ds_uuid))
+    return refs
 
 
 def _customer_source(conn: Connection, customer_id: int) -> int:

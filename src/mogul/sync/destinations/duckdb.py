@@ -36,7 +36,9 @@ FROM_SQL = {
     "DATE": ColumnType.DATE,
     "JSON": ColumnType.JSON,
 }
-# Arrow carries timestamps, dates and JSON as text; the INSERT's SELECT casts them.
+# Arrow carries timestamps and dates as text, which the INSERT's SELECT casts. JSON travels as
+# Arrow's JSON type, which DuckDB takes as JSON without parsing each text again (a cast from text
+# does: twice the insert's time for a JSON column); the texts come from orjson, so they are valid.
 ARROW_TYPES = {
     ColumnType.STRING: pa.string(),
     ColumnType.INTEGER: pa.int64(),
@@ -44,12 +46,11 @@ ARROW_TYPES = {
     ColumnType.BOOLEAN: pa.bool_(),
     ColumnType.TIMESTAMP: pa.string(),
     ColumnType.DATE: pa.string(),
-    ColumnType.JSON: pa.string(),
+    ColumnType.JSON: pa.json_(pa.string()),
 }
 CASTS = {
     ColumnType.TIMESTAMP: "TRY_CAST({} AS TIMESTAMPTZ)",
     ColumnType.DATE: "TRY_CAST({} AS DATE)",
-    ColumnType.JSON: "CAST({} AS JSON)",
 }
 BATCH_VIEW = "_mogul_batch"
 WAL_AUTOCHECKPOINT = "256MB"

@@ -1,0 +1,140 @@
+"""The official `chartmogul` 4.11.0 client, unchanged: Customer.unmerge and (dis)connectSubscriptions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import chartmogul
+import httpx
+import pytest
+
+from mogul.server.embedded import EmbeddedServer
+
+from .processing_helpers import settle
+
+
+@pytest.fixture
+def config(server: EmbeddedServer, rw_key: str) -> chartmogul.Config:
+    cfg = chartmogul.Config(rw_key, max_retries=0)
+    cfg.uri = f"{server.base_url}/v1"
+    return cfg
+
+
+@pytest.fixture
+def ds(config: chartmogul.Config) -> Any:
+    return chartmogul.DataSource.create(config, data={"name": "In-house billing"}).get()
+
+
+def line(plan_uuid: str, sub: str, start: str, end: str, amount: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "subscription",
+        "subscription_external_id": sub,
+        "plan_uuid": plan_uuid,
+        "service_period_start": start,
+        "service_period_end": end,
+        "amount_in_cents": amount,
+        **extra,
+    }
+
+
+def test_unmerge(config: chartmogul.Config, ds: Any, api: httpx.Client) -> None:
+    into = chartmogul.Customer.create(config, data={"data_source_uuid": ds.uuid, "external_id": "into"}).get()
+    src = chartmogul.Customer.create(
+        config, data={"data_source_uuid": ds.uuid, "external_id": "from", "name": "From"}
+    ).get()
+    merge = {"from": {"customer_uuid": src.uuid}, "into": {"customer_uuid": into.uuid}}
+    assert chartmogul.Customer.merge(config, data=merge).get() is None
+    body = {
+        "customer_uuid": into.uuid,
+        "data_source_uuid": ds.uuid,
+        "external_id": "from",
+        "move_to_new_customer": ["tasks", "opportunities", "notes"],
+    }
+    assert chartmogul.Customer.unmerge(config, data=body).get() is None  # 202
+    [back] = chartmogul.Customer.all(config, external_id="from").get().entries
+    assert back.name == "From" and back.uuid != src.uuid
+    assert chartmogul.Customer.retrieve(config, uuid=into.uuid).get().external_ids == ["into"]
+    with pytest.raises(chartmogul.APIError) as err:
+        chartmogul.Customer.unmerge(config, data=body).get()
+    assert b'"external_id"' in err.value.args[0]
+
+
+def test_connect_and_disconnect_subscriptions(config: chartmogul.Config, ds: Any, api: httpx.Client) -> None:
+    def plan(name: str) -> Any:
+        body = {"data_source_uuid": ds.uuid, "name": name, "interval_count": 1, "interval_unit": "month"}
+        return chartmogul.Plan.create(config, data=body).get()
+
+    gold, platinum = plan("Gold"), plan("Platinum")
+    cus = chartmogul.Customer.create(config, data={"data_source_uuid": ds.uuid, "external_id": "c1"}).get()
+    invoices = [
+        {
+            "external_id": "i-1",
+            "date": "2024-01-01",
+            "currency": "USD",
+            "line_items": [line(gold.uuid, "old", "2024-01-01", "2024-02-01", 5000, cancelled_at="2024-02-01")],
+        },
+        {
+            "external_id": "i-2",
+            "date": "2024-02-01",
+            "currency": "USD",
+            "line_items": [line(platinum.uuid, "new", "2024-02-01", "2024-03-01", 8000)],
+        },
+    ]
+    chartmogul.Invoice.create(config, uuid=cus.uuid, data={"invoices": invoices}).get()
+    settle(api)
+
+    def types() -> list[str]:
+        return sorted(a.type for a in chartmogul.CustomerActivity.all(config, uuid=cus.uuid).get().entries)
+
+    assert types() == ["churn", "new_biz", "reactivation"]
+    # The uuids of the customer's subscriptions view (bare UUIDs), as a user of the client would have them.
+    subs = chartmogul.Customer.subscriptions(config, uuid=cus.uuid).get().entries
+    refs = {"subscriptions": [{"data_source_uuid": ds.uuid, "uuid": s.uuid} for s in subs]}
+    assert len(refs["subscriptions"]) == 2
+    assert chartmogul.Customer.connectSubscriptions(config, uuid=cus.uuid, data=refs).get() is None
+    settle(api)
+    assert types() == ["expansion", "new_biz"]
+    assert chartmogul.Customer.disconnectSubscriptions(config, uuid=cus.uuid, data=refs).get() is None
+    settle(api)
+    assert types() == ["churn", "new_biz", "reactivation"]
+
+
+def test_attribute_calls_and_subscription_modify(config: chartmogul.Config, ds: Any) -> None:
+    """The rest of issue 3's official calls: Attributes, Tags, CustomAttributes (by uuid and by email),
+    CustomerSubscription.modify (replace cancellation dates) and Invoice.all_any."""
+    body = {"data_source_uuid": ds.uuid, "external_id": "c1", "email": "a@x.com"}
+    cus = chartmogul.Customer.create(config, data=body).get()
+    assert chartmogul.Tags.add(config, uuid=cus.uuid, data={"tags": ["a", "b"]}).get().tags == ["a", "b"]
+    assert chartmogul.Tags.remove(config, uuid=cus.uuid, data={"tags": ["a"]}).get().tags == ["b"]
+    by_email = chartmogul.Tags.add_by_email(config, data={"email": "a@x.com", "tags": ["c"]}).get()
+    assert [c.uuid for c in by_email.entries] == [cus.uuid] and by_email.entries[0].attributes.tags == ["b", "c"]
+    typed = {
+        "custom": [{"type": "Integer", "key": "seats", "value": 3}, {"type": "String", "key": "tier", "value": "x"}]
+    }
+    assert chartmogul.CustomAttributes.add(config, uuid=cus.uuid, data=typed).get().custom == {"seats": 3, "tier": "x"}
+    updated = chartmogul.CustomAttributes.update(config, uuid=cus.uuid, data={"custom": {"seats": 4}}).get()
+    assert updated.custom == {"seats": 4, "tier": "x"}
+    assert chartmogul.CustomAttributes.remove(config, uuid=cus.uuid, data={"custom": ["tier"]}).get() is None
+    email_custom = {"email": "a@x.com", "custom": [{"type": "Boolean", "key": "vip", "value": True}]}
+    [entry] = chartmogul.CustomAttributes.add_by_email(config, data=email_custom).get().entries
+    assert entry.attributes.custom == {"seats": 4, "vip": True}
+    attributes = chartmogul.Attributes.retrieve(config, uuid=cus.uuid).get()
+    assert attributes.tags == ["b", "c"] and attributes.custom == {"seats": 4, "vip": True}
+
+    plan_body = {"data_source_uuid": ds.uuid, "name": "Gold", "interval_count": 1, "interval_unit": "month"}
+    plan = chartmogul.Plan.create(config, data=plan_body).get()
+    invoice = {
+        "external_id": "i-1",
+        "date": "2024-01-01",
+        "currency": "USD",
+        "line_items": [line(plan.uuid, "s1", "2024-01-01", "2024-02-01", 100)],
+    }
+    [inv] = chartmogul.Invoice.create(config, uuid=cus.uuid, data={"invoices": [invoice]}).get().invoices
+    assert [i.uuid for i in chartmogul.Invoice.all_any(config, customer_uuid=cus.uuid).get().invoices] == [inv.uuid]
+    sub_uuid = inv.line_items[0].subscription_uuid
+    dates = {"cancellation_dates": [dt.datetime(2024, 1, 20, tzinfo=dt.UTC)]}
+    assert chartmogul.CustomerSubscription.modify(config, uuid=sub_uuid, data=dates).get() is None  # 202
+    with pytest.warns(DeprecationWarning):
+        [sub] = chartmogul.CustomerSubscription.list_imported(config, uuid=cus.uuid).get().subscriptions
+    assert sub.cancellation_dates == [dt.datetime(2024, 1, 20, tzinfo=dt.UTC)]
