@@ -5,8 +5,10 @@
         --database postgresql://postgres@127.0.0.1:5432/test --save /tmp/demo.json
     .venv/bin/python bench/demo_generate.py --sizes 10000 --baseline /tmp/demo.json
 
-`--server embedded` runs uvicorn in this process (as `mogul demo generate` does without --base-url), so client
-and server share one GIL; `--server process` runs `mogul serve` as a separate process, as a user would.
+`--server process` (the default) runs `mogul serve` in a child process without rate limits, as `mogul demo generate`
+does without --base-url; with `--server-workers` above 1, `mogul serve --workers N` with its default (ChartMogul's)
+rate limits. `--server embedded` runs uvicorn on a thread of this process (as `mogul demo generate` did before),
+so client and server share one GIL.
 Each size gets an empty database (a temporary SQLite file, or a fresh schema of the PostgreSQL URL).
 """
 
@@ -34,7 +36,7 @@ from mogul.client import Client  # noqa: E402
 from mogul.demo.generator import GeneratorConfig, generate  # noqa: E402
 from mogul.demo.importer import import_dataset  # noqa: E402
 from mogul.demo.run import IMPORT_RETRY  # noqa: E402
-from mogul.server.embedded import EmbeddedServer  # noqa: E402
+from mogul.server.embedded import EmbeddedServer, ServerProcess  # noqa: E402
 from mogul.server.store import Database  # noqa: E402
 from mogul.server.store.keys import create_key  # noqa: E402
 
@@ -89,6 +91,13 @@ def running_server(url: str, mode: str, workers: int) -> Iterator[Server]:
         if mode == "embedded":
             with EmbeddedServer(db) as server:
                 yield Server(server.base_url, key, None)
+            return
+        if workers == 1:
+            # As `mogul demo generate` runs it: `mogul serve` in a child process, without rate limits.
+            os.environ["PYTHONPATH"] = str(ROOT / "src")
+            with ServerProcess(url) as child:
+                assert child._proc is not None
+                yield Server(child.base_url, key, child._proc.pid)
             return
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))

@@ -89,6 +89,14 @@ def serve(database: str) -> Iterator[tuple[str, str, int]]:
         proc.wait(timeout=30)
 
 
+def database_mib(database: str) -> float:
+    """Size of a SQLite database with its WAL (0 for another database)."""
+    if not database.startswith("sqlite:///"):
+        return 0.0
+    path = Path(database.removeprefix("sqlite:///"))
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 2**20
+
+
 def invoices_for(i: int, n: int, line_items: int, plans: list[str]) -> bytes:
     out = []
     for k in range(n):
@@ -177,11 +185,22 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         cpu_before = cpu_seconds(pid)
         started = time.perf_counter()
         done = 0
+        step = max(1, args.customers // args.progress_steps)
+        last = (started, cpu_before)
         with ThreadPoolExecutor(args.concurrency) as pool:
             for _ in pool.map(lambda i: load.one(i, ds, plans), range(args.customers)):
                 done += 1
-                if done % max(1, args.customers // 10) == 0:
-                    print(f"  {done:,} customers in {time.perf_counter() - started:.0f}s", file=sys.stderr)
+                if done % step == 0:
+                    # The rate curve: how throughput holds as the database grows.
+                    now, cpu = time.perf_counter(), cpu_seconds(pid)
+                    print(
+                        f"  {done:,} customers in {now - started:.0f}s: last {step:,} at {step / (now - last[0]):.0f}"
+                        f" customers/s, {(cpu - last[1]) / step * 1e3:.2f} ms server CPU each;"
+                        f" database {database_mib(database):.0f} MiB; load {os.getloadavg()[0]:.1f}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    last = (now, cpu)
         wall = time.perf_counter() - started
         server_cpu = cpu_seconds(pid) - cpu_before
         # The server recomputes imported customers in a background thread; the import is only done for a user
@@ -189,6 +208,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         processed_at = wait_idle(http, ds)
         total_wall = processed_at - started
         total_cpu = cpu_seconds(pid) - cpu_before
+        size = database_mib(database)
     tmp.cleanup()
     invoices = args.customers * args.invoices_per_customer
     # Time spent on each kind of request, spread over the concurrent workers.
@@ -211,6 +231,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         "until_processed_cpu_s": total_cpu,
         "processed_customers_per_s": args.customers / total_wall,
         "load_average": os.getloadavg()[0],
+        "database_mib": size,
     }
 
 
@@ -221,6 +242,7 @@ def main() -> None:
     parser.add_argument("--line-items", type=int, default=2, help="line items per invoice (>= 1)")
     parser.add_argument("--concurrency", type=int, default=8, help="client threads")
     parser.add_argument("--database", help="server database URL (default: a fresh SQLite file)")
+    parser.add_argument("--progress-steps", type=int, default=10, help="progress lines (the rate curve)")
     parser.add_argument("--save", type=Path, help="write the results as JSON")
     parser.add_argument("--baseline", type=Path, help="compare with results saved by --save")
     args = parser.parse_args()

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..client import Client, RetryPolicy
-from ..server.embedded import EmbeddedServer
+from ..server.embedded import ServerProcess
 from ..server.store import Database
 from ..server.store.keys import create_key
 from .generator import GeneratorConfig, generate
@@ -31,21 +31,24 @@ class Target:
 
 @contextmanager
 def embedded_target(database_url: str | None, say: Callable[[str], None]) -> Iterator[Target]:
-    """A server in this process on `database_url`, or on a throwaway SQLite file when None, with a fresh key."""
+    """A server started here on `database_url`, or on a throwaway SQLite file when None, with a fresh key.
+
+    It runs as `mogul serve` in a child process (see `ServerProcess`): on a thread of this one it would share the
+    GIL with the client threads, and the import could use one core at most."""
     with tempfile.TemporaryDirectory(prefix="mogul-demo-") as tmp:
         url = database_url or f"sqlite:///{Path(tmp) / 'demo.db'}"
         db = Database(url)
         try:
             db.migrate()
             key, _ = create_key(db, "demo-generate", "read-write")
-            with EmbeddedServer(db) as server:
-                if database_url:
-                    say(f"mogul demo generate: server at {server.base_url}/v1 on {database_url}; its new key: {key}")
-                else:
-                    say(f"mogul demo generate: server at {server.base_url}/v1 (temporary database)")
-                yield Target(server.base_url, key)
         finally:
             db.dispose()
+        with ServerProcess(url) as server:
+            if database_url:
+                say(f"mogul demo generate: server at {server.base_url}/v1 on {database_url}; its new key: {key}")
+            else:
+                say(f"mogul demo generate: server at {server.base_url}/v1 (temporary database)")
+            yield Target(server.base_url, key)
 
 
 def generate_and_import(
