@@ -131,6 +131,7 @@ def with_url_base(node: Any, url: str) -> Any:
 
 @dataclasses.dataclass
 class Connector:
+    key: str  # for --without
     name: str
     command: Callable[[Path], list[str]]  # the workdir -> the argv prefix before `read --config ...`
     config: Callable[[str, str, float], dict[str, Any]]  # (base url, api key, mogul's rps) -> config
@@ -151,9 +152,9 @@ def connectors(manifest: dict[str, Any]) -> list[Connector]:
         return [str(PYPI.bin("python")), str(LAUNCHER), str(work / "manifest.json")]
 
     return [
-        Connector("mogul", lambda work: [sys.executable, "-m", "mogul.source"], mogul_config),
-        Connector("airbyte-cdk 6.45.7", lambda work: [str(CDK.bin("source-declarative-manifest"))], cdk_config),
-        Connector("airbyte 1.0.13 (PyPI)", pypi_command, airbyte_config),
+        Connector("mogul", "mogul", lambda work: [sys.executable, "-m", "mogul.source"], mogul_config),
+        Connector("cdk", "airbyte-cdk 6.45.7", lambda work: [str(CDK.bin("source-declarative-manifest"))], cdk_config),
+        Connector("pypi", "airbyte 1.0.13 (PyPI)", pypi_command, airbyte_config),
     ]
 
 
@@ -249,7 +250,9 @@ def compare_keys(reference: dict[str, set[str]], keys: dict[str, set[str]]) -> d
     return out
 
 
-def scenario(customers: int, key_name: str, database: Path, key: str, repeat: int, work: Path) -> dict[str, Any]:
+def scenario(
+    customers: int, key_name: str, database: Path, key: str, repeat: int, work: Path, without: list[str]
+) -> dict[str, Any]:
     label, rate_limit, latency, rps = SCENARIOS[key_name]
     manifest = shipped_manifest()
     runs: dict[str, list[dict[str, Any]]] = {}
@@ -257,7 +260,7 @@ def scenario(customers: int, key_name: str, database: Path, key: str, repeat: in
     all_keys: dict[str, dict[str, set[str]]] = {}
     with serve(database, rate_limit, latency) as (base, server):
         wait_ready(base, key, server)
-        chosen = connectors(manifest)
+        chosen = [c for c in connectors(manifest) if c.key not in without]
         for connector in chosen:
             write_inputs(connector, work / connector.name.split()[0], base, key, rps, manifest)
         for round_ in range(repeat):
@@ -342,6 +345,9 @@ def main() -> None:
     parser.add_argument("--customers", type=int, nargs="+", default=[20_000], help="dataset sizes")
     parser.add_argument("--only", choices=sorted(SCENARIOS), help="run one scenario: (a) unthrottled, (b) throttled")
     parser.add_argument("--repeat", type=int, default=3, help="reads per connector per scenario (median kept)")
+    parser.add_argument(
+        "--without", nargs="+", default=[], choices=["cdk", "pypi"], help="leave a connector out (pypi is the slowest)"
+    )
     parser.add_argument("--cache", type=Path, default=Path("/tmp/mogul-bench-airbyte"), help="seeded databases")
     parser.add_argument("--save", type=Path, help="write every run's figures as JSON")
     parser.add_argument("--baseline", type=Path, help="compare with figures saved by --save")
@@ -368,7 +374,7 @@ def main() -> None:
                     continue
                 work = Path(tmp) / f"{customers}-{key_name}"
                 results.setdefault(str(customers), {})[key_name] = scenario(
-                    customers, key_name, database, key, args.repeat, work
+                    customers, key_name, database, key, args.repeat, work, args.without
                 )
                 if args.save:  # after each scenario, so a long run interrupted later keeps what it measured
                     args.save.write_text(json.dumps(machine(started) | {"results": results}, indent=1))
