@@ -31,7 +31,6 @@ The first run creates the two virtualenvs under bench/.venvs/ (pip, from PyPI; P
 from __future__ import annotations
 
 import argparse
-import copy
 import dataclasses
 import json
 import os
@@ -126,7 +125,7 @@ def with_url_base(node: Any, url: str) -> Any:
         return {k: url if k == "url_base" else with_url_base(v, url) for k, v in node.items()}
     if isinstance(node, list):
         return [with_url_base(v, url) for v in node]
-    return copy.copy(node)
+    return node
 
 
 @dataclasses.dataclass
