@@ -93,7 +93,7 @@ class Venv:
 
 # The wheel asks for Python >=3.9,<3.12 and airbyte-cdk >=0,<1, which resolves to 0.90.0.
 PYPI = Venv("airbyte-1.0.13", "3.10", "airbyte-source-chartmogul==1.0.13")
-CDK = Venv("cdk-6.45.7", "3.11", "airbyte-cdk==6.45.7")  # Airbyte's source-declarative-manifest image is 3.11
+CDK = Venv("cdk-6.45.7", "3.11", "airbyte-cdk==6.45.7")  # allows Python >=3.10,<3.13; 3.11, like mogul
 
 
 def find_python(version: str) -> str:
