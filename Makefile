@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # PyAirbyte runs mogul's source in its own virtualenv: its pins (duckdb, sqlalchemy) conflict with mogul's.
 PYAIRBYTE := .venv-pyairbyte/.installed-airbyte-0.71.3
 
-.PHONY: install demo test lint format fuzz clean chromium
+.PHONY: install demo test lint format fuzz bench-airbyte clean chromium
 
 install: $(STAMP)
 
@@ -33,6 +33,11 @@ $(PYAIRBYTE):
 # A longer schemathesis run than the one in `make test` (see docs/reliability.md).
 fuzz: install
 	$(BIN)/python bench/fuzz.py
+
+# mogul's source against Airbyte's ChartMogul connector on one local server (docs/benchmarks.md). The first run
+# installs Airbyte's connector and runtime under bench/.venvs/ and seeds 20,000 customers (10-30 minutes).
+bench-airbyte: install
+	$(BIN)/python bench/compare_airbyte.py
 
 lint: install
 	$(BIN)/ruff check src tests bench
