@@ -7,6 +7,8 @@ import uuid
 from typing import Any
 
 import httpx
+from hypothesis import given
+from hypothesis import strategies as st
 
 CUSTOMER_KEYS = [
     "id", "uuid", "external_id", "name", "email", "status", "customer-since", "attributes", "data_source_uuid",
@@ -268,3 +270,21 @@ def test_a_list_renders_each_customer_as_retrieving_it_does(api: httpx.Client, s
     assert listed.json()["entries"] == [s.json() for s in singles]
     assert listed.content.startswith(b'{"entries":[' + singles[0].content + b"," + singles[1].content + b"]")
     assert listed.json()["entries"][1]["external_ids"] == ["full", "gone"]
+
+
+@given(st.integers(min_value=-30_610_224_000_000_000, max_value=253_402_300_799_999_999))
+def test_timestamp_formats_match_their_strftime_definitions(us: int) -> None:
+    # iso_millis and iso_offset use isoformat for speed; the wire formats are defined by these strftime forms.
+    from mogul.server.timefmt import from_us, iso_millis, iso_offset
+
+    when = from_us(us)
+    assert iso_millis.__wrapped__(us) == when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+    assert iso_offset.__wrapped__(us) == when.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def test_timestamp_formats_examples() -> None:
+    from mogul.server.timefmt import iso_millis, iso_offset
+
+    assert iso_millis(1_673_364_845_437_999) == "2023-01-10T15:34:05.437Z"
+    assert iso_offset(1_451_649_600_999_999) == "2016-01-01T12:00:00+00:00"
+    assert iso_millis(None) is None and iso_offset(None) is None

@@ -169,3 +169,19 @@ def test_no_row_that_stays_is_skipped_or_repeated(
         next_page()
     assert len(seen) == len(set(seen)), "a row was repeated"
     assert stayed <= set(seen), "a row that stayed was skipped"
+
+
+@pytest.mark.parametrize(("dialect", "inline"), [("sqlite", True), ("postgresql", False)])
+def test_page_reads_run_on_the_loop_only_on_sqlite(dialect: str, inline: bool) -> None:
+    import asyncio
+    from types import SimpleNamespace
+
+    from mogul.server.routes.common import page_read
+
+    request: Any = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(db=SimpleNamespace(dialect=dialect))))
+
+    async def main() -> tuple[int, int]:
+        return threading.get_ident(), await page_read(request, lambda x: threading.get_ident() + x, 0)
+
+    loop_thread, read_thread = asyncio.run(main())
+    assert (read_thread == loop_thread) is inline

@@ -35,8 +35,9 @@ def iso_millis(us: int | None) -> str | None:
     """`2023-01-10T15:34:05.437Z`: the format of object timestamps (data sources, invoices...)."""
     if us is None:
         return None
-    dt = from_us(us)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    # isoformat truncates to milliseconds as `microsecond // 1000` did, in half strftime's time (a list page
+    # formats two of these per customer, and a freshly started server finds none in the cache).
+    return from_us(us).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 @lru_cache(maxsize=65_536)
@@ -44,7 +45,7 @@ def iso_offset(us: int | None) -> str | None:
     """`2016-01-01T12:00:00+00:00`: the format of `customer-since` and activity dates."""
     if us is None:
         return None
-    return from_us(us).replace(microsecond=0).isoformat()
+    return from_us(us).isoformat(timespec="seconds")
 
 
 @lru_cache(maxsize=65_536)

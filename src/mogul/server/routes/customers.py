@@ -37,7 +37,7 @@ from ..responses import json, no_content
 from ..store.attributes import DECIMAL_LIMIT
 from ..store.customers import LEAD_STATUSES, MAX_TEXT, Customers
 from ..store.merges import MOVABLE
-from .common import PAGING, apply_body, envelope, filters, paging
+from .common import PAGING, apply_body, envelope, filters, page_read, paging
 
 # `/customers/search`, `/customers/merges` and `/customers/unmerges` are resources of their own, never a customer's
 # uuid: another method on them is a 405 (with their own `Allow`), not a lookup of the customer "search".
@@ -213,7 +213,7 @@ def _uuid(request: Request) -> str:
 )
 async def list_customers(request: Request) -> Response:
     wanted = filters(request, "data_source_uuid", "external_id", "status", "system")
-    page, items = await run_in_threadpool(_store(request).list, wanted, paging(request))
+    page, items = await page_read(request, _store(request).list, wanted, paging(request))
     return json(page.envelope("entries", items, pagination.CUSTOMERS))
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Row, select, tuple_
+from sqlalchemy import Row, Select, bindparam, select, tuple_
 
 from ...engine import ACTIVITY_TYPES
 from ...engine.customer import CURRENCY_SIGNS
@@ -59,14 +60,6 @@ class Activities:
 
     def list(self, q: ActivityQuery) -> ActivityPage:
         a = activities
-        order = (a.c.date.desc(), a.c.id.desc()) if q.descending else (a.c.date, a.c.id)
-        query = select(a.c.id, a.c.date, a.c.body).order_by(*order).limit(q.per_page + 1)
-        if q.start is not None:
-            query = query.where(a.c.date >= q.start)
-        if q.end is not None:
-            query = query.where(a.c.date < q.end)
-        if q.type is not None:
-            query = query.where(a.c.type == q.type)
         with self.db.read() as conn:
             after = q.after
             if q.after_uuid is not None:
@@ -74,14 +67,17 @@ class Activities:
                 if row is None:
                     raise bad_request("start-after does not name a known activity", "start-after")
                 after = (row.date, row.id)
+            query = _list_statement(
+                q.descending, q.start is not None, q.end is not None, q.type is not None, after is not None
+            )
+            values: dict[str, Any] = {"limit": q.per_page + 1, "start": q.start, "end": q.end, "type": q.type}
             if after is not None:
-                position = tuple_(a.c.date, a.c.id)
-                query = query.where(position < tuple_(*after) if q.descending else position > tuple_(*after))
-            rows = conn.execute(query).all()
+                values["after_date"], values["after_id"] = after
+            rows = conn.execute(query, values).all()
         has_more = len(rows) > q.per_page
         rows = rows[: q.per_page]
         cursor = pagination.encode_cursor(rows[-1].date, rows[-1].id) if rows and has_more else None
-        return ActivityPage([row.body for row in rows], has_more, cursor)
+        return ActivityPage([row[2] for row in rows], has_more, cursor)  # by position: 7x faster than by name
 
     def _customer_id(self, conn: Any, uuid: str) -> int:
         cid = conn.execute(select(schema.customers.c.id).where(schema.customers.c.uuid == uuid)).scalar_one_or_none()
@@ -117,6 +113,25 @@ class Activities:
             body |= {"per_page": per_page, "page": page}
         body["cursor"] = next_cursor
         return body
+
+
+@functools.cache
+def _list_statement(descending: bool, start: bool, end: bool, type_: bool, after: bool) -> Select[Any]:
+    """The `/activities` page query for one combination of filters, built once: building it for each page (and
+    SQLAlchemy's cache key for a new statement) cost about as much CPU as running it. Values are bound."""
+    a = activities
+    order = (a.c.date.desc(), a.c.id.desc()) if descending else (a.c.date, a.c.id)
+    query = select(a.c.id, a.c.date, a.c.body).order_by(*order).limit(bindparam("limit"))
+    if start:
+        query = query.where(a.c.date >= bindparam("start"))
+    if end:
+        query = query.where(a.c.date < bindparam("end"))
+    if type_:
+        query = query.where(a.c.type == bindparam("type"))
+    if after:
+        position, anchor = tuple_(a.c.date, a.c.id), tuple_(bindparam("after_date"), bindparam("after_id"))
+        query = query.where(position < anchor if descending else position > anchor)
+    return query
 
 
 def _customer_entry(row: Row[Any]) -> dict[str, Any]:
