@@ -8,6 +8,8 @@ import pytest
 
 from mogul.client import Client, NotFoundError, ValidationError
 
+from ..server.processing_helpers import line_item
+
 
 def settle(client: Client) -> None:
     deadline = time.monotonic() + 30
@@ -24,24 +26,12 @@ def types(client: Client, customer_uuid: str) -> list[str]:
     return sorted(e["type"] for e in entries)
 
 
-def item(plan_uuid: str, sub: str, start: str, end: str, amount: int, **extra: str) -> dict[str, object]:
-    return {
-        "type": "subscription",
-        "subscription_external_id": sub,
-        "plan_uuid": plan_uuid,
-        "service_period_start": start,
-        "service_period_end": end,
-        "amount_in_cents": amount,
-        **extra,
-    }
-
-
 def test_merge_then_unmerge(client: Client) -> None:
     ds = client.data_sources.create("Billing").uuid
     plan = client.plans.create(ds, "Gold", external_id="gold")
     a = client.customers.create(ds, "a", name="A")
     b = client.customers.create(ds, "b", name="B", email="b@x.com")
-    line = item(plan.uuid, "sb", "2024-01-01", "2024-02-01", 3000)
+    line = line_item(plan.uuid, "sb", "2024-01-01", "2024-02-01", 3000)
     client.invoices.import_(
         b.uuid, [{"external_id": "b-1", "date": "2024-01-01", "currency": "USD", "line_items": [line]}]
     )
@@ -66,8 +56,8 @@ def test_connect_and_disconnect(client: Client) -> None:
     gold = client.plans.create(ds, "Gold", external_id="gold")
     platinum = client.plans.create(ds, "Platinum", external_id="platinum")
     c = client.customers.create(ds, "c")
-    old = item(gold.uuid, "old", "2024-01-01", "2024-02-01", 5000, cancelled_at="2024-02-01")
-    new = item(platinum.uuid, "new", "2024-02-01", "2024-03-01", 8000)
+    old = line_item(gold.uuid, "old", "2024-01-01", "2024-02-01", 5000, cancelled_at="2024-02-01")
+    new = line_item(platinum.uuid, "new", "2024-02-01", "2024-03-01", 8000)
     client.invoices.import_(
         c.uuid,
         [

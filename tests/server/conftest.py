@@ -1,5 +1,5 @@
 """Server test fixtures: Import API objects created over HTTP, an invoice builder, and servers started with
-non-default `ServerSettings` (rate limits, faults, request limits)."""
+non-default `ServerSettings` (rate limits, faults, request limits), and the official client pointed at the server."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import chartmogul
 import httpx
 import pytest
 
@@ -98,3 +99,16 @@ def start_server(db: Database) -> Iterator[StartServer]:
     yield start
     for srv in started:
         srv.stop()
+
+
+# ChartMogul's own client (chartmogul 4.11.0), unchanged, pointed at the test server.
+@pytest.fixture
+def config(server: EmbeddedServer, rw_key: str) -> chartmogul.Config:
+    cfg = chartmogul.Config(rw_key, max_retries=0)
+    cfg.uri = f"{server.base_url}/v1"
+    return cfg
+
+
+@pytest.fixture
+def ds(config: chartmogul.Config) -> Any:
+    return chartmogul.DataSource.create(config, data={"name": "In-house billing"}).get()

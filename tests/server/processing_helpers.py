@@ -56,17 +56,21 @@ def invoice(
     currency: str = "USD",
     **extra: Any,
 ) -> dict[str, Any]:
-    item = {
+    item = line_item(plan_uuid, sub, start, end, amount, quantity=quantity, **extra)
+    return {"external_id": external_id, "date": start, "currency": currency, "line_items": [item]}
+
+
+def line_item(plan_uuid: str, sub: str, start: str, end: str, amount: int, **extra: Any) -> dict[str, Any]:
+    """A subscription line item of `sub` on `plan_uuid` for one service period."""
+    return {
         "type": "subscription",
         "subscription_external_id": sub,
         "plan_uuid": plan_uuid,
         "service_period_start": start,
         "service_period_end": end,
         "amount_in_cents": amount,
-        "quantity": quantity,
         **extra,
     }
-    return {"external_id": external_id, "date": start, "currency": currency, "line_items": [item]}
 
 
 def import_invoices(api: httpx.Client, customer_uuid: str, *invoices: dict[str, Any]) -> list[dict[str, Any]]:

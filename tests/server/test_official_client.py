@@ -10,13 +10,6 @@ import pytest
 from mogul.server.embedded import EmbeddedServer
 
 
-@pytest.fixture
-def config(server: EmbeddedServer, rw_key: str) -> chartmogul.Config:
-    cfg = chartmogul.Config(rw_key, max_retries=0)
-    cfg.uri = f"{server.base_url}/v1"
-    return cfg
-
-
 def test_ping(config: chartmogul.Config) -> None:
     assert chartmogul.Ping.ping(config).get().data == "pong!"
 

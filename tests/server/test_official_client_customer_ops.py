@@ -9,33 +9,7 @@ import chartmogul
 import httpx
 import pytest
 
-from mogul.server.embedded import EmbeddedServer
-
-from .processing_helpers import settle
-
-
-@pytest.fixture
-def config(server: EmbeddedServer, rw_key: str) -> chartmogul.Config:
-    cfg = chartmogul.Config(rw_key, max_retries=0)
-    cfg.uri = f"{server.base_url}/v1"
-    return cfg
-
-
-@pytest.fixture
-def ds(config: chartmogul.Config) -> Any:
-    return chartmogul.DataSource.create(config, data={"name": "In-house billing"}).get()
-
-
-def line(plan_uuid: str, sub: str, start: str, end: str, amount: int, **extra: Any) -> dict[str, Any]:
-    return {
-        "type": "subscription",
-        "subscription_external_id": sub,
-        "plan_uuid": plan_uuid,
-        "service_period_start": start,
-        "service_period_end": end,
-        "amount_in_cents": amount,
-        **extra,
-    }
+from .processing_helpers import line_item, settle
 
 
 def test_unmerge(config: chartmogul.Config, ds: Any, api: httpx.Client) -> None:
@@ -72,13 +46,13 @@ def test_connect_and_disconnect_subscriptions(config: chartmogul.Config, ds: Any
             "external_id": "i-1",
             "date": "2024-01-01",
             "currency": "USD",
-            "line_items": [line(gold.uuid, "old", "2024-01-01", "2024-02-01", 5000, cancelled_at="2024-02-01")],
+            "line_items": [line_item(gold.uuid, "old", "2024-01-01", "2024-02-01", 5000, cancelled_at="2024-02-01")],
         },
         {
             "external_id": "i-2",
             "date": "2024-02-01",
             "currency": "USD",
-            "line_items": [line(platinum.uuid, "new", "2024-02-01", "2024-03-01", 8000)],
+            "line_items": [line_item(platinum.uuid, "new", "2024-02-01", "2024-03-01", 8000)],
         },
     ]
     chartmogul.Invoice.create(config, uuid=cus.uuid, data={"invoices": invoices}).get()
@@ -128,7 +102,7 @@ def test_attribute_calls_and_subscription_modify(config: chartmogul.Config, ds: 
         "external_id": "i-1",
         "date": "2024-01-01",
         "currency": "USD",
-        "line_items": [line(plan.uuid, "s1", "2024-01-01", "2024-02-01", 100)],
+        "line_items": [line_item(plan.uuid, "s1", "2024-01-01", "2024-02-01", 100)],
     }
     [inv] = chartmogul.Invoice.create(config, uuid=cus.uuid, data={"invoices": [invoice]}).get().invoices
     assert [i.uuid for i in chartmogul.Invoice.all_any(config, customer_uuid=cus.uuid).get().invoices] == [inv.uuid]

@@ -8,20 +8,6 @@ from typing import Any
 import chartmogul
 import pytest
 
-from mogul.server.embedded import EmbeddedServer
-
-
-@pytest.fixture
-def config(server: EmbeddedServer, rw_key: str) -> chartmogul.Config:
-    cfg = chartmogul.Config(rw_key, max_retries=0)
-    cfg.uri = f"{server.base_url}/v1"
-    return cfg
-
-
-@pytest.fixture
-def ds(config: chartmogul.Config) -> Any:
-    return chartmogul.DataSource.create(config, data={"name": "In-house billing"}).get()
-
 
 def test_customer_calls(config: chartmogul.Config, ds: Any) -> None:
     created = chartmogul.Customer.create(
