@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from mogul.server.errors import ApiError
+from mogul.server.limits import check_json
 from mogul.server.settings import RequestLimits, ServerSettings, parse_size
 
 from .conftest import StartServer, invoice
@@ -249,3 +251,23 @@ def test_page_is_bounded(api: httpx.Client) -> None:
     r = api.get("/plans", params={"page": str(10**30)})
     assert (r.status_code, r.json()["param"]) == (400, "page")
     assert api.get("/plans", params={"page": "1000000", "per_page": " 7 "}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"a": [{"b": True, "c": None, "d": 1.5, "e": [1, "x"]}]}, None),
+        ({"a": [{"b": "x" * 301}]}, "a[0].b is longer than 300 characters."),
+        ({"a": [1, {"b\x00": 1}]}, "a[1] contains a NUL character."),
+        ({"a": {"b": list(range(6))}}, "a.b has 6 items; at most 5 are accepted per request."),
+        ({"a": [True, 2**64 - 1]}, "a[1] is out of range."),
+    ],
+)
+def test_check_json_names_the_field_deep_in_a_body(body: dict, message: str | None) -> None:
+    # Bodies are first checked by a walk without paths; a failing one is walked again to name the field.
+    if message is None:
+        check_json(body, SMALL.limits)
+        return
+    with pytest.raises(ApiError) as caught:
+        check_json(body, SMALL.limits)
+    assert caught.value.body["message"] == message

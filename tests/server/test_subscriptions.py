@@ -65,6 +65,9 @@ def test_cancel_appends_and_cancellation_dates_replace(
     assert (body["uuid"], body["customer_uuid"], body["plan_uuid"]) == (sub_uuid, customer["uuid"], plan["uuid"])
     later = api.patch(url, json={"cancelled_at": "2016-03-01T00:00:00Z"}).json()
     assert later["cancellation_dates"] == ["2016-01-15T12:00:00.000Z", "2016-03-01T00:00:00.000Z"]
+    # The answer is built from the row read before the update: it matches a fresh read.
+    listed = subscriptions(api, customer)["subscriptions"][0]
+    assert listed == {key: value for key, value in later.items() if key != "customer_uuid"}
     replaced = api.patch(url, json={"cancellation_dates": ["2000-01-01 00:00:00 UTC"]}).json()
     assert replaced["cancellation_dates"] == ["2000-01-01T00:00:00.000Z"]
     assert api.patch(url, json={"cancellation_dates": []}).json()["cancellation_dates"] == []

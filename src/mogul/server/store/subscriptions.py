@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, select, update
+from sqlalchemy import Row, Select, select, update
 
 from ..errors import bad_request, invalid, not_found
 from ..pagination import Page, PageParams, fetch
@@ -78,15 +78,18 @@ class Subscriptions:
         if errors:
             raise invalid(errors)
         with self.db.begin() as conn:
-            row = conn.execute(base_query().where(s.c.uuid == uuid).with_for_update(of=s)).first()
+            # One read serves the update, the enqueue (the customer's own data source) and the answer.
+            query = base_query().add_columns(c.c.data_source_id.label("customer_data_source_id"))
+            row = conn.execute(query.where(s.c.uuid == uuid).with_for_update(of=s)).first()
             if row is None:
                 raise not_found(NOT_FOUND)
             current = [*row.cancellation_dates, add] if add is not None else dates
             new = sorted({d for d in current if d is not None})
             conn.execute(update(s).where(s.c.id == row.id).values(cancellation_dates=new))
-            owner = conn.execute(select(s.c.customer_id).where(s.c.id == row.id)).scalar_one()
-            enqueue(conn, [(owner, _customer_source(conn, owner))])
-            return render(conn.execute(base_query().where(s.c.id == row.id)).one(), with_customer=True)
+            enqueue(conn, [(row.customer_id, row.customer_data_source_id)])
+        out = render(row, with_customer=True)
+        out["cancellation_dates"] = [iso_millis(d) for d in new]  # as just written
+        return out
 
     def connect(self, customer_uuid: str, body: dict[str, Any]) -> dict[str, Any]:
         """Connect subscriptions of one customer (store/connections.py)."""
@@ -138,8 +141,3 @@ def _subscription_refs(body: dict[str, Any]) -> list[tuple[str, str]]:
             raise bad_request("each subscription needs uuid and data_source_uuid", "subscriptions")
         refs.append((uuid if uuid.startswith("sub_") else f"sub_{uuid}", ds_uuid))
     return refs
-
-
-def _customer_source(conn: Connection, customer_id: int) -> int:
-    customers = schema.customers
-    return conn.execute(select(customers.c.data_source_id).where(customers.c.id == customer_id)).scalar_one()
