@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.requests import Request
@@ -37,7 +39,7 @@ from ..responses import json, no_content
 from ..store.attributes import DECIMAL_LIMIT
 from ..store.customers import LEAD_STATUSES, MAX_TEXT, Customers
 from ..store.merges import MOVABLE
-from .common import PAGING, apply_body, envelope, filters, page_read, paging
+from .common import PAGING, apply_body, create_from_body, delete_by_uuid, envelope, filters, page_read, paging
 
 # `/customers/search`, `/customers/merges` and `/customers/unmerges` are resources of their own, never a customer's
 # uuid: another method on them is a 405 (with their own `Allow`), not a lookup of the customer "search".
@@ -243,8 +245,7 @@ async def search(request: Request) -> Response:
     tag=_TAG,
 )
 async def create(request: Request) -> Response:
-    body = await json_body(request)
-    return json(await run_in_threadpool(_store(request).create, body), status=201)
+    return await create_from_body(request, _store(request).create)
 
 
 @operation(
@@ -269,8 +270,7 @@ async def get(request: Request) -> Response:
     path_params=UUID_PARAM,
 )
 async def patch(request: Request) -> Response:
-    body = await json_body(request)
-    return json(await run_in_threadpool(_store(request).update, _uuid(request), body))
+    return await apply_body(request, _store(request).update, status=200)
 
 
 @operation(
@@ -281,8 +281,7 @@ async def patch(request: Request) -> Response:
     path_params=UUID_PARAM,
 )
 async def delete(request: Request) -> Response:
-    await run_in_threadpool(_store(request).delete, _uuid(request))
-    return no_content()
+    return await delete_by_uuid(request, _store(request).delete)
 
 
 _MERGE_REF = {
@@ -408,8 +407,7 @@ CUSTOM_REPLY = Reply("All the customer's custom attributes.", obj({"custom": CUS
     path_params=UUID_PARAM,
 )
 async def add_tags(request: Request) -> Response:
-    body = await json_body(request)
-    return json(await run_in_threadpool(_store(request).change_tags, _uuid(request), body))
+    return await apply_body(request, _store(request).change_tags, status=200)
 
 
 @operation(
@@ -421,8 +419,7 @@ async def add_tags(request: Request) -> Response:
     path_params=UUID_PARAM,
 )
 async def remove_tags(request: Request) -> Response:
-    body = await json_body(request)
-    return json(await run_in_threadpool(_store(request).change_tags, _uuid(request), body, remove=True))
+    return await apply_body(request, partial(_store(request).change_tags, remove=True), status=200)
 
 
 @operation(
@@ -434,8 +431,7 @@ async def remove_tags(request: Request) -> Response:
     path_params=UUID_PARAM,
 )
 async def add_custom(request: Request) -> Response:
-    body = await json_body(request)
-    return json(await run_in_threadpool(_store(request).change_custom, _uuid(request), body, mode="add"))
+    return await apply_body(request, partial(_store(request).change_custom, mode="add"), status=200)
 
 
 @operation(
@@ -447,8 +443,7 @@ async def add_custom(request: Request) -> Response:
     path_params=UUID_PARAM,
 )
 async def update_custom(request: Request) -> Response:
-    body = await json_body(request)
-    return json(await run_in_threadpool(_store(request).change_custom, _uuid(request), body, mode="update"))
+    return await apply_body(request, partial(_store(request).change_custom, mode="update"), status=200)
 
 
 @operation(
