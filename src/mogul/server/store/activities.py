@@ -59,8 +59,9 @@ class Activities:
         self.db = db
 
     def list(self, q: ActivityQuery) -> ActivityPage:
-        if self.db.dialect == "sqlite":
-            return self._list_sqlite(q)
+        return self._list_sqlite(q) if self.db.dialect == "sqlite" else self._list_sqlalchemy(q)
+
+    def _list_sqlalchemy(self, q: ActivityQuery) -> ActivityPage:
         a = activities
         with self.db.read() as conn:
             after = q.after

@@ -179,7 +179,6 @@ def render_with(row: Row[Any] | tuple[Any, ...] | list[Any], currency: str, sign
 
 # The SQLite list page's own statements (customer_json.py renders the entries).
 _CURRENCY_SQL = "SELECT currency FROM account"
-_COUNT_SQL = "SELECT count(*) FROM customers AS c JOIN data_sources AS ds ON ds.id = c.data_source_id"
 _ROWS_SQL = (
     f"SELECT {', '.join(f'c.{name}' for name in _EXPECTED[:-2])}, ds.uuid, ds.system "
     "FROM customers AS c JOIN data_sources AS ds ON ds.id = c.data_source_id WHERE c.id IN ({ids})"
@@ -297,29 +296,22 @@ class Customers:
             values["after_at"], values["after_id"] = params.after
         elif params.page:
             values["offset"] = (params.page - 1) * params.per_page
-        sql = customer_json.page_sql(where, after=params.after is not None, offset="offset" in values)
-        conn = self.db.sqlite_reader(customer_json.install_lookups)
+        join = "ds_uuid" in values or "system" in values
+        sql = customer_json.page_sql(where, after=params.after is not None, offset="offset" in values, join=join)
+        conn = self.db.sqlite_reader()
         conn.execute("BEGIN")  # the currency, total, page and any fallback rows from one snapshot
         try:
             currency = conn.execute(_CURRENCY_SQL).fetchall()[0][0]
-            values["currency"], values["sign"] = currency, fields.currency_sign(currency)
+            sign = fields.currency_sign(currency)
+            values["middle"] = customer_json.middle(currency, sign)
             total = None
             if not params.cursor_mode:
-                count = _COUNT_SQL + (f" WHERE {' AND '.join(where)}" if where else "")
-                total = conn.execute(count, values).fetchall()[0][0]
-            try:
-                rows = conn.execute(sql, values).fetchall()
-            except sqlite3.OperationalError as exc:
-                if "JSON" not in str(exc):
-                    raise
-                plain = customer_json.page_sql(
-                    where, after=params.after is not None, offset="offset" in values, render=False
-                )
-                rows = conn.execute(plain, values).fetchall()
+                total = conn.execute(customer_json.count_sql(where, join=join), values).fetchall()[0][0]
+            rows = conn.execute(sql, values).fetchall()
             has_more = len(rows) > params.per_page
             rows = rows[: params.per_page]
             missing = [row[0] for row in rows if row[2] is None]
-            fallback = _render_rows(conn, missing, currency, values["sign"]) if missing else {}
+            fallback = _render_rows(conn, missing, currency, sign) if missing else {}
         finally:
             conn.execute("COMMIT")
         cursor = encode_cursor(rows[-1][1], rows[-1][0]) if rows else None

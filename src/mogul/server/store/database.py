@@ -137,6 +137,12 @@ class Database:
                     .values(value=str(schema.SCHEMA_VERSION))
                 )
 
+        if self.dialect == "sqlite":
+            from . import customer_json  # imports geo tables; only SQLite stores rendered customers
+
+            with self.begin() as conn:
+                customer_json.install(conn)
+
         from .account import ensure_account  # the account row is part of a usable schema
 
         ensure_account(self)
