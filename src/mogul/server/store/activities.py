@@ -83,19 +83,27 @@ class Activities:
         return ActivityPage([row[2] for row in rows], has_more, cursor)  # by position: 7x faster than by name
 
     def _list_sqlite(self, q: ActivityQuery) -> ActivityPage:
-        """`list` on the thread's own sqlite3 connection (Database.sqlite_reader): the same statement, without
+        """`list` on the thread's own sqlite3 connection (Database.sqlite_reader): the same rows, without
         SQLAlchemy's checkout, BEGIN/ROLLBACK and row objects, which cost more than SQLite's part of a page."""
         conn = self.db.sqlite_reader()
         after = q.after
-        values: dict[str, Any] = {"limit": q.per_page + 1, "start": q.start, "end": q.end, "type": q.type}
         if q.after_uuid is not None:
             found = conn.execute(_ANCHOR_SQL, (q.after_uuid,)).fetchall()
             if not found:
                 raise bad_request("start-after does not name a known activity", "start-after")
             after = found[0]
+        start, end = q.start, q.end
+        values: dict[str, Any] = {"limit": q.per_page + 1, "type": q.type}
         if after is not None:
             values["after_date"], values["after_id"] = after
-        sql = _list_sql(q.descending, q.start is not None, q.end is not None, q.type is not None, after is not None)
+            # One bound on `date` where the cursor is: SQLite ranges the index on one lower (upper) bound only,
+            # and a cursor page would otherwise walk from the window's start.
+            if q.descending:
+                end = after[0] + 1 if end is None else min(end, after[0] + 1)
+            else:
+                start = after[0] if start is None else max(start, after[0])
+        values["start"], values["end"] = start, end
+        sql = _list_sql(q.descending, start is not None, end is not None, q.type is not None, after is not None)
         rows = conn.execute(sql, values).fetchall()
         has_more = len(rows) > q.per_page
         rows = rows[: q.per_page]

@@ -137,10 +137,13 @@ class Database:
                     .values(value=str(schema.SCHEMA_VERSION))
                 )
 
-        if self.dialect == "sqlite":
-            from . import customer_json  # imports geo tables; only SQLite stores rendered customers
+        from .results_schema import ACTIVITIES_PAGE_INDEX
 
-            with self.begin() as conn:
+        with self.begin() as conn:
+            ACTIVITIES_PAGE_INDEX.create(conn, checkfirst=True)
+            if self.dialect == "sqlite":
+                from . import customer_json  # imports geo tables; only SQLite stores rendered customers
+
                 customer_json.install(conn)
 
         from .account import ensure_account  # the account row is part of a usable schema
