@@ -204,6 +204,18 @@ def test_empty_and_past_the_end(api: httpx.Client, db: Database, seeded: list[st
         assert r.json()["entries"] == []
 
 
+def test_a_transaction_left_open_does_not_break_the_next_page(db: Database, seeded: list[str]) -> None:
+    if db.dialect != "sqlite":
+        pytest.skip("the kept sqlite3 connection is SQLite's")
+    store = Customers(db)
+    want = store.list_json({}, page_params({"per_page": "5"}))[1]
+    conn = db.sqlite_reader()
+    conn.execute("BEGIN")  # as if a COMMIT had failed
+    assert conn.in_transaction
+    assert store.list_json({}, page_params({"per_page": "5"}))[1] == want
+    assert not conn.in_transaction
+
+
 def test_stored_render_is_installed_on_an_older_database(tmp_path: Any) -> None:
     """A database made before the stored render (no columns, no triggers) gets them, every row rendered."""
     db = Database(f"sqlite:///{tmp_path / 'old.db'}")

@@ -209,7 +209,7 @@ def _sql_filters(filters: Mapping[str, str | None]) -> tuple[list[str], dict[str
 
 
 def _render_rows(conn: sqlite3.Connection, ids: list[int], currency: str, sign: str) -> dict[int, str]:
-    """The rows SQLite left to Python (customer_json.FAST), rendered as `render` does, by id."""
+    """The rows stored unrendered (`customer_json.fast` was false), rendered as `render` does, by id."""
     out: dict[int, str] = {}
     for row in conn.execute(_ROWS_SQL.format(ids=", ".join("?" * len(ids))), ids):
         values = list(row)
@@ -299,6 +299,8 @@ class Customers:
         join = "ds_uuid" in values or "system" in values
         sql = customer_json.page_sql(where, after=params.after is not None, offset="offset" in values, join=join)
         conn = self.db.sqlite_reader()
+        if conn.in_transaction:  # a COMMIT that failed must not leave this thread's reads failing too
+            conn.rollback()
         conn.execute("BEGIN")  # the currency, total, page and any fallback rows from one snapshot
         try:
             currency = conn.execute(_CURRENCY_SQL).fetchall()[0][0]
