@@ -20,6 +20,7 @@ from .store.engine_io import load_inputs
 from .store.results_schema import customer_results
 
 _FILTER_CACHE = 16
+_RESPONSE_CACHE = 256
 
 
 def _result(uuid: str, flows: Iterable[Iterable[int]], spans: Iterable[Iterable[int | None]]) -> CustomerResult:
@@ -47,6 +48,7 @@ class MetricsCache:
         self._ids: set[int] = set()
         self._agg: MetricsAggregate | None = None
         self._filtered: dict[tuple[Any, ...], MetricsAggregate] = {}
+        self._responses: dict[tuple[Any, ...], dict[str, Any]] = {}
 
     def _rows(self, since: int | None = None) -> list[Any]:
         r, c = customer_results, schema.customers
@@ -87,6 +89,7 @@ class MetricsCache:
             self._ids.add(row.customer_id)
         self._settings, self._version = settings, version
         self._filtered.clear()
+        self._responses.clear()
         return self._agg
 
     def filtered(
@@ -94,26 +97,53 @@ class MetricsCache:
     ) -> MetricsAggregate:
         """The aggregate restricted to customers in `geo` countries and/or subscriptions on `plans`."""
         with self._lock:
-            base = self._current(settings)
-            if not geo and not plans:
-                return base
-            key = (geo, plans)
-            cached = self._filtered.get(key)
+            return self._filtered_locked(settings, geo, plans)
+
+    def _filtered_locked(
+        self, settings: Settings, geo: frozenset[str] | None, plans: tuple[str, ...] | None
+    ) -> MetricsAggregate:
+        base = self._current(settings)
+        if not geo and not plans:
+            return base
+        key = (geo, plans)
+        cached = self._filtered.get(key)
+        if cached is not None:
+            return cached
+        if plans:
+            agg = self._plans_aggregate(settings, geo, plans)
+        else:
+            include: Callable[[Any], bool] = lambda row: row.country in geo  # noqa: E731
+            agg = MetricsAggregate.from_results(
+                (_result(row.uuid, row.flows, row.spans) for row in self._rows() if include(row)),
+                settings.time_zone,
+                settings.week_start,
+            )
+        if len(self._filtered) >= _FILTER_CACHE:
+            self._filtered.clear()
+        self._filtered[key] = agg
+        return agg
+
+    def response(
+        self,
+        settings: Settings,
+        geo: frozenset[str] | None,
+        plans: tuple[str, ...] | None,
+        key: tuple[Any, ...],
+        compute: Callable[[MetricsAggregate], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """`compute(filtered aggregate)`, kept until the aggregate changes: a series is a pure function of the
+        aggregate and `key` (the request's metric, dates, interval...), and computing one (a customer count by
+        month over eight years, say) took milliseconds. The caller must not change what it gets."""
+        with self._lock:  # held while computing, so no change can land between the aggregate and its entry
+            agg = self._filtered_locked(settings, geo, plans)
+            cached = self._responses.get((geo, plans, *key))
             if cached is not None:
                 return cached
-            if plans:
-                agg = self._plans_aggregate(settings, geo, plans)
-            else:
-                include: Callable[[Any], bool] = lambda row: row.country in geo  # noqa: E731
-                agg = MetricsAggregate.from_results(
-                    (_result(row.uuid, row.flows, row.spans) for row in self._rows() if include(row)),
-                    settings.time_zone,
-                    settings.week_start,
-                )
-            if len(self._filtered) >= _FILTER_CACHE:
-                self._filtered.clear()
-            self._filtered[key] = agg
-            return agg
+            body = compute(agg)
+            if len(self._responses) >= _RESPONSE_CACHE:
+                self._responses.clear()
+            self._responses[(geo, plans, *key)] = body
+            return body
 
     def _plans_aggregate(
         self, settings: Settings, geo: frozenset[str] | None, plans: tuple[str, ...]

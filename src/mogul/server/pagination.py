@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Column, Connection, Select, func, select, tuple_
 
 from .errors import bad_request
@@ -137,6 +138,16 @@ class Page:
                 continue
             out[name] = values[name]
         return out
+
+
+def splice(envelope: dict[str, Any], key: str, items: bytes) -> bytes:
+    """The JSON of `envelope` (from `Page.envelope`, with `key` first and empty) with `items`, the bytes of a JSON
+    array rendered elsewhere, in its place: a page's entries are never decoded to be encoded again."""
+    body = orjson.dumps(envelope)
+    head = b'{"' + key.encode() + b'":[]'
+    if not body.startswith(head):
+        raise ValueError(f"{key} is not the envelope's first key, or not empty")
+    return b'{"' + key.encode() + b'":' + items + body[len(head) :]
 
 
 def fetch(

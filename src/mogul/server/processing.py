@@ -125,6 +125,18 @@ def drain(db: Database) -> int:
     return total
 
 
+def maybe_queued(db: Database) -> bool:
+    """False when the queue is certainly empty. On SQLite a plain read on the thread's kept connection: an idle
+    poll (20 a second) then costs microseconds instead of a write transaction's BEGIN IMMEDIATE, claim query and
+    COMMIT through SQLAlchemy, which took a few percent of a core from the requests being served."""
+    if db.dialect != "sqlite":
+        return True
+    return bool(db.sqlite_reader().execute(_ANY_QUEUED).fetchall())
+
+
+_ANY_QUEUED = "SELECT 1 FROM processing_queue LIMIT 1"
+
+
 class Processor:
     """The background thread of one server process."""
 
@@ -151,7 +163,7 @@ class Processor:
                         self._stop.wait(wait)
                         continue
                     started = time.monotonic()
-                    last_count = process_batch(self.db)
+                    last_count = process_batch(self.db) if maybe_queued(self.db) else 0
                     if not last_count:
                         break
                     last_batch = started

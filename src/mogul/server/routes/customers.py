@@ -215,8 +215,9 @@ def _uuid(request: Request) -> str:
 )
 async def list_customers(request: Request) -> Response:
     wanted = filters(request, "data_source_uuid", "external_id", "status", "system")
-    page, items = await page_read(request, _store(request).list, wanted, paging(request))
-    return json(page.envelope("entries", items, pagination.CUSTOMERS))
+    page, entries = await page_read(request, _store(request).list_json, wanted, paging(request))
+    body = pagination.splice(page.envelope("entries", [], pagination.CUSTOMERS), "entries", entries)
+    return Response(body, media_type="application/json")
 
 
 @operation(

@@ -110,9 +110,14 @@ async def metric(request: Request) -> Response:
 
     def compute() -> dict:
         settings = load_settings(state.db)
-        agg = state.metrics.filtered(settings, geo, plans)
         as_of = min(max(today, start), end)
-        return metrics_response(agg, name, start, end, interval, settings.ltv_mode, as_of)
+        return state.metrics.response(
+            settings,
+            geo,
+            plans,
+            (name, start, end, interval, as_of),
+            lambda agg: metrics_response(agg, name, start, end, interval, settings.ltv_mode, as_of),
+        )
 
     return json(await run_in_threadpool(compute))
 

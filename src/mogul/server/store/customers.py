@@ -7,19 +7,21 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Row, Select, String, bindparam, cast, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import ApiError, bad_request, coded, invalid, not_found
-from ..pagination import Page, PageParams, fetch
+from ..pagination import Page, PageParams, encode_cursor, fetch
 from ..processing import enqueue
 from ..timefmt import iso_millis, iso_offset, now_us
 from . import attributes as attrs
-from . import fields, merges, schema
+from . import customer_json, fields, merges, schema
 from .database import Database
 from .geo import country_name, state_name
 from .ids import new_uuid
@@ -97,7 +99,7 @@ def render(row: Row[Any] | SimpleNamespace, currency: str) -> dict[str, Any]:
     return render_with(row, currency, fields.currency_sign(currency))
 
 
-def render_with(row: Row[Any] | tuple[Any, ...], currency: str, sign: str) -> dict[str, Any]:
+def render_with(row: Row[Any] | tuple[Any, ...] | list[Any], currency: str, sign: str) -> dict[str, Any]:
     """`render` for a list page: the currency's sign worked out once. Extra trailing columns (a list page's
     `currency`) are ignored."""
     (
@@ -175,6 +177,48 @@ def render_with(row: Row[Any] | tuple[Any, ...], currency: str, sign: str) -> di
     return out
 
 
+# The SQLite list page's own statements (customer_json.py renders the entries).
+_CURRENCY_SQL = "SELECT currency FROM account"
+_ROWS_SQL = (
+    f"SELECT {', '.join(f'c.{name}' for name in _EXPECTED[:-2])}, ds.uuid, ds.system "
+    "FROM customers AS c JOIN data_sources AS ds ON ds.id = c.data_source_id WHERE c.id IN ({ids})"
+)
+_JSON_AT = (_EXPECTED.index("tags"), _EXPECTED.index("custom"), _EXPECTED.index("merged_ids"))
+
+
+def _sql_filters(filters: Mapping[str, str | None]) -> tuple[list[str], dict[str, Any]]:
+    """`Customers.list`'s filters as SQLite clauses over `customers AS c JOIN data_sources AS ds`."""
+    where: list[str] = []
+    values: dict[str, Any] = {}
+    if filters.get("data_source_uuid"):
+        where.append("ds.uuid = :ds_uuid")
+        values["ds_uuid"] = filters["data_source_uuid"]
+    if filters.get("external_id"):
+        where.append("c.external_id = :external_id")
+        values["external_id"] = filters["external_id"]
+    if filters.get("status"):
+        where.append("c.status = :status")
+        values["status"] = str(filters["status"]).replace("_", " ")
+    if filters.get("system"):
+        where.append("lower(ds.system) = lower(:system)")
+        values["system"] = str(filters["system"])
+    if filters.get("email"):
+        where.append("c.email = :email")
+        values["email"] = filters["email"]
+    return where, values
+
+
+def _render_rows(conn: sqlite3.Connection, ids: list[int], currency: str, sign: str) -> dict[int, str]:
+    """The rows stored unrendered (`customer_json.fast` was false), rendered as `render` does, by id."""
+    out: dict[int, str] = {}
+    for row in conn.execute(_ROWS_SQL.format(ids=", ".join("?" * len(ids))), ids):
+        values = list(row)
+        for at in _JSON_AT:
+            values[at] = orjson.loads(values[at])
+        out[row[0]] = orjson.dumps(render_with(values, currency, sign)).decode()
+    return out
+
+
 def parse_profile(body: dict[str, Any], errors: dict[str, str], *, creating: bool) -> dict[str, Any]:
     """The writable profile fields present in `body`, as column values."""
     values: dict[str, Any] = {}
@@ -236,6 +280,45 @@ class Customers:
         currency = page.rows[0].currency
         sign = fields.currency_sign(currency)
         return page, [render_with(row, currency, sign) for row in page.rows]
+
+    def list_json(self, filters: Mapping[str, str | None], params: PageParams) -> tuple[Page, bytes]:
+        """`list`, with the entries as the bytes of their JSON array. On SQLite the database renders them
+        (customer_json.py); elsewhere they are rendered here and encoded."""
+        if self.db.dialect == "sqlite":
+            return self._list_sqlite(filters, params)
+        page, items = self.list(filters, params)
+        return page, orjson.dumps(items)
+
+    def _list_sqlite(self, filters: Mapping[str, str | None], params: PageParams) -> tuple[Page, bytes]:
+        where, values = _sql_filters(filters)
+        values["limit"] = params.per_page + 1
+        if params.after is not None:
+            values["after_at"], values["after_id"] = params.after
+        elif params.page:
+            values["offset"] = (params.page - 1) * params.per_page
+        join = "ds_uuid" in values or "system" in values
+        sql = customer_json.page_sql(where, after=params.after is not None, offset="offset" in values, join=join)
+        conn = self.db.sqlite_reader()
+        if conn.in_transaction:  # a COMMIT that failed must not leave this thread's reads failing too
+            conn.rollback()
+        conn.execute("BEGIN")  # the currency, total, page and any fallback rows from one snapshot
+        try:
+            currency = conn.execute(_CURRENCY_SQL).fetchall()[0][0]
+            sign = fields.currency_sign(currency)
+            values["middle"] = customer_json.middle(currency, sign)
+            total = None
+            if not params.cursor_mode:
+                total = conn.execute(customer_json.count_sql(where, join=join), values).fetchall()[0][0]
+            rows = conn.execute(sql, values).fetchall()
+            has_more = len(rows) > params.per_page
+            rows = rows[: params.per_page]
+            missing = [row[0] for row in rows if row[2] is None]
+            fallback = _render_rows(conn, missing, currency, sign) if missing else {}
+        finally:
+            conn.execute("COMMIT")
+        cursor = encode_cursor(rows[-1][1], rows[-1][0]) if rows else None
+        entries = ",".join(row[2] if row[2] is not None else fallback[row[0]] for row in rows)
+        return Page((), has_more, cursor, params, total), b"[" + entries.encode() + b"]"
 
     def search(self, email: str | None, params: PageParams) -> tuple[Page, list[dict[str, Any]]]:
         if not email:
