@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..client import Client, RetryEvent, RetryPolicy
 from ..client.pagination import iter_pages
-from ..client.transport import Transport
+from ..client.retry import RetryPolicy
+from ..client.transport import RetryEvent, Transport
 from . import protocol
 from .catalog import Selected
 from .config import Config
@@ -266,7 +266,7 @@ class Reader:
 
     def messages(self) -> Iterator[Message | RecordBatch]:
         cfg = self.config
-        retry_client = Client(
+        transport = Transport(
             cfg.api_key,
             cfg.base_url,
             retry=RetryPolicy(max_attempts=cfg.max_attempts, max_elapsed=cfg.max_retry_seconds),
@@ -275,7 +275,6 @@ class Reader:
             before_request=self._before_request,
             max_connections=cfg.max_connections,
         )
-        transport = retry_client.transport
         transport.sleep = self._sleep
         pool = ThreadPoolExecutor(max_workers=cfg.max_connections, thread_name_prefix="mogul-source")
         runs: list[Run] = []
@@ -361,9 +360,9 @@ class Reader:
             self.stop.set()
             self.limiter.close()
             if any(run.pending for run in runs):
-                retry_client.close()
+                transport.close()
             pool.shutdown(wait=True, cancel_futures=True)
-            retry_client.close()
+            transport.close()
         for run in runs:
             if not run.failed:
                 yield protocol.log("INFO", f"{run.stream.name}: {run.records} records")
