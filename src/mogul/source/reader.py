@@ -435,6 +435,7 @@ class Reader:
 
 UTC_SECOND = 25
 """len("2016-01-01T12:00:00+00:00"): the API's activity dates. Strings of that form sort as their instants do."""
+UTC_SUFFIX = "+00:00"
 
 
 def _utc_second(when: datetime) -> str:
@@ -451,28 +452,41 @@ def _filter_utc_seconds(
 ) -> tuple[list[dict[str, Any]], Boundary | None] | None:
     """`Reader._filter` by string comparison, for a page whose dates are all whole-second UTC strings (all of the
     API's activities): a few string compares per record instead of parsing every date. None when a date has
-    another form; the caller then parses them."""
+    another form; the caller then parses them. The checks run as C-level passes (map, min, max): a page that lies
+    inside its window, the usual case, costs no Python-level loop but the one that collects the boundary uuids."""
     dates = [item.get(field_name) for item in items]
-    for date in dates:
-        if type(date) is not str or len(date) != UTC_SECOND or not date.endswith("+00:00"):
-            return None
+    if not dates:
+        return [], None
+    if (
+        set(map(type, dates)) != {str}
+        or set(map(len, dates)) != {UTC_SECOND}
+        or not all(map(str.endswith, dates, itertools.repeat(UTC_SUFFIX)))
+    ):
+        return None
     lo_s = _utc_second(lo) if lo is not None else None
     hi_s = _utc_second(hi) if hi is not None else None
     seen_s = _utc_second(seen.when) if seen is not None and not seen.when.microsecond else None
-    kept = []
-    latest = ""
-    for item, date in zip(items, dates, strict=True):
-        if (lo_s is not None and date < lo_s) or (hi_s is not None and date >= hi_s):
-            continue
-        if seen_s is not None and date == seen_s and item.get("uuid") in seen.uuids:  # type: ignore[union-attr]
-            continue
-        if date > latest:
-            latest = date
-        kept.append(item)
-    if not latest:
-        return kept, None
-    at_latest = frozenset(item.get("uuid") for item in kept if item.get(field_name) == latest)
-    return kept, Boundary(datetime.fromisoformat(latest).astimezone(UTC), at_latest)
+    first, last = min(dates), max(dates)
+    if (
+        (lo_s is None or first >= lo_s)
+        and (hi_s is None or last < hi_s)
+        and (seen_s is None or not first <= seen_s <= last)
+    ):
+        kept, kept_dates = items, dates
+    else:
+        kept, kept_dates = [], []
+        for item, date in zip(items, dates, strict=True):
+            if (lo_s is not None and date < lo_s) or (hi_s is not None and date >= hi_s):
+                continue
+            if seen_s is not None and date == seen_s and item.get("uuid") in seen.uuids:  # type: ignore[union-attr]
+                continue
+            kept.append(item)
+            kept_dates.append(date)
+        if not kept:
+            return kept, None
+        last = max(kept_dates)
+    at_latest = frozenset([item.get("uuid") for item, date in zip(kept, kept_dates, strict=True) if date == last])
+    return kept, Boundary(datetime.fromisoformat(last).astimezone(UTC), at_latest)
 
 
 def _iso_second(when: datetime) -> str:
