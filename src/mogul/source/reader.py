@@ -457,11 +457,10 @@ def _filter_utc_seconds(
     dates = [item.get(field_name) for item in items]
     if not dates:
         return [], None
-    if (
-        set(map(type, dates)) != {str}
-        or set(map(len, dates)) != {UTC_SECOND}
-        or not all(map(str.endswith, dates, itertools.repeat(UTC_SUFFIX)))
-    ):
+    try:  # len() and str.endswith raise TypeError for anything but strings (lists and dicts fail the second)
+        if set(map(len, dates)) != {UTC_SECOND} or not all(map(str.endswith, dates, itertools.repeat(UTC_SUFFIX))):
+            return None
+    except TypeError:
         return None
     lo_s = _utc_second(lo) if lo is not None else None
     hi_s = _utc_second(hi) if hi is not None else None
@@ -485,8 +484,11 @@ def _filter_utc_seconds(
         if not kept:
             return kept, None
         last = max(kept_dates)
-    at_latest = frozenset([item.get("uuid") for item, date in zip(kept, kept_dates, strict=True) if date == last])
-    return kept, Boundary(datetime.fromisoformat(last).astimezone(UTC), at_latest)
+    at, at_latest = -1, []
+    for _ in range(kept_dates.count(last)):  # usually one: found by C-level scans, not a Python loop
+        at = kept_dates.index(last, at + 1)
+        at_latest.append(kept[at].get("uuid"))
+    return kept, Boundary(datetime.fromisoformat(last).astimezone(UTC), frozenset(at_latest))
 
 
 def _iso_second(when: datetime) -> str:
