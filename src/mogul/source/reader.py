@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import heapq
 import itertools
 import queue
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,6 +31,7 @@ from .protocol import Message, RecordBatch
 from .ratelimit import HIGH, NORMAL, RateLimiter
 from .split import CustomerSplit, Group, Step
 from .streams import Stream
+from .workers import Workers
 
 FULL_REFRESH_STATE = {"__ab_no_cursor_state_message": True}
 MAX_WINDOWS = 20
@@ -94,9 +93,6 @@ class Reader:
         self.local = threading.local()
         self.now = datetime.now(UTC)
         self.failures: list[tuple[str, str]] = []
-        self.ready: list[tuple[int, int, Run, Partition]] = []
-        self.ready_lock = threading.Lock()
-        self.ready_seq = itertools.count()
 
     # ---- worker side -------------------------------------------------------------------------
 
@@ -276,7 +272,7 @@ class Reader:
             max_connections=cfg.max_connections,
         )
         transport.sleep = self._sleep
-        pool = ThreadPoolExecutor(max_workers=cfg.max_connections, thread_name_prefix="mogul-source")
+        pool = Workers(cfg.max_connections, "mogul-source")
         runs: list[Run] = []
         try:
             yield protocol.log("INFO", f"reading {len(self.selected)} streams from {cfg.base_url}")
@@ -361,27 +357,19 @@ class Reader:
             self.limiter.close()
             if any(run.pending for run in runs):
                 transport.close()
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown()
             transport.close()
         for run in runs:
             if not run.failed:
                 yield protocol.log("INFO", f"{run.stream.name}: {run.records} records")
 
-    def _submit(self, pool: ThreadPoolExecutor, transport: Transport, run: Run, part: Partition) -> None:
+    def _submit(self, pool: Workers, transport: Transport, run: Run, part: Partition) -> None:
         """Queue a partition. Workers take the most urgent one first: cursor chains (and the requests
         that start them) before queued date windows and per-customer requests, because a chain can
-        only go one page per round trip and so sets the read's length. The pool's own queue is FIFO,
-        so each task picks its partition when it starts rather than when it was submitted."""
+        only go one page per round trip and so sets the read's length."""
         run.pending += 1
         priority = HIGH if run.stream.sequential or part.lists_parents else NORMAL
-        with self.ready_lock:
-            heapq.heappush(self.ready, (priority, next(self.ready_seq), run, part))
-        pool.submit(self._next, transport)
-
-    def _next(self, transport: Transport) -> None:
-        with self.ready_lock:
-            _, _, run, part = heapq.heappop(self.ready)
-        self._work(transport, run, part)
+        pool.submit(priority, functools.partial(self._work, transport, run, part))
 
     def _sleep(self, seconds: float) -> None:
         if self.stop.wait(seconds):
