@@ -223,3 +223,37 @@ def test_window_filter_by_strings_agrees_with_parsed_dates(monkeypatch: pytest.M
             slow = reader._filter(run, part, list(items), prior)
         assert fast == slow
     assert fast_paths > 400
+
+
+def test_workers_run_the_most_urgent_task_first_and_survive_a_failing_one() -> None:
+    from mogul.source.workers import Workers
+
+    pool = Workers(1, "test-workers")
+    gate, order = threading.Event(), []
+    pool.submit(NORMAL, gate.wait)  # holds the only thread while the rest queue up
+    pool.submit(NORMAL + 0.5, lambda: order.append("late window"))
+    pool.submit(NORMAL, lambda: 1 / 0)
+    pool.submit(NORMAL, lambda: order.append("window"))
+    pool.submit(HIGH, lambda: order.append("chain"))
+    gate.set()
+    deadline = time.monotonic() + 5
+    while len(order) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert order == ["chain", "window", "late window"]
+    pool.shutdown()
+
+
+def test_workers_shutdown_drops_queued_tasks_and_joins_the_threads() -> None:
+    from mogul.source.workers import Workers
+
+    pool = Workers(2, "test-shutdown")
+    started, release, ran = threading.Barrier(3), threading.Event(), []
+    for _ in range(2):
+        pool.submit(NORMAL, lambda: (started.wait(), release.wait(5)))
+    pool.submit(NORMAL, lambda: ran.append("queued"))
+    started.wait(5)  # both threads busy: the third task waits in the queue
+    threading.Timer(0.1, release.set).start()
+    pool.shutdown()
+    pool.submit(NORMAL, lambda: ran.append("after"))
+    assert ran == []
+    assert not [t for t in threading.enumerate() if t.name.startswith("test-shutdown")]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-import httpx
-
+from .http import Timeout
 from .models import Account
 from .resources.customers import Customers
 from .resources.data_sources import DataSources
@@ -14,6 +14,9 @@ from .resources.imports import Invoices, Subscriptions, Transactions
 from .resources.plans import Plans
 from .retry import RetryPolicy
 from .transport import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, RetryEvent, Transport
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class Client:
@@ -30,7 +33,7 @@ class Client:
         base_url: str = DEFAULT_BASE_URL,
         *,
         retry: RetryPolicy | None = None,
-        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        timeout: Timeout | httpx.Timeout | float | None = DEFAULT_TIMEOUT,
         on_retry: Callable[[RetryEvent], None] | None = None,
         before_request: Callable[[], None] | None = None,
         max_connections: int = 20,

@@ -6,7 +6,6 @@ Never retried: any other 4xx, which no repetition can fix.
 
 from __future__ import annotations
 
-import email.utils
 import random
 import time
 from collections.abc import Callable
@@ -50,6 +49,8 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     try:
         seconds = float(value)
     except ValueError:
+        import email.utils  # rare (servers send seconds), and slow to import at every start
+
         try:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError):

@@ -6,17 +6,20 @@ import base64
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import orjson
 
 from .. import __version__
 from .errors import ChartMogulError, TransportError, error_for
+from .http import HTTPError, Pool, Response, Timeout, as_timeout, proxies_configured
 from .retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
 
+if TYPE_CHECKING:
+    import httpx
+
 DEFAULT_BASE_URL = "https://api.chartmogul.com"
-DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=60.0)
+DEFAULT_TIMEOUT = Timeout(connect=10.0, read=60.0, write=60.0, pool=60.0)
 # Requests a server may have applied before failing are retried only when repeating them is harmless.
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 
@@ -71,7 +74,7 @@ class Transport:
         base_url: str = DEFAULT_BASE_URL,
         *,
         retry: RetryPolicy | None = None,
-        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        timeout: Timeout | httpx.Timeout | float | None = DEFAULT_TIMEOUT,
         on_retry: Callable[[RetryEvent], None] | None = None,
         before_request: Callable[[], None] | None = None,
         max_connections: int = 20,
@@ -84,22 +87,23 @@ class Transport:
         self.on_retry = on_retry
         self.before_request = before_request
         self.sleep: Callable[[float], None] = time.sleep
-        self._http = http or httpx.Client(
-            base_url=self.base_url,
-            timeout=timeout,
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-        )
+        self._pool = Pool(self.base_url, as_timeout(timeout), max_connections)
+        # httpx only when given one, or when a proxy is configured (httpx honours HTTP(S)_PROXY and NO_PROXY).
+        self._http = http if http is not None else _httpx_client(self.base_url, timeout, max_connections)
         self._headers = {
             "Authorization": "Basic " + base64.b64encode(f"{api_key}:".encode()).decode(),
             "User-Agent": f"mogul/{__version__}",
             "Accept": "application/json",
+            "Accept-Encoding": "gzip",
         }
 
     def __repr__(self) -> str:  # never the key
         return f"Transport(base_url={self.base_url!r})"
 
     def close(self) -> None:
-        self._http.close()
+        self._pool.close()
+        if self._http is not None:
+            self._http.close()
 
     def request(
         self,
@@ -125,20 +129,21 @@ class Transport:
                 self.before_request()
             retry_after = None
             try:
-                response = self._http.request(method, path, params=query, content=content, headers=headers)
-            except httpx.TransportError as exc:
+                if self._http is None:
+                    response = self._pool.request(method, self._pool.target(path, query), headers, content)
+                else:
+                    response = _httpx_send(self._http, method, path, query, content, headers)
+            except HTTPError as exc:
                 status = None
-                failure: ChartMogulError = TransportError(f"{type(exc).__name__} talking to {self.base_url}: {exc}")
+                failure: ChartMogulError = TransportError(f"{exc.name} talking to {self.base_url}: {exc}")
                 # A connect failure never reached the server; anything later might have been applied.
-                retryable = method in IDEMPOTENT or isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                retryable = method in IDEMPOTENT or exc.connect_failure
             else:
-                status = response.status_code
+                status = response.status
                 if status < 400:
-                    return _decode(response)
+                    return _decode(response, path)
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                failure = error_for(
-                    status, _decode_error(response), reason=response.reason_phrase, retry_after=retry_after
-                )
+                failure = error_for(status, _decode_error(response), reason=response.reason, retry_after=retry_after)
                 # 429 and 503 are refused before any work is done, so even a POST may be repeated.
                 retryable = status in RETRY_STATUSES and (method in IDEMPOTENT or status in (429, 503))
             if not retryable or attempt >= self.retry.max_attempts:
@@ -154,22 +159,52 @@ class Transport:
             self.sleep(wait)
 
 
-def _decode(response: httpx.Response) -> Any:
+def _httpx_client(base_url: str, timeout: Any, max_connections: int) -> httpx.Client | None:
+    if not proxies_configured():
+        return None
+    import httpx
+
+    limit = as_timeout(timeout)
+    return httpx.Client(
+        base_url=base_url,
+        timeout=httpx.Timeout(connect=limit.connect, read=limit.read, write=limit.write, pool=limit.pool),
+        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+    )
+
+
+def _httpx_send(
+    http: httpx.Client, method: str, path: str, query: dict[str, str] | None, content: bytes | None, headers: Any
+) -> Response:
+    import httpx
+
+    try:
+        response = http.request(method, path, params=query, content=content, headers=headers)
+    except httpx.TransportError as exc:
+        connect = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+        raise HTTPError(type(exc).__name__, str(exc), connect_failure=connect) from exc
+    return Response(response.status_code, response.reason_phrase, response.headers, response.content)
+
+
+def _text(response: Response) -> str:
+    return response.content[:2000].decode("utf-8", "replace")[:500]
+
+
+def _decode(response: Response, path: str) -> Any:
     if not response.content:
         return None
     try:
         return orjson.loads(response.content)
     except orjson.JSONDecodeError as exc:
         raise TransportError(
-            f"expected JSON from {response.request.url.path}, got {response.headers.get('content-type')!r}",
-            status=response.status_code,
-            body=response.text[:500],
+            f"expected JSON from {path}, got {response.headers.get('content-type')!r}",
+            status=response.status,
+            body=_text(response),
         ) from exc
 
 
-def _decode_error(response: httpx.Response) -> Any:
+def _decode_error(response: Response) -> Any:
     # Edge 5xx pages are plain text (reference §0.1); keep them as text.
     try:
         return orjson.loads(response.content) if response.content else None
     except orjson.JSONDecodeError:
-        return response.text[:500]
+        return _text(response)

@@ -8,8 +8,8 @@ the end when a stream failed.
 import sys
 
 # httpx's package imports its command line (click, rich, pygments) whenever they are installed, as mogul's own
-# CLI makes them: about 80 ms of CPU at every start of the connector, which a platform runs once per sync.
-# Nothing here uses it; `httpx.main` then says that its extras are missing.
+# CLI makes them: about 80 ms of CPU. The client imports httpx only when a proxy is configured (client/http.py);
+# even then nothing here uses its command line, and `httpx.main` says that its extras are missing.
 if "httpx" not in sys.modules:
     sys.modules.setdefault("httpx._main", None)  # type: ignore[assignment]
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..client import Client, RetryPolicy
+from ..client.retry import RetryPolicy
+from ..client.transport import Transport
 from . import protocol
 from .catalog import parse_catalog, parse_state
 from .config import SPEC, ConfigError, parse_config
@@ -37,8 +38,11 @@ def check(config: dict[str, Any]) -> Message:
     except ConfigError as exc:
         return protocol.connection_status(False, f"Invalid config: {exc}")
     try:
-        with Client(cfg.api_key, cfg.base_url, retry=CHECK_RETRY, timeout=CHECK_TIMEOUT) as client:
-            client.ping()
+        transport = Transport(cfg.api_key, cfg.base_url, retry=CHECK_RETRY, timeout=CHECK_TIMEOUT)
+        try:
+            transport.request("GET", "/v1/ping")["data"]  # as `Client.ping`: "pong!" for a valid key
+        finally:
+            transport.close()
     except Exception as exc:
         failure = classify(exc, cfg.base_url, cfg.api_key)
         return protocol.connection_status(False, failure.message)

@@ -11,7 +11,6 @@ import argparse
 import gc
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import IO, Any
 
 import orjson
@@ -42,7 +41,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _load(path: str, what: str) -> Any:
     try:
-        text = Path(path).read_bytes()
+        with open(path, "rb") as file:
+            text = file.read()
     except OSError as exc:
         raise InputError(f"cannot read the {what} file {path}: {exc.strerror}") from None
     if not text.strip():

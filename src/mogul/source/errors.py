@@ -3,7 +3,6 @@ platform (config_error stops retries, transient_error asks for a later retry), n
 
 from __future__ import annotations
 
-import traceback
 from dataclasses import dataclass
 
 from ..client.errors import (
@@ -63,6 +62,8 @@ def classify(exc: BaseException, base_url: str = "", secret: str | None = None) 
         )
     if isinstance(exc, ChartMogulError):
         return Failure("system_error", redact(f"ChartMogul answered: {exc}", secret), internal)
+    import traceback  # only for the unexpected: not worth importing at every start
+
     stack = redact("".join(traceback.format_exception(exc)), secret)
     return Failure("system_error", f"Unexpected error: {type(exc).__name__}", internal, stack)
 

@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import heapq
 import itertools
 import queue
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..client import Client, RetryEvent, RetryPolicy
 from ..client.pagination import iter_pages
-from ..client.transport import Transport
+from ..client.retry import RetryPolicy
+from ..client.transport import RetryEvent, Transport
 from . import protocol
 from .catalog import Selected
 from .config import Config
@@ -33,6 +31,7 @@ from .protocol import Message, RecordBatch
 from .ratelimit import HIGH, NORMAL, RateLimiter
 from .split import CustomerSplit, Group, Step
 from .streams import Stream
+from .workers import Workers
 
 FULL_REFRESH_STATE = {"__ab_no_cursor_state_message": True}
 MAX_WINDOWS = 20
@@ -94,9 +93,6 @@ class Reader:
         self.local = threading.local()
         self.now = datetime.now(UTC)
         self.failures: list[tuple[str, str]] = []
-        self.ready: list[tuple[int, int, Run, Partition]] = []
-        self.ready_lock = threading.Lock()
-        self.ready_seq = itertools.count()
 
     # ---- worker side -------------------------------------------------------------------------
 
@@ -266,7 +262,7 @@ class Reader:
 
     def messages(self) -> Iterator[Message | RecordBatch]:
         cfg = self.config
-        retry_client = Client(
+        transport = Transport(
             cfg.api_key,
             cfg.base_url,
             retry=RetryPolicy(max_attempts=cfg.max_attempts, max_elapsed=cfg.max_retry_seconds),
@@ -275,9 +271,8 @@ class Reader:
             before_request=self._before_request,
             max_connections=cfg.max_connections,
         )
-        transport = retry_client.transport
         transport.sleep = self._sleep
-        pool = ThreadPoolExecutor(max_workers=cfg.max_connections, thread_name_prefix="mogul-source")
+        pool = Workers(cfg.max_connections, "mogul-source")
         runs: list[Run] = []
         try:
             yield protocol.log("INFO", f"reading {len(self.selected)} streams from {cfg.base_url}")
@@ -361,28 +356,20 @@ class Reader:
             self.stop.set()
             self.limiter.close()
             if any(run.pending for run in runs):
-                retry_client.close()
-            pool.shutdown(wait=True, cancel_futures=True)
-            retry_client.close()
+                transport.close()
+            pool.shutdown()
+            transport.close()
         for run in runs:
             if not run.failed:
                 yield protocol.log("INFO", f"{run.stream.name}: {run.records} records")
 
-    def _submit(self, pool: ThreadPoolExecutor, transport: Transport, run: Run, part: Partition) -> None:
+    def _submit(self, pool: Workers, transport: Transport, run: Run, part: Partition) -> None:
         """Queue a partition. Workers take the most urgent one first: cursor chains (and the requests
         that start them) before queued date windows and per-customer requests, because a chain can
-        only go one page per round trip and so sets the read's length. The pool's own queue is FIFO,
-        so each task picks its partition when it starts rather than when it was submitted."""
+        only go one page per round trip and so sets the read's length."""
         run.pending += 1
         priority = HIGH if run.stream.sequential or part.lists_parents else NORMAL
-        with self.ready_lock:
-            heapq.heappush(self.ready, (priority, next(self.ready_seq), run, part))
-        pool.submit(self._next, transport)
-
-    def _next(self, transport: Transport) -> None:
-        with self.ready_lock:
-            _, _, run, part = heapq.heappop(self.ready)
-        self._work(transport, run, part)
+        pool.submit(priority, functools.partial(self._work, transport, run, part))
 
     def _sleep(self, seconds: float) -> None:
         if self.stop.wait(seconds):
@@ -436,6 +423,7 @@ class Reader:
 
 UTC_SECOND = 25
 """len("2016-01-01T12:00:00+00:00"): the API's activity dates. Strings of that form sort as their instants do."""
+UTC_SUFFIX = "+00:00"
 
 
 def _utc_second(when: datetime) -> str:
@@ -452,28 +440,43 @@ def _filter_utc_seconds(
 ) -> tuple[list[dict[str, Any]], Boundary | None] | None:
     """`Reader._filter` by string comparison, for a page whose dates are all whole-second UTC strings (all of the
     API's activities): a few string compares per record instead of parsing every date. None when a date has
-    another form; the caller then parses them."""
+    another form; the caller then parses them. The checks run as C-level passes (map, min, max): a page that lies
+    inside its window, the usual case, costs no Python-level loop but the one that collects the boundary uuids."""
     dates = [item.get(field_name) for item in items]
-    for date in dates:
-        if type(date) is not str or len(date) != UTC_SECOND or not date.endswith("+00:00"):
+    if not dates:
+        return [], None
+    try:  # len() and str.endswith raise TypeError for anything but strings (lists and dicts fail the second)
+        if set(map(len, dates)) != {UTC_SECOND} or not all(map(str.endswith, dates, itertools.repeat(UTC_SUFFIX))):
             return None
+    except TypeError:
+        return None
     lo_s = _utc_second(lo) if lo is not None else None
     hi_s = _utc_second(hi) if hi is not None else None
     seen_s = _utc_second(seen.when) if seen is not None and not seen.when.microsecond else None
-    kept = []
-    latest = ""
-    for item, date in zip(items, dates, strict=True):
-        if (lo_s is not None and date < lo_s) or (hi_s is not None and date >= hi_s):
-            continue
-        if seen_s is not None and date == seen_s and item.get("uuid") in seen.uuids:  # type: ignore[union-attr]
-            continue
-        if date > latest:
-            latest = date
-        kept.append(item)
-    if not latest:
-        return kept, None
-    at_latest = frozenset(item.get("uuid") for item in kept if item.get(field_name) == latest)
-    return kept, Boundary(datetime.fromisoformat(latest).astimezone(UTC), at_latest)
+    first, last = min(dates), max(dates)
+    if (
+        (lo_s is None or first >= lo_s)
+        and (hi_s is None or last < hi_s)
+        and (seen_s is None or not first <= seen_s <= last)
+    ):
+        kept, kept_dates = items, dates
+    else:
+        kept, kept_dates = [], []
+        for item, date in zip(items, dates, strict=True):
+            if (lo_s is not None and date < lo_s) or (hi_s is not None and date >= hi_s):
+                continue
+            if seen_s is not None and date == seen_s and item.get("uuid") in seen.uuids:  # type: ignore[union-attr]
+                continue
+            kept.append(item)
+            kept_dates.append(date)
+        if not kept:
+            return kept, None
+        last = max(kept_dates)
+    at, at_latest = -1, []
+    for _ in range(kept_dates.count(last)):  # usually one: found by C-level scans, not a Python loop
+        at = kept_dates.index(last, at + 1)
+        at_latest.append(kept[at].get("uuid"))
+    return kept, Boundary(datetime.fromisoformat(last).astimezone(UTC), frozenset(at_latest))
 
 
 def _iso_second(when: datetime) -> str:
