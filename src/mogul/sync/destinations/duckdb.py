@@ -162,7 +162,7 @@ class DuckDBDestination(SqlDestination):
 
     def _prepare_rows(self, stream: OpenStream, columns: Columns, batch: Batch) -> ArrowRows:
         data = [name for name in columns if name not in (EXTRACTED_AT, SYNC_ID)]
-        arrays = [arrow_column(batch.column(name), columns[name]) for name in data]
+        arrays = [arrow_column(values, columns[name]) for name, values in zip(data, batch.columns(data), strict=True)]
         arrays.append(pa.array(batch.emitted_at, pa.int64()).cast(pa.timestamp("ms", tz="UTC")))
         # Positional names in the Arrow table: no field name ever needs quoting there.
         table = pa.Table.from_arrays(arrays, names=[f"c{i}" for i in range(len(arrays))])

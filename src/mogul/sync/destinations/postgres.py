@@ -168,7 +168,7 @@ class PostgresDestination(SqlDestination):
     def _prepare_rows(self, stream: OpenStream, columns: Columns, batch: Batch) -> list[list[Any]]:
         """The values to COPY, column by column (on the reading thread: see `prepare`)."""
         data = [name for name in columns if name not in (EXTRACTED_AT, SYNC_ID)]
-        values = [copy_column(batch.column(name), columns[name]) for name in data]
+        values = [copy_column(column, columns[name]) for name, column in zip(data, batch.columns(data), strict=True)]
         values.append([datetime.fromtimestamp(ms / 1000, UTC) for ms in batch.emitted_at])
         return values
 
