@@ -5,6 +5,7 @@ arrays), with a STATE every 200 records as the source sends one per page; the cl
 `run_sync` alone. Usage:
 
     python bench/sync_write.py [--rows 200000] [--destinations duckdb,postgres]
+                               [--modes overwrite,append,append_dedup] [--streams activities,customers]
                                [--save results.json] [--baseline results.json]
 """
 
@@ -134,6 +135,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--destinations", default="duckdb,postgres")
     parser.add_argument("--modes", default="overwrite,append,append_dedup")
+    parser.add_argument("--streams", default=",".join(SHAPES), help="activities,customers")
     parser.add_argument("--save", type=Path, help="write the results as JSON")
     parser.add_argument("--baseline", type=Path, help="compare with results saved earlier")
     args = parser.parse_args()
@@ -147,7 +149,7 @@ def main() -> int:
     line = "{:<12}{:<14}{:<12}{:>10}{:>12}{:>10}{:>8}"
     print(line.format(*header))
     try:
-        for stream in SHAPES:
+        for stream in args.streams.split(","):
             batch = messages(stream, args.rows)
             for destination in args.destinations.split(","):
                 for mode in args.modes.split(","):

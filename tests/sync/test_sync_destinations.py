@@ -251,3 +251,69 @@ def test_a_locked_duckdb_file_is_a_clear_error(tmp_path):
             connect(f"duckdb:///{path}")
     finally:
         holder.communicate("")
+
+
+def test_batches_prepared_ahead_add_their_columns_in_order(url):
+    """The runner converts the next batch while the previous one is written: a batch prepared
+    ahead counts on the columns the batches before it add."""
+    with connect(url) as dest:
+        dest.begin_stream(SPEC, WriteMode.APPEND, sync_id="s1", resume=True)
+        first = dest.prepare("things", batch({"uuid": "a", "plan": "gold"}))
+        second = dest.prepare("things", batch({"uuid": "b", "plan": "silver", "region": "eu"}))
+        assert (list(first.added), list(second.added)) == (["plan"], ["region"])
+        dest.checkpoint("things", first, state(1))
+        dest.checkpoint("things", second, state(2))
+        assert dest.resume_state("things", WriteMode.APPEND) == state(2)
+    assert [(r["uuid"], r["plan"], r["region"]) for r in rows(url, "things")] == [
+        ("a", "gold", None),
+        ("b", "silver", "eu"),
+    ]
+
+
+def test_a_batch_prepared_before_a_failed_write_is_refused(url):
+    with connect(url) as dest:
+        dest.begin_stream(SPEC, WriteMode.APPEND, sync_id="s1", resume=True)
+        first = dest.prepare("things", batch({"uuid": "a", "brand_new": "x"}))
+        second = dest.prepare("things", batch({"uuid": "b", "brand_new": "y"}))
+        unserialisable = {"type": "STREAM", "stream": {"stream_state": {"n": object()}}}
+        with pytest.raises(TypeError):
+            dest.checkpoint("things", first, unserialisable)
+        # `second` counts on the column the rolled-back write added: writing it would fail.
+        with pytest.raises(DestinationError, match="prepared before a failed write"):
+            dest.checkpoint("things", second, state(2))
+        dest.checkpoint("things", batch({"uuid": "b", "brand_new": "y"}), state(2))  # prepared again
+        assert dest.resume_state("things", WriteMode.APPEND) == state(2)
+    assert [(r["uuid"], r["brand_new"]) for r in rows(url, "things")] == [("b", "y")]
+
+
+def test_a_prepared_batch_only_goes_to_its_stream(url):
+    other = StreamSpec("others", SCHEMA)
+    with connect(url) as dest:
+        dest.begin_stream(SPEC, WriteMode.APPEND, sync_id="s1", resume=True)
+        dest.begin_stream(other, WriteMode.APPEND, sync_id="s1", resume=True)
+        prepared = dest.prepare("things", batch({"uuid": "a"}))
+        with pytest.raises(DestinationError, match="prepared for 'things'"):
+            dest.checkpoint("others", prepared, state(1))
+    assert rows(url, "others") == []
+
+
+def test_duckdb_compresses_each_row_group_during_the_sync(tmp_path, monkeypatch):
+    """Once a row group's worth of rows is committed, DuckDB checkpoints on the writer's thread
+    (the WAL empties); later deletes and appends still land right."""
+    from mogul.sync.destinations import duckdb as duckdb_destination
+
+    monkeypatch.setattr(duckdb_destination, "ROW_GROUP_ROWS", 3)
+    path = tmp_path / "sync.duckdb"
+    wal = tmp_path / "sync.duckdb.wal"
+    url = f"duckdb:///{path}"
+    with connect(url) as dest:
+        dest.begin_stream(SPEC, WriteMode.APPEND_DEDUP, sync_id="s1", resume=True)
+        dest.checkpoint("things", batch({"uuid": "a", "seats": 1}, {"uuid": "b", "seats": 1}), state(1))
+        assert wal.exists() and wal.stat().st_size > 0  # 2 rows: still in the WAL only
+        dest.checkpoint("things", batch({"uuid": "c", "seats": 1}, {"uuid": "d", "seats": 1}), state(2))
+        assert not wal.exists() or wal.stat().st_size == 0  # 4 rows: checkpointed
+        dest.checkpoint("things", batch({"uuid": "a", "seats": 2}, {"uuid": "e", "seats": 2}), state(3))
+        dest.finish_stream("things", batch({"uuid": "c", "seats": 3}), state(4))
+        assert dest.resume_state("things", WriteMode.APPEND_DEDUP) == state(4)
+    table = rows(url, "things")
+    assert [(r["uuid"], r["seats"]) for r in table] == [("a", "2"), ("b", "1"), ("c", "3"), ("d", "1"), ("e", "2")]

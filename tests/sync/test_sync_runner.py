@@ -121,6 +121,29 @@ def test_state_is_committed_with_the_rows_it_covers(url):
     assert load_state(url, source.CATALOG, MODES)[0]["stream"]["stream_state"] == {"offset": 12}
 
 
+def test_a_failed_background_write_rolls_back_and_surfaces(url):
+    """The next batch is converted while the writer's thread commits the previous one: when a
+    commit fails, its rows and the column it added roll back, later batches are never written,
+    and the error reaches the caller."""
+    bad = source.state_message("activities", 8)
+    bad["state"]["stream"]["stream_state"]["cursor"] = object()  # cannot be stored: the commit fails
+
+    def messages() -> Iterator[dict[str, Any]]:
+        for i in range(12):
+            data = source.activity(i)
+            if i >= 4:
+                data[f"new_{i // 4}"] = i  # each batch after the first adds a column
+            yield source.record("activities", data, i)
+            if i % 4 == 3:
+                yield bad if i == 7 else source.state_message("activities", i + 1)
+
+    with pytest.raises(TypeError):
+        run_sync(messages(), source.CATALOG, url, {"activities": "append"}, checkpoint_rows=0)
+    table = rows(url, "activities")
+    assert len(table) == 4 and "new_1" not in table[0] and "new_2" not in table[0]
+    assert load_state(url, source.CATALOG, MODES)[0]["stream"]["stream_state"] == {"offset": 4}
+
+
 def test_coalesced_checkpoints_still_commit_covered_rows_when_the_source_fails(url):
     def failing() -> Iterator[dict[str, Any]]:
         for message in source.read([], customers=0, activities=10, page=3):

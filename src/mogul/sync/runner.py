@@ -263,7 +263,8 @@ class _Runner:
         guarantee for the rows no state covers (see docs/sync.md)."""
         self._commit(stream)
         if stream.batch:
-            self._write(self.dest.checkpoint, stream.spec.name, stream.batch, None)
+            prepared = self.dest.prepare(stream.spec.name, stream.batch)
+            self._write(self.dest.checkpoint, stream.spec.name, prepared, None)
             stream.batch = Batch()
             stream.result.batches += 1
 
@@ -331,7 +332,10 @@ class _Runner:
         if stream.state is None:
             return
         covered, rest = stream.batch.split(stream.covered)
-        self._write(self.dest.checkpoint, stream.spec.name, covered, stream.state)
+        # Converted here, on the reading thread, while the writer's thread is still committing the
+        # previous batch: the database's work there runs without the GIL, so the two overlap.
+        prepared = self.dest.prepare(stream.spec.name, covered)
+        self._write(self.dest.checkpoint, stream.spec.name, prepared, stream.state)
         stream.batch, stream.covered, stream.state = rest, 0, None
         stream.last_commit = self.clock()
         stream.result.batches += 1
@@ -340,8 +344,9 @@ class _Runner:
     def _finish(self, stream: _Stream) -> None:
         if not stream.begun:
             self._begin(stream)
+        prepared = self.dest.prepare(stream.spec.name, stream.batch)  # while the last commit runs
         self._drain()
-        self.dest.finish_stream(stream.spec.name, stream.batch, stream.state)
+        self.dest.finish_stream(stream.spec.name, prepared, stream.state)
         stream.batch, stream.covered, stream.state = Batch(), 0, None
         stream.finished = True
         stream.result.batches += 1

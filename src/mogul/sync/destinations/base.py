@@ -11,6 +11,7 @@ from typing import Any, Protocol, Self
 
 from ..batch import Batch
 from ..catalog import StreamSpec, WriteMode
+from ..columns import Columns
 
 
 class DestinationError(Exception):
@@ -20,6 +21,18 @@ class DestinationError(Exception):
 class StreamStatus(StrEnum):
     RUNNING = "running"  # an overwrite's staging table holds a partial copy that a resumed run continues
     COMPLETE = "complete"
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    """A batch converted for its table before its transaction begins, so that the conversion of
+    one batch (Python, holding the GIL) overlaps the database's write of the previous one."""
+
+    stream: str
+    size: int  # records to insert (after dedup)
+    columns: Columns  # the table's columns once the batch is written
+    added: Columns  # of those, the ones the write adds first
+    rows: Any  # the dialect's payload (DuckDB: an Arrow table; PostgreSQL: the batch)
 
 
 @dataclass(frozen=True)
@@ -57,13 +70,19 @@ class Destination(Protocol):
         interrupted run when `resume` (the source was given its stored state), else start a new one."""
         ...
 
-    def checkpoint(self, stream: str, batch: Batch, state: Mapping[str, Any] | None) -> None:
+    def prepare(self, stream: str, batch: Batch) -> PreparedBatch:
+        """Convert the batch for the stream's table without touching the database, so it can run on
+        another thread while an earlier write commits. `checkpoint` and `finish_stream` take the
+        result in place of a batch; batches must be prepared in the order they are written."""
+        ...
+
+    def checkpoint(self, stream: str, batch: Batch | PreparedBatch, state: Mapping[str, Any] | None) -> None:
         """Write the batch and record `state` as covering it, in one transaction. Without a state
         the rows are covered by none: an overwrite then forgets its state (a resume starts the
         stream over), an append keeps its last one."""
         ...
 
-    def finish_stream(self, stream: str, batch: Batch, state: Mapping[str, Any] | None) -> None:
+    def finish_stream(self, stream: str, batch: Batch | PreparedBatch, state: Mapping[str, Any] | None) -> None:
         """Write the last batch and complete the stream; an overwrite replaces its table here."""
         ...
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +12,9 @@ import duckdb
 import pyarrow as pa
 
 from ..batch import Batch
-from ..columns import EXTRACTED_AT, SYNC_ID, ColumnType
+from ..columns import EXTRACTED_AT, SYNC_ID, Columns, ColumnType
 from ..values import TEXT_TEMPORAL_CONVERTERS, json_column
-from .base import DestinationError
+from .base import DestinationError, PreparedBatch
 from .sql import OpenStream, SqlDestination, quote
 
 SQL_TYPES = {
@@ -54,12 +55,16 @@ CASTS = {
 }
 BATCH_VIEW = "_mogul_batch"
 WAL_AUTOCHECKPOINT = "256MB"
+# DuckDB's default row group size. Once this many rows are committed, the writer's thread
+# checkpoints: the compression of each full row group then overlaps the conversion of later
+# batches instead of all of it waiting for the end (only the partial last group is compressed twice).
+ROW_GROUP_ROWS = 122_880
 
 
 INTEGER_TYPES = frozenset({int, type(None)})
 
 
-def arrow_column(values: list[Any], column_type: ColumnType) -> pa.Array:
+def arrow_column(values: Sequence[Any], column_type: ColumnType) -> pa.Array:
     """An Arrow array of the column's type. When every value already has the right Python type,
     Arrow converts the list in C; otherwise each value is converted first (see `values`).
     The target type is always given: Arrow's type inference retries failing imports per call."""
@@ -98,6 +103,7 @@ class DuckDBDestination(SqlDestination):
         # Python converts the next batch while DuckDB inserts this one; a second DuckDB thread
         # only competes with it for the same cores (measured: ~25% more CPU per row).
         self._con.execute("SET threads = 1")
+        self._uncheckpointed = 0  # rows committed since the last checkpoint
 
     @classmethod
     def from_url(cls, url: str) -> DuckDBDestination:
@@ -141,37 +147,55 @@ class DuckDBDestination(SqlDestination):
             raise
         self._con.commit()
 
+    def checkpoint(self, stream: str, batch: Batch | PreparedBatch, state: Mapping[str, Any] | None) -> None:
+        super().checkpoint(stream, batch, state)
+        self._uncheckpointed += batch.size if isinstance(batch, PreparedBatch) else len(batch)
+        if self._uncheckpointed >= ROW_GROUP_ROWS:
+            self._uncheckpointed = 0
+            self._con.execute("CHECKPOINT")
+
     def sql_type(self, column_type: ColumnType) -> str:
         return SQL_TYPES[column_type]
 
     def column_type(self, sql_type: str) -> ColumnType:
         return FROM_SQL.get(sql_type.upper(), ColumnType.STRING)
 
-    def _write_rows(self, stream: OpenStream, batch: Batch) -> None:
-        data = [name for name in stream.columns if name not in (EXTRACTED_AT, SYNC_ID)]
-        arrays = [arrow_column(batch.column(name), stream.columns[name]) for name in data]
+    def _prepare_rows(self, stream: OpenStream, columns: Columns, batch: Batch) -> ArrowRows:
+        data = [name for name in columns if name not in (EXTRACTED_AT, SYNC_ID)]
+        arrays = [arrow_column(values, columns[name]) for name, values in zip(data, batch.columns(data), strict=True)]
         arrays.append(pa.array(batch.emitted_at, pa.int64()).cast(pa.timestamp("ms", tz="UTC")))
         # Positional names in the Arrow table: no field name ever needs quoting there.
         table = pa.Table.from_arrays(arrays, names=[f"c{i}" for i in range(len(arrays))])
-        exprs = [CASTS.get(stream.columns[name], "{}").format(f"c{i}") for i, name in enumerate(data)]
+        exprs = [CASTS.get(columns[name], "{}").format(f"c{i}") for i, name in enumerate(data)]
         select = ", ".join(
             [f"{expr} AS {quote(name)}" for expr, name in zip(exprs, data, strict=True)]
             + [f"c{len(data)} AS {quote(EXTRACTED_AT)}", f"CAST(? AS VARCHAR) AS {quote(SYNC_ID)}"]
         )
-        columns = ", ".join(quote(name) for name in [*data, EXTRACTED_AT, SYNC_ID])
-        self._con.register(BATCH_VIEW, table)
+        names = ", ".join(quote(name) for name in [*data, EXTRACTED_AT, SYNC_ID])
+        insert = f"INSERT INTO {self.ref(stream.table)} ({names}) SELECT {select} FROM {BATCH_VIEW}"
+        delete = None
+        if stream.keys:
+            keys = [data.index(key) for key in stream.keys]
+            using = ", ".join(f"{exprs[i]} AS k{i}" for i in keys)
+            match = " AND ".join(f"t.{quote(data[i])} = b.k{i}" for i in keys)
+            batch_keys = f"(SELECT {using} FROM {BATCH_VIEW}) AS b"
+            delete = f"DELETE FROM {self.ref(stream.table)} AS t USING {batch_keys} WHERE {match}"
+        return ArrowRows(table, insert, delete)
+
+    def _write_rows(self, stream: OpenStream, columns: Columns, rows: ArrowRows) -> None:
+        self._con.register(BATCH_VIEW, rows.table)
         try:
-            if stream.keys:
-                keys = [data.index(key) for key in stream.keys]
-                using = ", ".join(f"{exprs[i]} AS k{i}" for i in keys)
-                match = " AND ".join(f"t.{quote(data[i])} = b.k{i}" for i in keys)
-                self._con.execute(
-                    f"DELETE FROM {self.ref(stream.table)} AS t "
-                    f"USING (SELECT {using} FROM {BATCH_VIEW}) AS b WHERE {match}"
-                )
-            self._con.execute(
-                f"INSERT INTO {self.ref(stream.table)} ({columns}) SELECT {select} FROM {BATCH_VIEW}",
-                [stream.sync_id],
-            )
+            if rows.delete is not None:
+                self._con.execute(rows.delete)
+            self._con.execute(rows.insert, [stream.sync_id])
         finally:
             self._con.unregister(BATCH_VIEW)
+
+
+@dataclass(frozen=True)
+class ArrowRows:
+    """A prepared batch: its Arrow table and the statements that read it from `BATCH_VIEW`."""
+
+    table: pa.Table
+    insert: str
+    delete: str | None  # append_dedup: the rows the batch replaces

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import psycopg
 
 from ..batch import Batch
-from ..columns import EXTRACTED_AT, SYNC_ID, ColumnType
+from ..columns import EXTRACTED_AT, SYNC_ID, Columns, ColumnType
 from ..values import PYTHON_CONVERTERS, to_json, to_string
 from .base import DestinationError
 from .sql import OpenStream, SqlDestination, quote
@@ -165,10 +165,15 @@ class PostgresDestination(SqlDestination):
         index = quote(f"{stream.target}_mogul_key"[:63])
         self._execute(f"CREATE INDEX IF NOT EXISTS {index} ON {self.ref(stream.target)} ({columns})")
 
-    def _write_rows(self, stream: OpenStream, batch: Batch) -> None:
-        data = [name for name in stream.columns if name not in (EXTRACTED_AT, SYNC_ID)]
-        columns = [copy_column(batch.column(name), stream.columns[name]) for name in data]
-        extracted = [datetime.fromtimestamp(ms / 1000, UTC) for ms in batch.emitted_at]
+    def _prepare_rows(self, stream: OpenStream, columns: Columns, batch: Batch) -> list[list[Any]]:
+        """The values to COPY, column by column (on the reading thread: see `prepare`)."""
+        data = [name for name in columns if name not in (EXTRACTED_AT, SYNC_ID)]
+        values = [copy_column(column, columns[name]) for name, column in zip(data, batch.columns(data), strict=True)]
+        values.append([datetime.fromtimestamp(ms / 1000, UTC) for ms in batch.emitted_at])
+        return values
+
+    def _write_rows(self, stream: OpenStream, columns: Columns, rows: list[list[Any]]) -> None:
+        data = [name for name in columns if name not in (EXTRACTED_AT, SYNC_ID)]
         names = ", ".join(quote(name) for name in [*data, EXTRACTED_AT, SYNC_ID])
         target = self.ref(stream.table)
         if stream.keys:
@@ -177,7 +182,7 @@ class PostgresDestination(SqlDestination):
             target = f"pg_temp.{quote(TEMP_BATCH)}"
         statement = f"COPY {target} ({names}) FROM STDIN".encode()
         with self._con.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in zip(*columns, extracted, repeat(stream.sync_id), strict=False):
+            for row in zip(*rows, repeat(stream.sync_id), strict=False):
                 copy.write_row(row)
         if stream.keys:
             match = " AND ".join(f"t.{quote(key)} = b.{quote(key)}" for key in stream.keys)

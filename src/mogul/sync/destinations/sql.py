@@ -19,7 +19,7 @@ import orjson
 from ..batch import Batch
 from ..catalog import StreamSpec, WriteMode
 from ..columns import META_COLUMNS, Columns, ColumnType, infer_type, schema_columns
-from .base import DestinationError, StoredState, StreamStatus
+from .base import DestinationError, PreparedBatch, StoredState, StreamStatus
 
 STATE_TABLE = "_mogul_state"
 STAGING_PREFIX = "_mogul_staging_"
@@ -42,6 +42,8 @@ class OpenStream:
     columns: Columns
     keys: tuple[str, ...]  # primary key columns for append_dedup, else empty
     state: Mapping[str, Any] | None  # the last state committed
+    # The columns once every batch prepared so far is written: `prepare` runs ahead of the writes.
+    planned: Columns | None = None  # None: the same as `columns`
 
 
 class SqlDestination(ABC):
@@ -73,10 +75,14 @@ class SqlDestination(ABC):
     def column_type(self, sql_type: str) -> ColumnType:
         """The column type of an existing column, from information_schema's `data_type`."""
 
+    def _prepare_rows(self, stream: OpenStream, columns: Columns, batch: Batch) -> Any:
+        """The batch converted for `_write_rows`, without the database (see `prepare`)."""
+        return batch
+
     @abstractmethod
-    def _write_rows(self, stream: OpenStream, batch: Batch) -> None:
-        """Insert the batch into `stream.table`; with `stream.keys`, first delete the rows whose key
-        the batch holds (the batch has one record per key)."""
+    def _write_rows(self, stream: OpenStream, columns: Columns, rows: Any) -> None:
+        """Insert the prepared rows into `stream.table`, whose columns are `columns`; with
+        `stream.keys`, first delete the rows whose key the batch holds (it has one record per key)."""
 
     def _prepare_keys(self, stream: OpenStream) -> None:  # noqa: B027 - most dialects need nothing
         """Make key lookups cheap on the target table, if the dialect needs help."""
@@ -174,17 +180,23 @@ class SqlDestination(ABC):
     def _drop_table(self, table: str) -> None:
         self._execute(f"DROP TABLE IF EXISTS {self.ref(table)}")
 
-    def _add_columns(self, table: str, existing: Columns, wanted: Mapping[str, ColumnType]) -> Columns:
-        """Add the wanted columns the table lacks; returns the table's columns afterwards."""
-        merged = dict(existing)
+    def _missing_columns(self, existing: Columns, wanted: Mapping[str, ColumnType]) -> Columns:
+        """The wanted columns the table lacks."""
+        missing: Columns = {}
         folded = {name.lower() for name in existing} if self.case_insensitive_names else set()
         for name, kind in wanted.items():
-            if name in merged or name.lower() in folded:
+            if name in existing or name in missing or name.lower() in folded:
                 continue  # a name differing only in case cannot be a second column here
-            self._execute(f"ALTER TABLE {self.ref(table)} ADD COLUMN {quote(name)} {self.sql_type(kind)}")
-            merged[name] = kind
+            missing[name] = kind
             folded.add(name.lower())
-        return merged
+        return missing
+
+    def _add_columns(self, table: str, existing: Columns, wanted: Mapping[str, ColumnType]) -> Columns:
+        """Add the wanted columns the table lacks; returns the table's columns afterwards."""
+        missing = self._missing_columns(existing, wanted)
+        for name, kind in missing.items():
+            self._execute(f"ALTER TABLE {self.ref(table)} ADD COLUMN {quote(name)} {self.sql_type(kind)}")
+        return {**existing, **missing}
 
     # --- the Destination protocol ------------------------------------------------------------
     def resume_state(self, stream: str, mode: WriteMode) -> Mapping[str, Any] | None:
@@ -248,20 +260,44 @@ class SqlDestination(ABC):
         except KeyError:
             raise DestinationError(f"stream {name!r} was not begun") from None
 
-    def _write(self, stream: OpenStream, batch: Batch) -> None:
-        if not batch:
-            return
-        new = batch.field_names().difference(stream.columns, META_COLUMNS)
-        if new:
-            inferred = {name: infer_type(batch.column(name)) for name in sorted(new)}
-            stream.columns = self._add_columns(stream.table, stream.columns, inferred)
-        if stream.keys:
-            batch = batch.latest_by(stream.keys)
-        self._write_rows(stream, batch)
-
-    def checkpoint(self, stream: str, batch: Batch, state: Mapping[str, Any] | None) -> None:
+    def prepare(self, stream: str, batch: Batch) -> PreparedBatch:
+        """Plan the columns the batch adds and convert its rows; no database access, so this runs on
+        the reading thread while the writer's thread commits the previous batch."""
         open_stream = self._stream(stream)
-        columns = open_stream.columns
+        columns = open_stream.columns if open_stream.planned is None else open_stream.planned
+        added: Columns = {}
+        rows = None
+        if batch:
+            new = batch.field_names().difference(columns, META_COLUMNS)
+            if new:
+                inferred = {name: infer_type(batch.column(name)) for name in sorted(new)}
+                added = self._missing_columns(columns, inferred)
+                columns = {**columns, **added}
+            if open_stream.keys:
+                batch = batch.latest_by(open_stream.keys)
+            rows = self._prepare_rows(open_stream, columns, batch)
+        open_stream.planned = columns
+        return PreparedBatch(stream, len(batch), columns, added, rows)
+
+    def _prepared(self, stream: str, batch: Batch | PreparedBatch) -> PreparedBatch:
+        if isinstance(batch, PreparedBatch):
+            if batch.stream != stream:
+                raise DestinationError(f"a batch prepared for {batch.stream!r} written to {stream!r}")
+            return batch
+        return self.prepare(stream, batch)
+
+    def _write(self, stream: OpenStream, prepared: PreparedBatch) -> None:
+        if len(prepared.columns) - len(prepared.added) != len(stream.columns):
+            # Prepared on top of columns a failed write was to add, and rolled back.
+            raise DestinationError(f"{stream.spec.name}: the batch was prepared before a failed write")
+        for name, kind in prepared.added.items():
+            self._execute(f"ALTER TABLE {self.ref(stream.table)} ADD COLUMN {quote(name)} {self.sql_type(kind)}")
+        if prepared.size:
+            self._write_rows(stream, prepared.columns, prepared.rows)
+
+    def checkpoint(self, stream: str, batch: Batch | PreparedBatch, state: Mapping[str, Any] | None) -> None:
+        open_stream = self._stream(stream)
+        prepared = self._prepared(stream, batch)
         if state is not None:
             covered = state
         elif open_stream.mode is WriteMode.OVERWRITE:
@@ -270,27 +306,30 @@ class SqlDestination(ABC):
             covered = open_stream.state  # appended rows stay; a resume may send them again
         try:
             with self._transaction():
-                self._write(open_stream, batch)
+                self._write(open_stream, prepared)
                 self._put_state(open_stream, StreamStatus.RUNNING, covered)
         except BaseException:
-            open_stream.columns = columns  # added columns were rolled back with the rest
+            # The added columns were rolled back with the rest; batches prepared after this one
+            # must not be written (the runner stops at the first failed write).
+            open_stream.planned = None
             raise
+        open_stream.columns = prepared.columns
         open_stream.state = covered
 
-    def finish_stream(self, stream: str, batch: Batch, state: Mapping[str, Any] | None) -> None:
+    def finish_stream(self, stream: str, batch: Batch | PreparedBatch, state: Mapping[str, Any] | None) -> None:
         open_stream = self._stream(stream)
-        columns = open_stream.columns
+        prepared = self._prepared(stream, batch)
         covered = state if state is not None else open_stream.state
         try:
             with self._transaction():
-                self._write(open_stream, batch)
+                self._write(open_stream, prepared)
                 if open_stream.table != open_stream.target:
                     # The swap: readers see the old table until this commits, then the new one.
                     self._drop_table(open_stream.target)
                     self._execute(f"ALTER TABLE {self.ref(open_stream.table)} RENAME TO {quote(open_stream.target)}")
                 self._put_state(open_stream, StreamStatus.COMPLETE, covered)
         except BaseException:
-            open_stream.columns = columns
+            open_stream.planned = None
             raise
         del self._streams[stream]
 
