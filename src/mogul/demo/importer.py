@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -22,6 +22,7 @@ from .payloads import cancellation_bodies, resolve_invoices, with_source
 # ChartMogul refuses more than 20 parallel connections per account (reference §0.5): stay well below.
 DEFAULT_WORKERS = 12
 MAX_WORKERS = 20
+PROGRESS_SECONDS = 0.25  # how often progress is reported while customers complete
 
 Progress = Callable[[int, int], None]
 """Called from the importing thread as `progress(customers_done, customers_total)`."""
@@ -55,19 +56,19 @@ def import_dataset(
     if progress:
         progress(0, total)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mogul-demo-import") as pool:
-        pending: set[Future[None]] = {
+        futures = [
             pool.submit(import_customer, client.transport, history, source.uuid, plan_uuids)
             for history in dataset.customers
-        }
-        done_count = 0
-        while pending:
-            done, pending = wait(pending, timeout=0.5, return_when=FIRST_EXCEPTION)
-            for future in done:
-                if future.exception() is not None:
-                    pool.shutdown(wait=True, cancel_futures=True)
-                    future.result()  # re-raise in this thread
-            done_count += len(done)
-            if progress and done:
+        ]
+        # as_completed hooks each future once; polling `wait` over the pending set every half second walked all of
+        # them each time.
+        reported = time.monotonic()
+        for done_count, future in enumerate(as_completed(futures), start=1):
+            if future.exception() is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+                future.result()  # re-raise in this thread
+            if progress and (done_count == total or time.monotonic() - reported >= PROGRESS_SECONDS):
+                reported = time.monotonic()
                 progress(done_count, total)
     counts = dataset.counts()
     return ImportSummary(source.uuid, seconds=round(time.perf_counter() - started, 3), **counts)

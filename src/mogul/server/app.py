@@ -33,6 +33,7 @@ from .store.invoices import Invoices
 from .store.plans import Plans
 from .store.subscriptions import Subscriptions
 from .throttle import Throttle
+from .writer import WriteThread, for_database
 
 log = logging.getLogger("mogul.server")
 
@@ -63,7 +64,7 @@ def api_routes() -> list:
     ]
 
 
-def _lifespan(db: Database) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+def _lifespan(db: Database, writer: WriteThread | None) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
     """While the app is served, a background processor computes what imports queued (see processing.py)."""
 
     @asynccontextmanager
@@ -74,6 +75,8 @@ def _lifespan(db: Database) -> Callable[[Starlette], AbstractAsyncContextManager
             yield
         finally:
             processor.stop()
+            if writer is not None:
+                writer.close()
 
     return lifespan
 
@@ -94,14 +97,16 @@ def create_app(database: Database | str, settings: ServerSettings | None = None)
     settings = settings or ServerSettings()
     db = database if isinstance(database, Database) else Database(database)
     db.migrate()
+    writer = for_database(db)
 
     app = Starlette(
         routes=app_routes(),
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
-        lifespan=_lifespan(db),
+        lifespan=_lifespan(db, writer),
     )
     app.router.redirect_slashes = False
     app.state.db = db
+    app.state.writer = writer
     app.state.settings = settings
     app.state.keyring = keyring = KeyRing(db)
     app.state.stores = Stores.on(db)

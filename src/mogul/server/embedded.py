@@ -65,6 +65,8 @@ class EmbeddedServer:
         self._server.should_exit = True
         self._thread.join(timeout=10)
         self._sock.close()
+        if self.app.state.writer is not None:  # the lifespan closes it, unless it was off
+            self.app.state.writer.close()
 
     def __enter__(self) -> EmbeddedServer:
         return self.start()

@@ -204,6 +204,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def _sqlite_begin(conn: Connection) -> None:
     # Writers take the lock up front (IMMEDIATE) so that two of them never deadlock on an upgrade from a
-    # read lock; readers begin deferred and, with WAL, never wait for a writer.
-    immediate = conn.get_execution_options().get("mogul_write", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    # read lock; readers begin deferred and, with WAL, never wait for a writer. Straight to the driver: every
+    # transaction runs this, and SQLAlchemy's statement path cost more than the BEGIN itself.
+    sql = "BEGIN IMMEDIATE" if conn.get_execution_options().get("mogul_write", False) else "BEGIN"
+    try:
+        conn.connection.driver_connection.execute(sql)
+    except sqlite3.Error as exc:
+        raise OperationalError(sql, None, exc) from exc

@@ -32,46 +32,98 @@ class CustomerInput:
     line_items: list[LineItem]
 
 
+c, ds, s, p, inv, li, tx = (
+    schema.customers,
+    schema.data_sources,
+    schema.subscriptions,
+    schema.plans,
+    schema.invoices,
+    schema.line_items,
+    schema.transactions,
+)
+sc = schema.subscription_connections
+# The processor's statements, built once: under a stream of imports it runs small batches, and building and
+# cache-keying a dozen statements per batch was a large part of a batch's fixed cost.
+IDS = bindparam("ids", expanding=True)
+LOAD_CUSTOMERS = (
+    select(c.c.id, c.c.uuid, c.c.external_id, c.c.name, c.c.country, c.c.status, c.c.data_source_id, ds.c.uuid)
+    .join(ds, ds.c.id == c.c.data_source_id)
+    .where(c.c.id.in_(IDS))
+)
+LOAD_SUBSCRIPTIONS = (
+    select(
+        s.c.id,
+        s.c.uuid,
+        s.c.plan_id,
+        s.c.external_id,
+        s.c.set_external_id,
+        s.c.cancellation_dates,
+        s.c.customer_id,
+        p.c.uuid.label("plan_uuid"),
+        ds.c.uuid.label("ds_uuid"),
+        c.c.uuid.label("customer_uuid"),
+        sc.c.group_key,
+    )
+    .join(ds, ds.c.id == s.c.data_source_id)
+    .join(c, c.c.id == s.c.customer_id)
+    .outerjoin(p, p.c.id == s.c.plan_id)
+    .outerjoin(sc, sc.c.subscription_id == s.c.id)
+    .where(s.c.customer_id.in_(IDS))
+)
+LOAD_TRANSACTIONS = select(tx.c.invoice_id, tx.c.type, tx.c.result).where(tx.c.customer_id.in_(IDS))
+LOAD_LINE_ITEMS = (
+    select(
+        li.c.customer_id,
+        li.c.invoice_id,
+        li.c.uuid,
+        li.c.type,
+        li.c.plan_id,
+        li.c.service_period_start,
+        li.c.service_period_end,
+        li.c.amount_in_cents,
+        li.c.tax_amount_in_cents,
+        li.c.quantity,
+        li.c.prorated,
+        li.c.proration_type,
+        li.c.event_order,
+        li.c.cancelled_at,
+        li.c.discount_amount_in_cents,
+        li.c.discount_code,
+        inv.c.date,
+        inv.c.currency,
+        s.c.uuid,
+        s.c.external_id,
+        s.c.set_external_id,
+        p.c.uuid,
+    )
+    .join(inv, inv.c.id == li.c.invoice_id)
+    .outerjoin(s, s.c.id == li.c.subscription_id)
+    .outerjoin(p, p.c.id == li.c.plan_id)
+    .where(li.c.customer_id.in_(IDS))
+)
+LOAD_PLANS = select(p).where(p.c.id.in_(IDS))
+BUMP_VERSION = update(results_version).where(results_version.c.id == 1).values(version=results_version.c.version + 1)
+FIRST_VERSION = insert(results_version).values(id=1, version=1)
+READ_VERSION = select(results_version.c.version).where(results_version.c.id == 1)
+KEPT_ACTIVITIES = select(activities.c.uuid, activities.c.id).where(activities.c.customer_id.in_(IDS))
+DROP_ACTIVITIES = delete(activities).where(activities.c.customer_id.in_(IDS))
+DROP_RESULTS = delete(customer_results).where(customer_results.c.customer_id.in_(IDS))
+INSERT_ACTIVITIES = insert(activities)
+INSERT_RESULTS = insert(customer_results)
+UPDATE_CUSTOMERS = (
+    update(c)
+    .where(c.c.id == bindparam("cid"))
+    .values(status=bindparam("status"), mrr=bindparam("mrr"), arr=bindparam("arr"), customer_since=bindparam("since"))
+)
+
+
 def load_inputs(conn: Connection, customer_ids: Sequence[int]) -> tuple[list[CustomerInput], dict[str, Plan]]:
     """Everything the engine needs for these customers, in five indexed queries however many customers."""
-    c, ds, s, p, inv, li, tx = (
-        schema.customers,
-        schema.data_sources,
-        schema.subscriptions,
-        schema.plans,
-        schema.invoices,
-        schema.line_items,
-        schema.transactions,
-    )
-    sc = schema.subscription_connections
-    ids = list(customer_ids)
-    customers = conn.execute(
-        select(c.c.id, c.c.uuid, c.c.external_id, c.c.name, c.c.country, c.c.status, c.c.data_source_id, ds.c.uuid)
-        .join(ds, ds.c.id == c.c.data_source_id)
-        .where(c.c.id.in_(ids))
-    ).all()
+    ids = {"ids": list(customer_ids)}
+    customers = conn.execute(LOAD_CUSTOMERS, ids).all()
     subs: dict[int, list[Subscription]] = {}
     plan_ids: set[int] = set()
-    for row in conn.execute(
-        select(
-            s.c.id,
-            s.c.uuid,
-            s.c.plan_id,
-            s.c.external_id,
-            s.c.set_external_id,
-            s.c.cancellation_dates,
-            s.c.customer_id,
-            p.c.uuid.label("plan_uuid"),
-            ds.c.uuid.label("ds_uuid"),
-            c.c.uuid.label("customer_uuid"),
-            sc.c.group_key,
-        )
-        .join(ds, ds.c.id == s.c.data_source_id)
-        .join(c, c.c.id == s.c.customer_id)
-        .outerjoin(p, p.c.id == s.c.plan_id)
-        .outerjoin(sc, sc.c.subscription_id == s.c.id)
-        .where(s.c.customer_id.in_(ids))
-    ):
+    for row in conn.execute(LOAD_SUBSCRIPTIONS, ids):
         if row.plan_id is not None:
             plan_ids.add(row.plan_id)
         subs.setdefault(row.customer_id, []).append(
@@ -91,7 +143,7 @@ def load_inputs(conn: Connection, customer_ids: Sequence[int]) -> tuple[list[Cus
     # carry none, and ChartMogul accepts subscriptions without transactions (docs/metrics.md).
     seen: set[int] = set()
     paid: set[int] = set()
-    for row in conn.execute(select(tx.c.invoice_id, tx.c.type, tx.c.result).where(tx.c.customer_id.in_(ids))):
+    for row in conn.execute(LOAD_TRANSACTIONS, ids):
         seen.add(row.invoice_id)
         if row.type == "payment" and row.result == "successful":
             paid.add(row.invoice_id)
@@ -121,36 +173,7 @@ def load_inputs(conn: Connection, customer_ids: Sequence[int]) -> tuple[list[Cus
         sub_external_id,
         set_external_id,
         plan_uuid,
-    ) in conn.execute(
-        select(
-            li.c.customer_id,
-            li.c.invoice_id,
-            li.c.uuid,
-            li.c.type,
-            li.c.plan_id,
-            li.c.service_period_start,
-            li.c.service_period_end,
-            li.c.amount_in_cents,
-            li.c.tax_amount_in_cents,
-            li.c.quantity,
-            li.c.prorated,
-            li.c.proration_type,
-            li.c.event_order,
-            li.c.cancelled_at,
-            li.c.discount_amount_in_cents,
-            li.c.discount_code,
-            inv.c.date,
-            inv.c.currency,
-            s.c.uuid,
-            s.c.external_id,
-            s.c.set_external_id,
-            p.c.uuid,
-        )
-        .join(inv, inv.c.id == li.c.invoice_id)
-        .outerjoin(s, s.c.id == li.c.subscription_id)
-        .outerjoin(p, p.c.id == li.c.plan_id)
-        .where(li.c.customer_id.in_(ids))
-    ):
+    ) in conn.execute(LOAD_LINE_ITEMS, ids):
         if plan_id is not None:
             plan_ids.add(plan_id)
         start = service_period_start if service_period_start is not None else invoice_date
@@ -180,7 +203,7 @@ def load_inputs(conn: Connection, customer_ids: Sequence[int]) -> tuple[list[Cus
         )
     plans = {
         row.uuid: Plan(row.uuid, row.external_id, row.name, row.interval_count, row.interval_unit)
-        for row in conn.execute(select(p).where(p.c.id.in_(plan_ids)))
+        for row in conn.execute(LOAD_PLANS, {"ids": list(plan_ids)})
     }
     inputs = [
         CustomerInput(
@@ -198,12 +221,9 @@ def load_inputs(conn: Connection, customer_ids: Sequence[int]) -> tuple[list[Cus
 
 def next_version(conn: Connection) -> int:
     """Bump the account-wide results version; the row lock serialises processors across workers."""
-    bumped = conn.execute(
-        update(results_version).where(results_version.c.id == 1).values(version=results_version.c.version + 1)
-    ).rowcount
-    if not bumped:
-        conn.execute(insert(results_version).values(id=1, version=1))
-    return conn.execute(select(results_version.c.version).where(results_version.c.id == 1)).scalar_one()
+    if not conn.execute(BUMP_VERSION).rowcount:
+        conn.execute(FIRST_VERSION)
+    return conn.execute(READ_VERSION).scalar_one()
 
 
 def bare_uuid(value: str) -> str:
@@ -218,14 +238,12 @@ def write_results(
 ) -> None:
     """Replace the results of each customer: activities, metrics inputs, subscriptions view, customer row."""
     done = list(done)
-    ids = [inp.id for inp, _, _ in done]
+    ids = {"ids": [inp.id for inp, _, _ in done]}
     # Unchanged activities keep their row id: list cursors are (date, id) positions, and a recompute must not
     # move an activity a reader has already passed to after the reader's cursor.
-    kept_ids = dict(
-        conn.execute(select(activities.c.uuid, activities.c.id).where(activities.c.customer_id.in_(ids))).all()
-    )
-    conn.execute(delete(activities).where(activities.c.customer_id.in_(ids)))
-    conn.execute(delete(customer_results).where(customer_results.c.customer_id.in_(ids)))
+    kept_ids = dict(conn.execute(KEPT_ACTIVITIES, ids).all())
+    conn.execute(DROP_ACTIVITIES, ids)
+    conn.execute(DROP_RESULTS, ids)
     activity_rows: list[dict[str, Any]] = []
     result_rows: list[dict[str, Any]] = []
     customer_rows: list[dict[str, Any]] = []
@@ -271,24 +289,13 @@ def write_results(
     reused = [row | {"id": kept_ids[row["uuid"]]} for row in activity_rows if row["uuid"] in kept_ids]
     fresh = [row for row in activity_rows if row["uuid"] not in kept_ids]
     if reused:
-        conn.execute(insert(activities), reused)
+        conn.execute(INSERT_ACTIVITIES, reused)
     if fresh:
-        conn.execute(insert(activities), fresh)
+        conn.execute(INSERT_ACTIVITIES, fresh)
     if result_rows:
-        conn.execute(insert(customer_results), result_rows)
+        conn.execute(INSERT_RESULTS, result_rows)
     if customer_rows:
-        c = schema.customers
-        conn.execute(
-            update(c)
-            .where(c.c.id == bindparam("cid"))
-            .values(
-                status=bindparam("status"),
-                mrr=bindparam("mrr"),
-                arr=bindparam("arr"),
-                customer_since=bindparam("since"),
-            ),
-            customer_rows,
-        )
+        conn.execute(UPDATE_CUSTOMERS, customer_rows)
 
 
 def engine_settings(account_row: Any, rates: list[tuple[str, date, float]] | None = None) -> Settings:

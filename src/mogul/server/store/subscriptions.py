@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, Select, select, update
+from sqlalchemy import Row, Select, bindparam, select, update
 
 from ..errors import bad_request, invalid, not_found
 from ..pagination import Page, PageParams, fetch
@@ -33,6 +33,17 @@ def base_query() -> Select[Any]:
         .join(ds, ds.c.id == s.c.data_source_id)
         .outerjoin(plans, plans.c.id == s.c.plan_id)
     )
+
+
+# The cancellation's statements, built once (as the import's): building and cache-keying them per request cost
+# about a third of the PATCH.
+CANCEL_READ = (
+    base_query()
+    .add_columns(c.c.data_source_id.label("customer_data_source_id"))
+    .where(s.c.uuid == bindparam("uuid"))
+    .with_for_update(of=s)
+)
+CANCEL_WRITE = update(s).where(s.c.id == bindparam("sid")).values(cancellation_dates=bindparam("dates"))
 
 
 def render(row: Row[Any], *, with_customer: bool = False) -> dict[str, Any]:
@@ -79,13 +90,12 @@ class Subscriptions:
             raise invalid(errors)
         with self.db.begin() as conn:
             # One read serves the update, the enqueue (the customer's own data source) and the answer.
-            query = base_query().add_columns(c.c.data_source_id.label("customer_data_source_id"))
-            row = conn.execute(query.where(s.c.uuid == uuid).with_for_update(of=s)).first()
+            row = conn.execute(CANCEL_READ, {"uuid": uuid}).first()
             if row is None:
                 raise not_found(NOT_FOUND)
             current = [*row.cancellation_dates, add] if add is not None else dates
             new = sorted({d for d in current if d is not None})
-            conn.execute(update(s).where(s.c.id == row.id).values(cancellation_dates=new))
+            conn.execute(CANCEL_WRITE, {"sid": row.id, "dates": new})
             enqueue(conn, [(row.customer_id, row.customer_data_source_id)])
         out = render(row, with_customer=True)
         out["cancellation_dates"] = [iso_millis(d) for d in new]  # as just written
