@@ -17,6 +17,13 @@ from mogul.server.store import Database
 from mogul.server.writer import WriteThread, for_database, run_write
 
 
+def _run(coroutine: Any) -> Any:
+    """`asyncio.run` on a thread of its own: a test that ran earlier in this worker (Playwright's sync API) may
+    have left an event loop marked running on the main thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def test_jobs_run_in_order_on_one_thread_and_errors_reach_the_caller() -> None:
     writer = WriteThread()
     seen: list[tuple[int, int]] = []
@@ -38,7 +45,7 @@ def test_jobs_run_in_order_on_one_thread_and_errors_reach_the_caller() -> None:
         return results
 
     try:
-        assert asyncio.run(main()) == [n * 2 for n in range(51)]
+        assert _run(main()) == [n * 2 for n in range(51)]
     finally:
         writer.close()
     assert [n for n, _ in seen] == list(range(51))
@@ -55,9 +62,9 @@ def test_close_waits_for_queued_jobs_and_a_later_job_starts_the_thread_again() -
         await asyncio.to_thread(writer.close)
         await asyncio.gather(*pending)
 
-    asyncio.run(queue_then_close())
+    _run(queue_then_close())
     assert done == [0, 1, 2, 3, 4]
-    assert asyncio.run(writer.run(lambda: "again")) == "again"
+    assert _run(writer.run(lambda: "again")) == "again"
     writer.close()
 
 
@@ -75,7 +82,7 @@ def test_a_cancelled_request_does_not_break_the_thread() -> None:
         return await writer.run(lambda: "next")
 
     try:
-        assert asyncio.run(main()) == "next"
+        assert _run(main()) == "next"
     finally:
         writer.close()
 
@@ -86,7 +93,10 @@ def test_only_sqlite_gets_a_write_thread(tmp_path: Any, pg_schema_url: str) -> N
         assert isinstance(for_database(sqlite_db), WriteThread)
         assert for_database(pg_db) is None
         # Without a write thread the call goes to the thread pool.
-        assert asyncio.run(run_write(None, threading.current_thread)) is not threading.current_thread()
+        async def off_the_loop() -> bool:
+            return await run_write(None, threading.current_thread) is not threading.current_thread()
+
+        assert _run(off_the_loop())
     finally:
         sqlite_db.dispose()
         pg_db.dispose()
