@@ -73,7 +73,6 @@ JSON_VALUE = component(
     },
 )
 _W = f"[{WHITESPACE}]*"
-_TRUE_OR_FALSE = "^(?:[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$"
 
 
 def _typed(kind: str, value: JsonSchema) -> JsonSchema:
@@ -186,7 +185,6 @@ _CUSTOMER_FIELDS: dict[str, JsonSchema] = {
 CUSTOMER = component("Customer", obj(_CUSTOMER_FIELDS, required=[k for k in _CUSTOMER_FIELDS if k != "website_url"]))
 CUSTOMER_LIST = envelope("entries", CUSTOMER, pagination.CUSTOMERS)
 SEARCH_MISS = Reply("No customer has this email (on a page asked for without a cursor).", CODED_ERROR)
-MISS_OR_UNKNOWN = Reply("No customer with this uuid.", NOT_FOUND.schema)
 EMAIL_BODY = {"email": text(minLength=1)}
 _TAG = "customers"
 
