@@ -22,6 +22,26 @@ class Page(Generic[T]):
     raw: dict[str, Any]
 
 
+def page_query(params: Mapping[str, Any] | None, cursor: str | None, per_page: int | None) -> dict[str, Any]:
+    """A list request's query: its filters, `per_page` and the cursor of the page to fetch."""
+    query = dict(params or {})
+    if per_page is not None:
+        query["per_page"] = per_page
+    if cursor:
+        query["cursor"] = cursor
+    return query
+
+
+def page_of(body: Any, key: str = "entries", wrap: Callable[[dict[str, Any]], T] | None = None) -> Page[Any]:
+    """The page in a decoded list response: its items under `key`, `has_more` and `cursor`."""
+    items = body.get(key) or []
+    if wrap is not None:
+        items = [wrap(item) for item in items]
+    has_more = bool(body.get("has_more"))
+    next_cursor = body.get("cursor")
+    return Page(items, has_more and bool(next_cursor), next_cursor, body)
+
+
 def fetch_page(
     transport: Transport,
     path: str,
@@ -32,18 +52,8 @@ def fetch_page(
     per_page: int | None = DEFAULT_PER_PAGE,
     wrap: Callable[[dict[str, Any]], T] | None = None,
 ) -> Page[Any]:
-    query = dict(params or {})
-    if per_page is not None:
-        query["per_page"] = per_page
-    if cursor:
-        query["cursor"] = cursor
-    body = transport.request("GET", path, params=query)
-    items = body.get(key) or []
-    if wrap is not None:
-        items = [wrap(item) for item in items]
-    has_more = bool(body.get("has_more"))
-    next_cursor = body.get("cursor")
-    return Page(items, has_more and bool(next_cursor), next_cursor, body)
+    body = transport.request("GET", path, params=page_query(params, cursor, per_page))
+    return page_of(body, key, wrap)
 
 
 def follow_cursors(fetch: Callable[[str | None], Page[T]], cursor: str | None = None) -> Iterator[Page[T]]:

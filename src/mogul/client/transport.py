@@ -114,6 +114,18 @@ class Transport:
         json: Any = None,
     ) -> Any:
         """Send one API call, retrying per the policy; returns the decoded JSON body (None when empty)."""
+        return decode_body(self.send(method, path, params=params, json=json), path)
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> Response:
+        """`request()` without the decoding: the successful response, for callers that decode the body
+        their own way (`decode_body` is the usual one)."""
         method = method.upper()
         headers = dict(self._headers)
         content = None
@@ -141,7 +153,7 @@ class Transport:
             else:
                 status = response.status
                 if status < 400:
-                    return _decode(response, path)
+                    return response
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
                 failure = error_for(status, _decode_error(response), reason=response.reason, retry_after=retry_after)
                 # 429 and 503 are refused before any work is done, so even a POST may be repeated.
@@ -189,7 +201,8 @@ def _text(response: Response) -> str:
     return response.content[:2000].decode("utf-8", "replace")[:500]
 
 
-def _decode(response: Response, path: str) -> Any:
+def decode_body(response: Response, path: str) -> Any:
+    """The JSON body (None when empty); a body that is not JSON is a `TransportError`."""
     if not response.content:
         return None
     try:

@@ -58,9 +58,15 @@ def discover(config: dict[str, Any] | None = None) -> Message:
 
 
 def read_batches(
-    config: dict[str, Any], catalog: dict[str, Any], state: list[Any] | dict[str, Any] | None = None
+    config: dict[str, Any],
+    catalog: dict[str, Any],
+    state: list[Any] | dict[str, Any] | None = None,
+    *,
+    passthrough: bool = False,
 ) -> Iterator[Message | RecordBatch]:
-    """`read()` with each page of records as one `RecordBatch`: for writers that serialise in bulk."""
+    """`read()` with each page of records as one `RecordBatch`: for writers that serialise in bulk.
+    With `passthrough`, list pages hold the API's own bytes per record (`RecordBatch.lines()` writes them
+    as they came; `messages()` decodes them)."""
     secret = config.get("api_key") if isinstance(config, dict) else None
     try:
         cfg = parse_config(config)
@@ -72,7 +78,7 @@ def read_batches(
         raise ReadFailed(failure.message, failure.failure_type) from None
     for note in notes:
         yield protocol.log("INFO", note)
-    reader = Reader(cfg, selected, states)
+    reader = Reader(cfg, selected, states, passthrough=passthrough)
     yield from reader.messages()
     _raise_if_failed(reader)
 

@@ -93,7 +93,7 @@ def run(argv: Sequence[str], out: IO[bytes], err: IO[bytes]) -> int:
             return 0
         catalog = _load(args.catalog, "catalog")
         state = _load(args.state, "state") if args.state else None
-        for message in read_batches(config, catalog, state):
+        for message in read_batches(config, catalog, state, passthrough=True):
             output.write(message)
         return 0
     except ReadFailed:

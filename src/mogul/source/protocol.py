@@ -13,6 +13,8 @@ from typing import Any
 
 import orjson
 
+from .passthrough import Entry
+
 Message = dict[str, Any]
 
 FAILURE_TYPES = ("system_error", "config_error", "transient_error")
@@ -28,25 +30,32 @@ def record(stream: str, data: dict[str, Any], emitted_at: int) -> Message:
 
 @dataclass(frozen=True, slots=True)
 class RecordBatch:
-    """One page of records. `read()` expands it into RECORD messages; the entrypoint serialises it in
-    one go, which is what lets a single process write over 100,000 records/s."""
+    """One page of records: dicts, or `Entry`s holding the API's own bytes (passthrough.py). `read()`
+    expands it into RECORD messages; the entrypoint serialises it in one go, which is what lets a single
+    process write over 100,000 records/s."""
 
     stream: str
-    records: list[dict[str, Any]]
+    records: list[dict[str, Any]] | list[Entry]
     emitted_at: int
 
     def messages(self) -> Iterator[Message]:
         stream, emitted_at = self.stream, self.emitted_at
-        for data in self.records:
+        for item in self.records:
+            data = item.record() if isinstance(item, Entry) else item
             yield {"type": "RECORD", "record": {"stream": stream, "data": data, "emitted_at": emitted_at}}
 
     def lines(self) -> bytes:
-        """The same bytes as orjson-dumping each RECORD message, newline-terminated."""
-        if not self.records:
+        """The RECORD messages, one a line: each record's JSON as the API sent it, or as orjson writes it."""
+        records = self.records
+        if not records:
             return b""
         head = b'{"type":"RECORD","record":{"stream":' + orjson.dumps(self.stream) + b',"data":'
         tail = b',"emitted_at":' + str(self.emitted_at).encode() + b"}}\n"
-        return head + (tail + head).join(map(orjson.dumps, self.records)) + tail
+        if isinstance(records[0], Entry):  # a page is all one or all the other
+            body = (tail + head).join([entry.raw for entry in records])  # type: ignore[union-attr]
+        else:
+            body = (tail + head).join(map(orjson.dumps, records))
+        return head + body + tail
 
 
 def stream_state(stream: str, state: dict[str, Any], record_count: int) -> Message:

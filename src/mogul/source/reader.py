@@ -19,14 +19,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..client.pagination import iter_pages
+from ..client.pagination import Page, follow_cursors, iter_pages, page_of, page_query
 from ..client.retry import RetryPolicy
-from ..client.transport import RetryEvent, Transport
+from ..client.transport import RetryEvent, Transport, decode_body
 from . import protocol
 from .catalog import Selected
 from .config import Config
 from .cursor import Boundary, parse_cursor_date, to_cursor
 from .errors import classify
+from .passthrough import decode_page
 from .protocol import Message, RecordBatch
 from .ratelimit import HIGH, NORMAL, RateLimiter
 from .split import CustomerSplit, Group, Step
@@ -83,8 +84,18 @@ class Run:
 
 
 class Reader:
-    def __init__(self, config: Config, selected: list[Selected], states: dict[str, dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        config: Config,
+        selected: list[Selected],
+        states: dict[str, dict[str, Any]],
+        *,
+        passthrough: bool = False,
+    ) -> None:
         self.config = config
+        self.passthrough = passthrough
+        """List pages as `Entry`s holding the API's bytes (passthrough.py), for a consumer that writes
+        them out as they are; otherwise as dicts."""
         self.selected = selected
         self.states = states
         self.limiter = RateLimiter(config.requests_per_second, burst=limiter_burst(config))
@@ -175,8 +186,19 @@ class Reader:
             body = transport.request("GET", part.path, params=part.params)
             yield (body or {}).get(key) or []
             return
+        if self.passthrough and part.customer_uuid is None and not part.lists_parents:
+            fetch = functools.partial(self._passthrough_page, transport, part.path, key, part.params)
+            for page in follow_cursors(fetch):
+                yield page.items
+            return
         for page in iter_pages(transport, part.path, key=key, params=part.params, per_page=self.config.page_size):
             yield page.items
+
+    def _passthrough_page(
+        self, transport: Transport, path: str, key: str, params: dict[str, Any], cursor: str | None
+    ) -> Page[Any]:
+        response = transport.send("GET", path, params=page_query(params, cursor, self.config.page_size))
+        return decode_page(response.content, key) or page_of(decode_body(response, path), key)
 
     def _filter(
         self, run: Run, part: Partition, items: list[dict[str, Any]], boundary: Boundary | None

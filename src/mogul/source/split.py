@@ -27,6 +27,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .passthrough import Entry
+
 # The `status` filter's values (chartmogul-api.md §2.2), underscores as the filter spells them.
 STATUSES = ("Active", "Cancelled", "New_Lead", "Working_Lead", "Qualified_Lead", "Unqualified_Lead", "Past_Due")
 SPLIT_ABOVE_PAGES = 3
@@ -110,7 +112,7 @@ class CustomerSplit:
         out = []
         seen, group_seen = self.seen, group.seen
         for item in items:
-            uuid = item.get("uuid") if isinstance(item, dict) else None
+            uuid = item.get("uuid") if isinstance(item, dict | Entry) else None
             if uuid is None:
                 continue
             group_seen.add(uuid)
