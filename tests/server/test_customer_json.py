@@ -21,6 +21,7 @@ from mogul.server.pagination import decode_cursor, page_params
 from mogul.server.store import Database
 from mogul.server.store.activities import Activities, ActivityQuery
 from mogul.server.store.customers import Customers
+from mogul.server.store.database import READER_MMAP_BYTES
 
 from .processing_helpers import import_invoices, invoice, plan, settle
 
@@ -221,6 +222,14 @@ def test_a_transaction_left_open_does_not_break_the_next_page(db: Database, seed
     assert conn.in_transaction
     assert store.list_json({}, page_params({"per_page": "5"}))[1] == want
     assert not conn.in_transaction
+
+
+def test_the_kept_reader_maps_the_file(db: Database) -> None:
+    if db.dialect != "sqlite":
+        with pytest.raises(RuntimeError, match="SQLite"):
+            db.sqlite_reader()
+        return
+    assert db.sqlite_reader().execute("PRAGMA mmap_size").fetchone()[0] == READER_MMAP_BYTES
 
 
 def test_stored_render_is_installed_on_an_older_database(tmp_path: Any) -> None:

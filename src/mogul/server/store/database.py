@@ -19,6 +19,7 @@ from . import schema
 
 DEFAULT_DATABASE = "sqlite:///mogul.db"
 SQLITE_POOL_SIZE = 40
+READER_MMAP_BYTES = 1 << 30  # address space, not memory: only the pages read are resident
 BUSY_TIMEOUT_SECONDS = 30  # how long a SQLite writer waits for the write lock before "database is locked"
 
 
@@ -108,6 +109,10 @@ class Database:
             cparams.update(check_same_thread=False, timeout=BUSY_TIMEOUT_SECONDS)
             conn = sqlite3.connect(*cargs, **cparams)
             _sqlite_pragmas(conn, None)
+            # List pages walk most of a large table per read (an Airbyte sync reads every activity): mapped,
+            # SQLite reads its pages in place instead of copying each in through its 2 MB cache with a
+            # read() call (a full activities pass of 85k rows: 182 -> 119 ms of CPU).
+            conn.execute(f"PRAGMA mmap_size={READER_MMAP_BYTES}")
             self._readers.conn, self._readers.done = conn, set()
             with self._readers_lock:
                 self._reader_conns.append(conn)
