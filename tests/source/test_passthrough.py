@@ -85,6 +85,8 @@ def test_a_batch_of_entries_writes_the_same_messages_as_a_batch_of_dicts() -> No
     assert [orjson.loads(line) for line in entries.lines().splitlines()] == list(dicts.messages())
     assert list(entries.messages()) == list(dicts.messages())
     assert RecordBatch("s", [], 1).lines() == b""
+    one = RecordBatch("s", page.items[:1], 5).lines()
+    assert one == orjson.dumps(next(RecordBatch("s", [CUSTOMER], 5).messages())) + b"\n"
 
 
 def _records_written(config: dict[str, Any], catalog: dict[str, Any]) -> tuple[dict[str, list[Any]], set[type]]:

@@ -52,10 +52,13 @@ class RecordBatch:
         head = b'{"type":"RECORD","record":{"stream":' + orjson.dumps(self.stream) + b',"data":'
         tail = b',"emitted_at":' + str(self.emitted_at).encode() + b"}}\n"
         if isinstance(records[0], Entry):  # a page is all one or all the other
-            body = (tail + head).join([entry.raw for entry in records])  # type: ignore[union-attr]
+            parts: list[Any] = [entry.raw for entry in records]  # type: ignore[union-attr]
         else:
-            body = (tail + head).join(map(orjson.dumps, records))
-        return head + body + tail
+            parts = list(map(orjson.dumps, records))
+        # The head and tail go onto the first and last records, not around the joined page: one copy of it.
+        parts[0] = head + parts[0]
+        parts[-1] = b"".join((parts[-1], tail))
+        return (tail + head).join(parts)
 
 
 def stream_state(stream: str, state: dict[str, Any], record_count: int) -> Message:
