@@ -41,6 +41,7 @@ bench-airbyte: install
 
 lint: install
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 format: install
 	$(BIN)/ruff check --fix src tests bench

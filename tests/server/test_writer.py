@@ -92,6 +92,7 @@ def test_only_sqlite_gets_a_write_thread(tmp_path: Any, pg_schema_url: str) -> N
     try:
         assert isinstance(for_database(sqlite_db), WriteThread)
         assert for_database(pg_db) is None
+
         # Without a write thread the call goes to the thread pool.
         async def off_the_loop() -> bool:
             return await run_write(None, threading.current_thread) is not threading.current_thread()
