@@ -317,3 +317,31 @@ def test_duckdb_compresses_each_row_group_during_the_sync(tmp_path, monkeypatch)
         assert dest.resume_state("things", WriteMode.APPEND_DEDUP) == state(4)
     table = rows(url, "things")
     assert [(r["uuid"], r["seats"]) for r in table] == [("a", "2"), ("b", "1"), ("c", "3"), ("d", "1"), ("e", "2")]
+
+
+def test_duckdb_writes_a_whole_row_group_straight_to_the_file(tmp_path):
+    """A commit of a row group's worth of rows skips the WAL (DuckDB writes it compressed into the
+    file): no checkpoint is owed for it, and rows and state still commit together."""
+    from mogul.sync.destinations.duckdb import ROW_GROUP_ROWS
+
+    path = tmp_path / "sync.duckdb"
+    wal = tmp_path / "sync.duckdb.wal"
+    url = f"duckdb:///{path}"
+    with connect(url) as dest:
+        assert dest.checkpoint_rows == ROW_GROUP_ROWS  # the runner's default for this destination
+        dest.begin_stream(SPEC, WriteMode.APPEND, sync_id="s1", resume=True)
+        dest.checkpoint("things", batch(*({"uuid": f"u{i}", "seats": i} for i in range(ROW_GROUP_ROWS))), state(1))
+        assert wal.stat().st_size < 64 * 1024  # block pointers and the state row, not 122,880 rows
+        assert dest._uncheckpointed == 0  # type: ignore[attr-defined]
+        dest.checkpoint("things", batch({"uuid": "last", "seats": -1}), state(2))
+        assert dest._uncheckpointed == 1  # type: ignore[attr-defined]
+        assert dest.resume_state("things", WriteMode.APPEND) == state(2)
+        count, total = dest.connection.execute('SELECT count(*), sum(seats) FROM "things"').fetchone()
+    assert (count, total) == (ROW_GROUP_ROWS + 1, ROW_GROUP_ROWS * (ROW_GROUP_ROWS - 1) // 2 - 1)
+
+
+def test_postgres_keeps_the_default_transaction_size():
+    from mogul.sync.destinations.postgres import PostgresDestination
+    from mogul.sync.destinations.sql import DEFAULT_CHECKPOINT_ROWS
+
+    assert PostgresDestination.checkpoint_rows == DEFAULT_CHECKPOINT_ROWS == 20_000

@@ -321,3 +321,22 @@ def test_a_source_without_states_is_written_in_bounded_batches(url, mode):
     result = sync(url, modes, customers=25, activities=0, page=100)
     assert result.streams["customers"].records == 25
     assert [r["uuid"] for r in rows(url, "customers")] == [f"cus_{i:08d}" for i in range(25)]
+
+
+@pytest.mark.parametrize(("chosen", "batches"), [(None, 3), (0, 11), (12, 2)])
+def test_the_destination_sets_the_default_transaction_size(url, monkeypatch, chosen, batches):
+    """Without `checkpoint_rows` the runner commits as often as the destination asks (here every
+    8 covered records); an explicit value still wins."""
+
+    def messages() -> Iterator[dict[str, Any]]:
+        for i in range(20):
+            yield source.record("activities", source.activity(i), i)
+            if i % 2 == 1:
+                yield source.state_message("activities", i + 1)
+
+    with connect(url) as dest:
+        monkeypatch.setattr(type(dest), "checkpoint_rows", 8)
+        result = run_sync(messages(), source.CATALOG, dest, MODES, checkpoint_rows=chosen, checkpoint_seconds=10**9)
+    assert result.streams["activities"].batches == batches  # the commits, then the (empty) last write
+    assert len(rows(url, "activities")) == 20
+    assert load_state(url, source.CATALOG, MODES)[0]["stream"]["stream_state"] == {"offset": 20}

@@ -25,7 +25,6 @@ from .progress import Progress, QuietProgress
 from .results import Outcome, StreamResult, SyncResult
 from .writer import BackgroundWriter
 
-DEFAULT_CHECKPOINT_ROWS = 20_000
 DEFAULT_CHECKPOINT_SECONDS = 2.0
 # Past this many buffered records a stream is written even though no STATE covers them yet.
 DEFAULT_MAX_BUFFER_ROWS = 200_000
@@ -72,7 +71,7 @@ def run_sync(
     *,
     sync_id: str | None = None,
     resume: bool = True,
-    checkpoint_rows: int = DEFAULT_CHECKPOINT_ROWS,
+    checkpoint_rows: int | None = None,
     checkpoint_seconds: float = DEFAULT_CHECKPOINT_SECONDS,
     max_buffer_rows: int = DEFAULT_MAX_BUFFER_ROWS,
     background_writes: bool = True,
@@ -83,7 +82,8 @@ def run_sync(
     `catalog` is an AirbyteCatalog or ConfiguredAirbyteCatalog dict or a list of `StreamSpec`;
     `modes` one write mode for all streams or a mapping by stream (default: `default_mode`).
     `resume=True` means the source was started with `load_state()`: an interrupted overwrite
-    then continues into its staging table. With `checkpoint_rows=0` every STATE is committed.
+    then continues into its staging table. With `checkpoint_rows=0` every STATE is committed;
+    None takes the destination's `checkpoint_rows` (the transaction size it writes fastest).
     If the source raises, the records its STATEs cover are committed before the error propagates.
     `background_writes` commits on a second thread while the next messages are read.
     """
@@ -97,7 +97,7 @@ def run_sync(
             progress or QuietProgress(),
             sync_id=sync_id or new_sync_id(),
             resume=resume,
-            checkpoint_rows=checkpoint_rows,
+            checkpoint_rows=dest.checkpoint_rows if checkpoint_rows is None else checkpoint_rows,
             checkpoint_seconds=checkpoint_seconds,
             max_buffer_rows=max_buffer_rows,
             writer=BackgroundWriter() if background_writes else None,

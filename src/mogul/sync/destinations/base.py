@@ -55,6 +55,9 @@ class Destination(Protocol):
     """
 
     description: str  # the URL without password, for messages
+    # Covered records per transaction that this database writes fastest: the runner's default for
+    # `checkpoint_rows` (the time bound, `checkpoint_seconds`, still applies).
+    checkpoint_rows: int
 
     def stored_states(self) -> dict[str, StoredState]:
         """The state table's rows, by stream name."""

@@ -23,6 +23,7 @@ from .base import DestinationError, PreparedBatch, StoredState, StreamStatus
 
 STATE_TABLE = "_mogul_state"
 STAGING_PREFIX = "_mogul_staging_"
+DEFAULT_CHECKPOINT_ROWS = 20_000
 
 
 def quote(name: str) -> str:
@@ -51,6 +52,7 @@ class SqlDestination(ABC):
 
     param: ClassVar[str]  # the driver's placeholder
     case_insensitive_names: ClassVar[bool] = False
+    checkpoint_rows: ClassVar[int] = DEFAULT_CHECKPOINT_ROWS
 
     def __init__(self, description: str, schema: str) -> None:
         self.description = description
