@@ -340,3 +340,41 @@ def test_the_destination_sets_the_default_transaction_size(url, monkeypatch, cho
     assert result.streams["activities"].batches == batches  # the commits, then the (empty) last write
     assert len(rows(url, "activities")) == 20
     assert load_state(url, source.CATALOG, MODES)[0]["stream"]["stream_state"] == {"offset": 20}
+
+
+@pytest.mark.parametrize("mode", ["overwrite", "append_dedup"])
+def test_a_large_transaction_is_written_in_parts(url, monkeypatch, mode):
+    """A batch larger than a part is converted and inserted part by part (`Destination.write`)
+    and committed once, with its state; a key repeated in a later part keeps the newest record,
+    and a field first seen in a later part adds its column."""
+    from mogul.sync import runner
+    from mogul.sync.destinations.sql import SqlDestination
+
+    monkeypatch.setattr(runner, "PART_ROWS", 4)
+    parts: list[int] = []
+    write = SqlDestination.write
+    monkeypatch.setattr(SqlDestination, "write", lambda self, name, b: parts.append(b.size) or write(self, name, b))
+
+    def messages() -> Iterator[dict[str, Any]]:
+        for i in range(10):
+            data = source.customer(i % 7)
+            if i >= 7:
+                data = {**data, "name": f"newer {i}", "late_field": i}
+            yield source.record("customers", data, i)
+        yield source.state_message("customers", 10)
+
+    modes = {"customers": mode, "activities": "append"}
+    result = run_sync(messages(), source.CATALOG, url, modes, checkpoint_rows=10)
+    assert result.ok and result.streams["customers"].batches == 2  # one commit, then the empty finish
+    assert parts == [4, 4]  # the commit's last part (2 records) went with its checkpoint
+    table = rows(url, "customers")
+    if mode == "overwrite":
+        assert len(table) == 10
+    else:
+        assert len(table) == 7
+        assert [(r["name"], r["late_field"]) for r in table[:3]] == [
+            ("newer 7", "7"),
+            ("newer 8", "8"),
+            ("newer 9", "9"),
+        ]
+    assert stored_states(url)["customers"].state["stream"]["stream_state"] == {"offset": 10}

@@ -21,6 +21,7 @@ import orjson
 from .batch import Batch
 from .catalog import StreamSpec, WriteMode, parse_catalog, resolve_modes
 from .destinations import Destination, connect
+from .destinations.base import PreparedBatch
 from .progress import Progress, QuietProgress
 from .results import Outcome, StreamResult, SyncResult
 from .writer import BackgroundWriter
@@ -29,6 +30,9 @@ DEFAULT_CHECKPOINT_SECONDS = 2.0
 # Past this many buffered records a stream is written even though no STATE covers them yet.
 DEFAULT_MAX_BUFFER_ROWS = 200_000
 PROGRESS_EVERY = 2_000
+# A larger transaction is converted and inserted in parts of this many records, so that the
+# conversion of one part overlaps the insert of the previous one (and the parts stay cache-sized).
+PART_ROWS = 20_000
 
 Message = Mapping[str, Any] | str | bytes
 Modes = Mapping[str, str | WriteMode] | str | WriteMode | None
@@ -263,7 +267,7 @@ class _Runner:
         guarantee for the rows no state covers (see docs/sync.md)."""
         self._commit(stream)
         if stream.batch:
-            prepared = self.dest.prepare(stream.spec.name, stream.batch)
+            prepared = self._prepare(stream.spec.name, stream.batch)
             self._write(self.dest.checkpoint, stream.spec.name, prepared, None)
             stream.batch = Batch()
             stream.result.batches += 1
@@ -334,7 +338,7 @@ class _Runner:
         covered, rest = stream.batch.split(stream.covered)
         # Converted here, on the reading thread, while the writer's thread is still committing the
         # previous batch: the database's work there runs without the GIL, so the two overlap.
-        prepared = self.dest.prepare(stream.spec.name, covered)
+        prepared = self._prepare(stream.spec.name, covered)
         self._write(self.dest.checkpoint, stream.spec.name, prepared, stream.state)
         stream.batch, stream.covered, stream.state = rest, 0, None
         stream.last_commit = self.clock()
@@ -344,7 +348,7 @@ class _Runner:
     def _finish(self, stream: _Stream) -> None:
         if not stream.begun:
             self._begin(stream)
-        prepared = self.dest.prepare(stream.spec.name, stream.batch)  # while the last commit runs
+        prepared = self._prepare(stream.spec.name, stream.batch)  # while the last commit runs
         self._drain()
         self.dest.finish_stream(stream.spec.name, prepared, stream.state)
         stream.batch, stream.covered, stream.state = Batch(), 0, None
@@ -363,6 +367,14 @@ class _Runner:
             stream.result.outcome = Outcome.INCOMPLETE
             stream.result.seconds = self.clock() - stream.started_at if stream.begun else 0.0
             self.progress.stream_done(stream.result)
+
+    def _prepare(self, name: str, batch: Batch) -> PreparedBatch:
+        """The batch converted for its transaction; all but its last part are converted and queued
+        for `Destination.write` here, the last is returned for the write that commits."""
+        while len(batch) > PART_ROWS:
+            part, batch = batch.split(PART_ROWS)
+            self._write(self.dest.write, name, self.dest.prepare(name, part))
+        return self.dest.prepare(name, batch)
 
     def _write(self, function: Callable[..., None], *args: Any) -> None:
         if self.writer is None:

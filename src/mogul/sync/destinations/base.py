@@ -79,6 +79,13 @@ class Destination(Protocol):
         result in place of a batch; batches must be prepared in the order they are written."""
         ...
 
+    def write(self, stream: str, batch: Batch | PreparedBatch) -> None:
+        """Insert the batch in a transaction left open (begun here if none) for the stream's next
+        `checkpoint` or `finish_stream`, which commits it with its own batch and state: one large
+        transaction written in parts, each converted while the previous one is inserted. A failure
+        rolls back every part."""
+        ...
+
     def checkpoint(self, stream: str, batch: Batch | PreparedBatch, state: Mapping[str, Any] | None) -> None:
         """Write the batch and record `state` as covering it, in one transaction. Without a state
         the rows are covered by none: an overwrite then forgets its state (a resume starts the

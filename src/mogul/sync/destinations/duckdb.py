@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +14,7 @@ import pyarrow as pa
 from ..batch import Batch
 from ..columns import EXTRACTED_AT, SYNC_ID, Columns, ColumnType
 from ..values import TEXT_TEMPORAL_CONVERTERS, json_column
-from .base import DestinationError, PreparedBatch
+from .base import DestinationError
 from .sql import OpenStream, SqlDestination, quote
 
 SQL_TYPES = {
@@ -151,10 +151,8 @@ class DuckDBDestination(SqlDestination):
             raise
         self._con.commit()
 
-    def checkpoint(self, stream: str, batch: Batch | PreparedBatch, state: Mapping[str, Any] | None) -> None:
-        super().checkpoint(stream, batch, state)
-        rows = batch.size if isinstance(batch, PreparedBatch) else len(batch)
-        if rows < ROW_GROUP_ROWS:  # a larger commit went straight to the file, not to the WAL
+    def _committed(self, rows: int) -> None:
+        if rows < ROW_GROUP_ROWS:  # a larger transaction went straight to the file, not to the WAL
             self._uncheckpointed += rows
         if self._uncheckpointed >= ROW_GROUP_ROWS:
             self._uncheckpointed = 0
