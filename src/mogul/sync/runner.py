@@ -116,6 +116,7 @@ class _Stream:
     result: StreamResult
     batch: Batch = field(default_factory=Batch)
     covered: int = 0  # the first `covered` records of the batch are covered by `state`
+    written: int = 0  # covered records already inserted in the open transaction, not committed
     state: dict[str, Any] | None = None  # the last STATE received and not yet committed
     begun: bool = False
     failed: bool = False
@@ -285,9 +286,11 @@ class _Runner:
         stream.state = state
         stream.covered = len(stream.batch)
         stream.result.states += 1
-        due = stream.covered >= self.checkpoint_rows
+        due = stream.written + stream.covered >= self.checkpoint_rows
         if due or self.clock() - stream.last_commit >= self.checkpoint_seconds:
             self._commit(stream)
+        elif stream.covered >= PART_ROWS:
+            self._write_part(stream)
 
     def _trace(self, trace: Mapping[str, Any]) -> None:
         kind = trace.get("type")
@@ -324,6 +327,7 @@ class _Runner:
     # --- writes ------------------------------------------------------------------------------
     def _begin(self, stream: _Stream) -> None:
         name, mode = stream.spec.name, self.modes[stream.spec.name]
+        self._release(stream)
         self._drain()  # the connection is the writer's until its queue is empty
         stream.result.resumed = self.resume and self.dest.resume_state(name, mode) is not None
         self.dest.begin_stream(stream.spec, mode, sync_id=self.sync_id, resume=self.resume)
@@ -340,7 +344,7 @@ class _Runner:
         # previous batch: the database's work there runs without the GIL, so the two overlap.
         prepared = self._prepare(stream.spec.name, covered)
         self._write(self.dest.checkpoint, stream.spec.name, prepared, stream.state)
-        stream.batch, stream.covered, stream.state = rest, 0, None
+        stream.batch, stream.covered, stream.state, stream.written = rest, 0, None, 0
         stream.last_commit = self.clock()
         stream.result.batches += 1
         self._tick(stream)
@@ -351,7 +355,7 @@ class _Runner:
         prepared = self._prepare(stream.spec.name, stream.batch)  # while the last commit runs
         self._drain()
         self.dest.finish_stream(stream.spec.name, prepared, stream.state)
-        stream.batch, stream.covered, stream.state = Batch(), 0, None
+        stream.batch, stream.covered, stream.state, stream.written = Batch(), 0, None, 0
         stream.finished = True
         stream.result.batches += 1
         stream.result.outcome = Outcome.COMPLETE
@@ -368,9 +372,25 @@ class _Runner:
             stream.result.seconds = self.clock() - stream.started_at if stream.begun else 0.0
             self.progress.stream_done(stream.result)
 
+    def _write_part(self, stream: _Stream) -> None:
+        """Insert the covered records into the stream's open transaction, uncommitted: the
+        transaction grows towards `checkpoint_rows` while only a part's records stay buffered."""
+        part, stream.batch = stream.batch.split(stream.covered)
+        last = self._prepare(stream.spec.name, part)
+        self._write(self.dest.write, stream.spec.name, last)
+        stream.written += len(part)
+        stream.covered = 0
+
+    def _release(self, keep: _Stream | None) -> None:
+        """Commit the open transaction of any other stream: the connection holds one at a time."""
+        for stream in self.streams.values():
+            if stream is not keep and stream.written:
+                self._commit(stream)
+
     def _prepare(self, name: str, batch: Batch) -> PreparedBatch:
         """The batch converted for its transaction; all but its last part are converted and queued
         for `Destination.write` here, the last is returned for the write that commits."""
+        self._release(self.streams[name])
         while len(batch) > PART_ROWS:
             part, batch = batch.split(PART_ROWS)
             self._write(self.dest.write, name, self.dest.prepare(name, part))
