@@ -317,3 +317,100 @@ def test_duckdb_compresses_each_row_group_during_the_sync(tmp_path, monkeypatch)
         assert dest.resume_state("things", WriteMode.APPEND_DEDUP) == state(4)
     table = rows(url, "things")
     assert [(r["uuid"], r["seats"]) for r in table] == [("a", "2"), ("b", "1"), ("c", "3"), ("d", "1"), ("e", "2")]
+
+
+def test_duckdb_writes_a_whole_row_group_straight_to_the_file(tmp_path):
+    """A commit of a row group's worth of rows skips the WAL (DuckDB writes it compressed into the
+    file): no checkpoint is owed for it, and rows and state still commit together."""
+    from mogul.sync.destinations.duckdb import ROW_GROUP_ROWS
+
+    path = tmp_path / "sync.duckdb"
+    wal = tmp_path / "sync.duckdb.wal"
+    url = f"duckdb:///{path}"
+    with connect(url) as dest:
+        assert dest.checkpoint_rows == ROW_GROUP_ROWS  # the runner's default for this destination
+        dest.begin_stream(SPEC, WriteMode.APPEND, sync_id="s1", resume=True)
+        dest.checkpoint("things", batch(*({"uuid": f"u{i}", "seats": i} for i in range(ROW_GROUP_ROWS))), state(1))
+        assert wal.stat().st_size < 64 * 1024  # block pointers and the state row, not 122,880 rows
+        assert dest._uncheckpointed == 0  # type: ignore[attr-defined]
+        dest.checkpoint("things", batch({"uuid": "last", "seats": -1}), state(2))
+        assert dest._uncheckpointed == 1  # type: ignore[attr-defined]
+        assert dest.resume_state("things", WriteMode.APPEND) == state(2)
+        count, total = dest.connection.execute('SELECT count(*), sum(seats) FROM "things"').fetchone()
+    assert (count, total) == (ROW_GROUP_ROWS + 1, ROW_GROUP_ROWS * (ROW_GROUP_ROWS - 1) // 2 - 1)
+
+
+def test_postgres_keeps_the_default_transaction_size():
+    from mogul.sync.destinations.postgres import PostgresDestination
+    from mogul.sync.destinations.sql import DEFAULT_CHECKPOINT_ROWS
+
+    assert PostgresDestination.checkpoint_rows == DEFAULT_CHECKPOINT_ROWS == 20_000
+
+
+def test_parts_written_ahead_commit_only_with_their_checkpoint(url):
+    """`write` leaves its transaction open: a reader sees the parts only once the checkpoint that
+    follows commits them with its state; a new column and a newer duplicate key in a later part
+    apply inside the same transaction."""
+    with connect(url) as dest, connect(url) as reader:
+        dest.begin_stream(SPEC, WriteMode.APPEND_DEDUP, sync_id="s1", resume=True)
+        dest.checkpoint("things", batch({"uuid": "a", "seats": 1}), state(1))
+        dest.write("things", batch({"uuid": "b", "seats": 1}, {"uuid": "c", "seats": 1}))
+        dest.write("things", batch({"uuid": "a", "seats": 2, "plan": "gold"}))
+        assert reader.stored_states()["things"].state == state(1)
+        dest.checkpoint("things", batch({"uuid": "b", "seats": 3}), state(2))
+        assert dest.resume_state("things", WriteMode.APPEND_DEDUP) == state(2)
+    table = rows(url, "things")
+    assert [(r["uuid"], r["seats"], r["plan"]) for r in table] == [
+        ("a", "2", "gold"),
+        ("b", "3", None),
+        ("c", "1", None),
+    ]
+
+
+def test_a_failed_checkpoint_rolls_back_the_parts_before_it(url):
+    with connect(url) as dest:
+        dest.begin_stream(SPEC, WriteMode.APPEND, sync_id="s1", resume=True)
+        dest.checkpoint("things", batch({"uuid": "a"}), state(1))
+        dest.write("things", batch({"uuid": "b", "brand_new": "x"}))
+        unserialisable = {"type": "STREAM", "stream": {"stream_state": {"n": object()}}}
+        with pytest.raises(TypeError):
+            dest.checkpoint("things", batch({"uuid": "c"}), unserialisable)
+        assert dest.resume_state("things", WriteMode.APPEND) == state(1)
+        # The part's column went with it: a later batch adds it again, in a transaction of its own.
+        dest.checkpoint("things", batch({"uuid": "d", "brand_new": "y"}), state(2))
+    assert [(r["uuid"], r["brand_new"]) for r in rows(url, "things")] == [("a", None), ("d", "y")]
+
+
+def test_a_failed_part_rolls_back_and_refuses_what_was_prepared_after_it(url):
+    with connect(url) as dest:
+        dest.begin_stream(SPEC, WriteMode.APPEND, sync_id="s1", resume=True)
+        dest.write("things", batch({"uuid": "a", "extra": 1}))
+        failing = dest.prepare("things", batch({"uuid": "b", "other": 1}))
+        later = dest.prepare("things", batch({"uuid": "c", "third": 1}))
+        # The fault: the open transaction's table no longer has the columns the part was planned on.
+        dest._open.columns = {**dest._open.columns, "bogus": "string"}  # type: ignore[attr-defined, union-attr]
+        with pytest.raises(DestinationError, match="prepared before a failed write"):
+            dest.write("things", failing)
+        with pytest.raises(DestinationError, match="prepared before a failed write"):
+            dest.checkpoint("things", later, state(1))
+        assert dest.resume_state("things", WriteMode.APPEND) is None
+        dest.checkpoint("things", batch({"uuid": "d"}), state(2))
+    assert [r["uuid"] for r in rows(url, "things")] == ["d"]
+    assert "extra" not in rows(url, "things")[0]
+
+
+def test_parts_of_an_abandoned_batch_are_dropped(url):
+    """Parts whose checkpoint never came (the sync failed between them) are rolled back when a
+    stream begins, and a checkpoint of another stream never commits them."""
+    other = StreamSpec("others", SCHEMA, primary_key=(("uuid",),), supported_sync_modes=("incremental",))
+    with connect(url) as dest:
+        dest.begin_stream(SPEC, WriteMode.APPEND, sync_id="s1", resume=True)
+        dest.begin_stream(other, WriteMode.APPEND, sync_id="s1", resume=True)
+        dest.write("things", batch({"uuid": "lost"}))
+        with pytest.raises(DestinationError, match="a transaction of 'things' was open"):
+            dest.checkpoint("others", batch({"uuid": "x"}), state(1))
+        dest.write("things", batch({"uuid": "lost too"}))
+        dest.begin_stream(SPEC, WriteMode.APPEND, sync_id="s2", resume=True)
+        dest.checkpoint("things", batch({"uuid": "kept"}), state(2))
+    assert [r["uuid"] for r in rows(url, "things")] == ["kept"]
+    assert rows(url, "others") == []

@@ -321,3 +321,139 @@ def test_a_source_without_states_is_written_in_bounded_batches(url, mode):
     result = sync(url, modes, customers=25, activities=0, page=100)
     assert result.streams["customers"].records == 25
     assert [r["uuid"] for r in rows(url, "customers")] == [f"cus_{i:08d}" for i in range(25)]
+
+
+@pytest.mark.parametrize(("chosen", "batches"), [(None, 3), (0, 11), (12, 2)])
+def test_the_destination_sets_the_default_transaction_size(url, monkeypatch, chosen, batches):
+    """Without `checkpoint_rows` the runner commits as often as the destination asks (here every
+    8 covered records); an explicit value still wins."""
+
+    def messages() -> Iterator[dict[str, Any]]:
+        for i in range(20):
+            yield source.record("activities", source.activity(i), i)
+            if i % 2 == 1:
+                yield source.state_message("activities", i + 1)
+
+    with connect(url) as dest:
+        monkeypatch.setattr(type(dest), "checkpoint_rows", 8)
+        result = run_sync(messages(), source.CATALOG, dest, MODES, checkpoint_rows=chosen, checkpoint_seconds=10**9)
+    assert result.streams["activities"].batches == batches  # the commits, then the (empty) last write
+    assert len(rows(url, "activities")) == 20
+    assert load_state(url, source.CATALOG, MODES)[0]["stream"]["stream_state"] == {"offset": 20}
+
+
+@pytest.mark.parametrize("mode", ["overwrite", "append_dedup"])
+def test_a_large_transaction_is_written_in_parts(url, monkeypatch, mode):
+    """A batch larger than a part is converted and inserted part by part (`Destination.write`)
+    and committed once, with its state; a key repeated in a later part keeps the newest record,
+    and a field first seen in a later part adds its column."""
+    from mogul.sync import runner
+    from mogul.sync.destinations.sql import SqlDestination
+
+    monkeypatch.setattr(runner, "PART_ROWS", 4)
+    parts: list[int] = []
+    write = SqlDestination.write
+    monkeypatch.setattr(SqlDestination, "write", lambda self, name, b: parts.append(b.size) or write(self, name, b))
+
+    def messages() -> Iterator[dict[str, Any]]:
+        for i in range(10):
+            data = source.customer(i % 7)
+            if i >= 7:
+                data = {**data, "name": f"newer {i}", "late_field": i}
+            yield source.record("customers", data, i)
+        yield source.state_message("customers", 10)
+
+    modes = {"customers": mode, "activities": "append"}
+    result = run_sync(messages(), source.CATALOG, url, modes, checkpoint_rows=10)
+    assert result.ok and result.streams["customers"].batches == 2  # one commit, then the empty finish
+    assert parts == [4, 4]  # the commit's last part (2 records) went with its checkpoint
+    table = rows(url, "customers")
+    if mode == "overwrite":
+        assert len(table) == 10
+    else:
+        assert len(table) == 7
+        assert [(r["name"], r["late_field"]) for r in table[:3]] == [
+            ("newer 7", "7"),
+            ("newer 8", "8"),
+            ("newer 9", "9"),
+        ]
+    assert stored_states(url)["customers"].state["stream"]["stream_state"] == {"offset": 10}
+
+
+def _count_parts(monkeypatch: pytest.MonkeyPatch, part_rows: int) -> list[tuple[str, int]]:
+    """Make parts `part_rows` records long; returns the list of (stream, size) of each part written."""
+    from mogul.sync import runner
+    from mogul.sync.destinations.sql import SqlDestination
+
+    monkeypatch.setattr(runner, "PART_ROWS", part_rows)
+    parts: list[tuple[str, int]] = []
+    write = SqlDestination.write
+
+    def counting(self: SqlDestination, name: str, b: Any) -> None:
+        parts.append((name, b.size))
+        write(self, name, b)
+
+    monkeypatch.setattr(SqlDestination, "write", counting)
+    return parts
+
+
+def test_parts_are_written_as_states_arrive_and_committed_together(url, monkeypatch):
+    """Covered records go into the open transaction a part at a time (the buffer stays small);
+    the transaction commits once it holds `checkpoint_rows`, with the last state."""
+    parts = _count_parts(monkeypatch, 4)
+    seen: list[int] = []
+
+    def messages() -> Iterator[dict[str, Any]]:
+        for i in range(12):
+            yield source.record("activities", source.activity(i), i)
+            if i % 2 == 1:
+                yield source.state_message("activities", i + 1)
+                seen.append(len(rows(url, "activities")))
+
+    result = run_sync(messages(), source.CATALOG, url, MODES, checkpoint_rows=10, checkpoint_seconds=10**9)
+    assert parts == [("activities", 4), ("activities", 4)]  # at the STATEs of records 4 and 8
+    # Nothing is visible until the transaction commits at 10 records (the writer may lag a STATE).
+    assert seen[:4] == [0, 0, 0, 0] and seen[-1] in (0, 10)
+    assert result.streams["activities"].batches == 2  # the commit at 10, then the finish
+    assert len(rows(url, "activities")) == 12
+    assert load_state(url, source.CATALOG, MODES)[0]["stream"]["stream_state"] == {"offset": 12}
+
+
+def test_interleaved_streams_commit_each_other_open_transaction(url, monkeypatch):
+    """One transaction is open at a time: a part of another stream first commits the open one
+    with its own state, so every stream's rows still agree with its stored state."""
+    parts = _count_parts(monkeypatch, 2)
+    modes = {"customers": "append", "activities": "append"}
+
+    def messages() -> Iterator[dict[str, Any]]:
+        for page in range(3):
+            for name, make in (("customers", source.customer), ("activities", source.activity)):
+                for i in range(page * 2, page * 2 + 2):
+                    yield source.record(name, make(i), i)
+                yield source.state_message(name, page * 2 + 2)
+
+    result = run_sync(messages(), source.CATALOG, url, modes, checkpoint_rows=100, checkpoint_seconds=10**9)
+    assert result.ok
+    assert [name for name, _ in parts] == ["customers", "activities"] * 3
+    assert result.streams["customers"].batches == 4  # committed by each activities part, then finished
+    for name in ("customers", "activities"):
+        assert len(rows(url, name)) == 6
+        assert stored_states(url)[name].state["stream"]["stream_state"] == {"offset": 6}
+
+
+def test_parts_written_before_a_source_failure_are_kept_with_their_state(url, monkeypatch):
+    parts = _count_parts(monkeypatch, 2)
+    modes = {"customers": "append", "activities": "append"}
+
+    def failing() -> Iterator[dict[str, Any]]:
+        for i in range(7):
+            yield source.record("activities", source.activity(i), i)
+            if i % 2 == 1:
+                yield source.state_message("activities", i + 1)
+        raise ConnectionError("network down")
+
+    with pytest.raises(ConnectionError):
+        run_sync(failing(), source.CATALOG, url, modes, checkpoint_rows=100, checkpoint_seconds=10**9)
+    assert len(parts) == 3  # records 0-5, uncommitted until the source failed
+    assert len(rows(url, "activities")) == 6  # the seventh record no state covers is sent again
+    assert load_state(url, source.CATALOG, modes)[0]["stream"]["stream_state"] == {"offset": 6}

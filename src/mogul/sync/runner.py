@@ -21,15 +21,18 @@ import orjson
 from .batch import Batch
 from .catalog import StreamSpec, WriteMode, parse_catalog, resolve_modes
 from .destinations import Destination, connect
+from .destinations.base import PreparedBatch
 from .progress import Progress, QuietProgress
 from .results import Outcome, StreamResult, SyncResult
 from .writer import BackgroundWriter
 
-DEFAULT_CHECKPOINT_ROWS = 20_000
 DEFAULT_CHECKPOINT_SECONDS = 2.0
 # Past this many buffered records a stream is written even though no STATE covers them yet.
 DEFAULT_MAX_BUFFER_ROWS = 200_000
 PROGRESS_EVERY = 2_000
+# A larger transaction is converted and inserted in parts of this many records, so that the
+# conversion of one part overlaps the insert of the previous one (and the parts stay cache-sized).
+PART_ROWS = 20_000
 
 Message = Mapping[str, Any] | str | bytes
 Modes = Mapping[str, str | WriteMode] | str | WriteMode | None
@@ -72,7 +75,7 @@ def run_sync(
     *,
     sync_id: str | None = None,
     resume: bool = True,
-    checkpoint_rows: int = DEFAULT_CHECKPOINT_ROWS,
+    checkpoint_rows: int | None = None,
     checkpoint_seconds: float = DEFAULT_CHECKPOINT_SECONDS,
     max_buffer_rows: int = DEFAULT_MAX_BUFFER_ROWS,
     background_writes: bool = True,
@@ -83,7 +86,8 @@ def run_sync(
     `catalog` is an AirbyteCatalog or ConfiguredAirbyteCatalog dict or a list of `StreamSpec`;
     `modes` one write mode for all streams or a mapping by stream (default: `default_mode`).
     `resume=True` means the source was started with `load_state()`: an interrupted overwrite
-    then continues into its staging table. With `checkpoint_rows=0` every STATE is committed.
+    then continues into its staging table. With `checkpoint_rows=0` every STATE is committed;
+    None takes the destination's `checkpoint_rows` (the transaction size it writes fastest).
     If the source raises, the records its STATEs cover are committed before the error propagates.
     `background_writes` commits on a second thread while the next messages are read.
     """
@@ -97,7 +101,7 @@ def run_sync(
             progress or QuietProgress(),
             sync_id=sync_id or new_sync_id(),
             resume=resume,
-            checkpoint_rows=checkpoint_rows,
+            checkpoint_rows=dest.checkpoint_rows if checkpoint_rows is None else checkpoint_rows,
             checkpoint_seconds=checkpoint_seconds,
             max_buffer_rows=max_buffer_rows,
             writer=BackgroundWriter() if background_writes else None,
@@ -112,6 +116,7 @@ class _Stream:
     result: StreamResult
     batch: Batch = field(default_factory=Batch)
     covered: int = 0  # the first `covered` records of the batch are covered by `state`
+    written: int = 0  # covered records already inserted in the open transaction, not committed
     state: dict[str, Any] | None = None  # the last STATE received and not yet committed
     begun: bool = False
     failed: bool = False
@@ -263,7 +268,7 @@ class _Runner:
         guarantee for the rows no state covers (see docs/sync.md)."""
         self._commit(stream)
         if stream.batch:
-            prepared = self.dest.prepare(stream.spec.name, stream.batch)
+            prepared = self._prepare(stream.spec.name, stream.batch)
             self._write(self.dest.checkpoint, stream.spec.name, prepared, None)
             stream.batch = Batch()
             stream.result.batches += 1
@@ -281,9 +286,11 @@ class _Runner:
         stream.state = state
         stream.covered = len(stream.batch)
         stream.result.states += 1
-        due = stream.covered >= self.checkpoint_rows
+        due = stream.written + stream.covered >= self.checkpoint_rows
         if due or self.clock() - stream.last_commit >= self.checkpoint_seconds:
             self._commit(stream)
+        elif stream.covered >= PART_ROWS:
+            self._write_part(stream)
 
     def _trace(self, trace: Mapping[str, Any]) -> None:
         kind = trace.get("type")
@@ -320,6 +327,7 @@ class _Runner:
     # --- writes ------------------------------------------------------------------------------
     def _begin(self, stream: _Stream) -> None:
         name, mode = stream.spec.name, self.modes[stream.spec.name]
+        self._release(stream)
         self._drain()  # the connection is the writer's until its queue is empty
         stream.result.resumed = self.resume and self.dest.resume_state(name, mode) is not None
         self.dest.begin_stream(stream.spec, mode, sync_id=self.sync_id, resume=self.resume)
@@ -334,9 +342,9 @@ class _Runner:
         covered, rest = stream.batch.split(stream.covered)
         # Converted here, on the reading thread, while the writer's thread is still committing the
         # previous batch: the database's work there runs without the GIL, so the two overlap.
-        prepared = self.dest.prepare(stream.spec.name, covered)
+        prepared = self._prepare(stream.spec.name, covered)
         self._write(self.dest.checkpoint, stream.spec.name, prepared, stream.state)
-        stream.batch, stream.covered, stream.state = rest, 0, None
+        stream.batch, stream.covered, stream.state, stream.written = rest, 0, None, 0
         stream.last_commit = self.clock()
         stream.result.batches += 1
         self._tick(stream)
@@ -344,10 +352,10 @@ class _Runner:
     def _finish(self, stream: _Stream) -> None:
         if not stream.begun:
             self._begin(stream)
-        prepared = self.dest.prepare(stream.spec.name, stream.batch)  # while the last commit runs
+        prepared = self._prepare(stream.spec.name, stream.batch)  # while the last commit runs
         self._drain()
         self.dest.finish_stream(stream.spec.name, prepared, stream.state)
-        stream.batch, stream.covered, stream.state = Batch(), 0, None
+        stream.batch, stream.covered, stream.state, stream.written = Batch(), 0, None, 0
         stream.finished = True
         stream.result.batches += 1
         stream.result.outcome = Outcome.COMPLETE
@@ -363,6 +371,30 @@ class _Runner:
             stream.result.outcome = Outcome.INCOMPLETE
             stream.result.seconds = self.clock() - stream.started_at if stream.begun else 0.0
             self.progress.stream_done(stream.result)
+
+    def _write_part(self, stream: _Stream) -> None:
+        """Insert the covered records into the stream's open transaction, uncommitted: the
+        transaction grows towards `checkpoint_rows` while only a part's records stay buffered."""
+        part, stream.batch = stream.batch.split(stream.covered)
+        last = self._prepare(stream.spec.name, part)
+        self._write(self.dest.write, stream.spec.name, last)
+        stream.written += len(part)
+        stream.covered = 0
+
+    def _release(self, keep: _Stream | None) -> None:
+        """Commit the open transaction of any other stream: the connection holds one at a time."""
+        for stream in self.streams.values():
+            if stream is not keep and stream.written:
+                self._commit(stream)
+
+    def _prepare(self, name: str, batch: Batch) -> PreparedBatch:
+        """The batch converted for its transaction; all but its last part are converted and queued
+        for `Destination.write` here, the last is returned for the write that commits."""
+        self._release(self.streams[name])
+        while len(batch) > PART_ROWS:
+            part, batch = batch.split(PART_ROWS)
+            self._write(self.dest.write, name, self.dest.prepare(name, part))
+        return self.dest.prepare(name, batch)
 
     def _write(self, function: Callable[..., None], *args: Any) -> None:
         if self.writer is None:

@@ -55,6 +55,9 @@ class Destination(Protocol):
     """
 
     description: str  # the URL without password, for messages
+    # Covered records per transaction that this database writes fastest: the runner's default for
+    # `checkpoint_rows` (the time bound, `checkpoint_seconds`, still applies).
+    checkpoint_rows: int
 
     def stored_states(self) -> dict[str, StoredState]:
         """The state table's rows, by stream name."""
@@ -74,6 +77,13 @@ class Destination(Protocol):
         """Convert the batch for the stream's table without touching the database, so it can run on
         another thread while an earlier write commits. `checkpoint` and `finish_stream` take the
         result in place of a batch; batches must be prepared in the order they are written."""
+        ...
+
+    def write(self, stream: str, batch: Batch | PreparedBatch) -> None:
+        """Insert the batch in a transaction left open (begun here if none) for the stream's next
+        `checkpoint` or `finish_stream`, which commits it with its own batch and state: one large
+        transaction written in parts, each converted while the previous one is inserted. A failure
+        rolls back every part."""
         ...
 
     def checkpoint(self, stream: str, batch: Batch | PreparedBatch, state: Mapping[str, Any] | None) -> None:

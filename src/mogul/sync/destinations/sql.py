@@ -7,8 +7,8 @@ what is written where, and in which transaction, lives here so both destinations
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -23,6 +23,7 @@ from .base import DestinationError, PreparedBatch, StoredState, StreamStatus
 
 STATE_TABLE = "_mogul_state"
 STAGING_PREFIX = "_mogul_staging_"
+DEFAULT_CHECKPOINT_ROWS = 20_000
 
 
 def quote(name: str) -> str:
@@ -51,12 +52,14 @@ class SqlDestination(ABC):
 
     param: ClassVar[str]  # the driver's placeholder
     case_insensitive_names: ClassVar[bool] = False
+    checkpoint_rows: ClassVar[int] = DEFAULT_CHECKPOINT_ROWS
 
     def __init__(self, description: str, schema: str) -> None:
         self.description = description
         self.schema = schema
         self._streams: dict[str, OpenStream] = {}
         self._ready = False
+        self._open: _OpenTransaction | None = None  # parts written, waiting for their checkpoint
 
     # --- dialect hooks -----------------------------------------------------------------------
     @abstractmethod
@@ -212,6 +215,10 @@ class SqlDestination(ABC):
         return stored.state if stored.mode is not WriteMode.OVERWRITE else None
 
     def begin_stream(self, spec: StreamSpec, mode: WriteMode, *, sync_id: str, resume: bool) -> None:
+        if self._open is not None:  # parts of a batch whose checkpoint never came (a failed sync)
+            opened, self._open = self._open, None
+            error = DestinationError(f"{opened.stream}: a batch was never checkpointed")
+            opened.scope.__exit__(DestinationError, error, None)
         self._ensure_ready()
         stored = self.stored_states().get(spec.name)
         wanted = schema_columns(spec.json_schema)
@@ -286,14 +293,57 @@ class SqlDestination(ABC):
             return batch
         return self.prepare(stream, batch)
 
-    def _write(self, stream: OpenStream, prepared: PreparedBatch) -> None:
-        if len(prepared.columns) - len(prepared.added) != len(stream.columns):
+    def _write(self, stream: OpenStream, prepared: PreparedBatch, columns: Columns) -> None:
+        """Insert the batch into a table whose columns are `columns` so far."""
+        if len(prepared.columns) - len(prepared.added) != len(columns):
             # Prepared on top of columns a failed write was to add, and rolled back.
             raise DestinationError(f"{stream.spec.name}: the batch was prepared before a failed write")
         for name, kind in prepared.added.items():
             self._execute(f"ALTER TABLE {self.ref(stream.table)} ADD COLUMN {quote(name)} {self.sql_type(kind)}")
         if prepared.size:
             self._write_rows(stream, prepared.columns, prepared.rows)
+
+    def write(self, stream: str, batch: Batch | PreparedBatch) -> None:
+        open_stream = self._stream(stream)
+        prepared = self._prepared(stream, batch)
+        if self._open is None:
+            scope = self._transaction()
+            scope.__enter__()
+            self._open = _OpenTransaction(stream, scope, open_stream.columns)
+        elif self._open.stream != stream:
+            raise DestinationError(f"{stream}: a transaction of {self._open.stream!r} is open")
+        try:
+            self._write(open_stream, prepared, self._open.columns)
+            self._open.rows += prepared.size
+        except BaseException as error:
+            self._open, opened = None, self._open
+            open_stream.planned = None
+            opened.scope.__exit__(type(error), error, error.__traceback__)  # rolls back
+            raise
+        self._open.columns = prepared.columns
+
+    def _committed(self, rows: int) -> None:  # noqa: B027 - most dialects need nothing
+        """A checkpoint committed `rows` rows in one transaction."""
+
+    @contextmanager
+    def _commit_scope(self, stream: OpenStream) -> Iterator[tuple[Columns, int]]:
+        """The transaction that `write` opened for this stream, or a new one; yields the columns
+        the table has in it so far and the rows written in it."""
+        opened, self._open = self._open, None
+        if opened is None:
+            with self._transaction():
+                yield stream.columns, 0
+            return
+        if opened.stream != stream.spec.name:  # not done by the runner: the parts are dropped
+            error = DestinationError(f"{stream.spec.name}: a transaction of {opened.stream!r} was open")
+            opened.scope.__exit__(DestinationError, error, None)
+            raise error
+        try:
+            yield opened.columns, opened.rows
+        except BaseException as error:
+            opened.scope.__exit__(type(error), error, error.__traceback__)
+            raise
+        opened.scope.__exit__(None, None, None)
 
     def checkpoint(self, stream: str, batch: Batch | PreparedBatch, state: Mapping[str, Any] | None) -> None:
         open_stream = self._stream(stream)
@@ -305,8 +355,8 @@ class SqlDestination(ABC):
         else:
             covered = open_stream.state  # appended rows stay; a resume may send them again
         try:
-            with self._transaction():
-                self._write(open_stream, prepared)
+            with self._commit_scope(open_stream) as (columns, rows):
+                self._write(open_stream, prepared, columns)
                 self._put_state(open_stream, StreamStatus.RUNNING, covered)
         except BaseException:
             # The added columns were rolled back with the rest; batches prepared after this one
@@ -315,14 +365,15 @@ class SqlDestination(ABC):
             raise
         open_stream.columns = prepared.columns
         open_stream.state = covered
+        self._committed(rows + prepared.size)
 
     def finish_stream(self, stream: str, batch: Batch | PreparedBatch, state: Mapping[str, Any] | None) -> None:
         open_stream = self._stream(stream)
         prepared = self._prepared(stream, batch)
         covered = state if state is not None else open_stream.state
         try:
-            with self._transaction():
-                self._write(open_stream, prepared)
+            with self._commit_scope(open_stream) as (columns, _):
+                self._write(open_stream, prepared, columns)
                 if open_stream.table != open_stream.target:
                     # The swap: readers see the old table until this commits, then the new one.
                     self._drop_table(open_stream.target)
@@ -332,6 +383,16 @@ class SqlDestination(ABC):
             open_stream.planned = None
             raise
         del self._streams[stream]
+
+
+@dataclass
+class _OpenTransaction:
+    """A transaction `write` began: the parts of one batch, committed by its checkpoint."""
+
+    stream: str
+    scope: AbstractContextManager[None]
+    columns: Columns  # the table's columns inside the transaction
+    rows: int = 0
 
 
 def _parse_timestamp(text: str | None) -> datetime | None:
