@@ -20,6 +20,7 @@ from . import schema
 DEFAULT_DATABASE = "sqlite:///mogul.db"
 SQLITE_POOL_SIZE = 40
 READER_MMAP_BYTES = 1 << 30  # address space, not memory: only the pages read are resident
+WRITE_CACHE_KIB = 64 * 1024  # the SQLite write connection's page cache
 BUSY_TIMEOUT_SECONDS = 30  # how long a SQLite writer waits for the write lock before "database is locked"
 
 
@@ -66,6 +67,18 @@ class Database:
         # orjson reads the stdlib's output to the same values, several times faster.
         kwargs["json_deserializer"] = orjson.loads
         self.engine: Engine = create_engine(self.url, **kwargs)
+        # SQLite: every write of this process goes through one kept connection (the writer lock serialises them
+        # anyway). A connection's page cache is dropped whenever another connection has committed, so writers
+        # taking turns over the pool's 40 connections read each index page again from the OS on every
+        # transaction (about 35 pread calls per import request); one write connection keeps its cache warm.
+        self._write_engine: Engine = self.engine
+        if self.dialect == "sqlite":
+            write_kwargs = {key: kwargs[key] for key in ("connect_args", "json_deserializer")}
+            self._write_engine = create_engine(
+                self.url, pool_size=1, max_overflow=0, pool_timeout=BUSY_TIMEOUT_SECONDS, **write_kwargs
+            )
+            event.listen(self._write_engine, "connect", _sqlite_write_pragmas)
+            event.listen(self._write_engine, "begin", _sqlite_begin)
         self._readers = threading.local()
         self._readers_lock = threading.Lock()
         self._reader_conns: list[sqlite3.Connection] = []
@@ -84,7 +97,7 @@ class Database:
     @contextmanager
     def begin(self) -> Iterator[Connection]:
         """A write transaction: committed on success, rolled back on any exception."""
-        with self._writer, self.engine.connect() as conn:
+        with self._writer, self._write_engine.connect() as conn:
             conn.execution_options(mogul_write=True)
             with conn.begin():
                 yield conn
@@ -162,6 +175,7 @@ class Database:
             conn.close()
         self._readers = threading.local()
         self.engine.dispose()
+        self._write_engine.dispose()
 
 
 class _WriterLock:
@@ -205,6 +219,13 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
     cur.close()
+
+
+def _sqlite_write_pragmas(dbapi_conn: Any, record: Any) -> None:
+    _sqlite_pragmas(dbapi_conn, record)
+    # The one write connection's cache holds the indexes' hot pages (the right edges, the recent customers):
+    # SQLite's default of 2 MB was smaller than a 10,000-customer import's working set.
+    dbapi_conn.execute(f"PRAGMA cache_size=-{WRITE_CACHE_KIB}")
 
 
 def _sqlite_begin(conn: Connection) -> None:
