@@ -3,12 +3,14 @@ threads, a failed transaction leaves it usable, and reads keep their own pool.""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from mogul.server.store import Database
 from mogul.server.store.database import WRITE_CACHE_KIB
@@ -65,3 +67,20 @@ def test_writers_on_many_threads_all_commit(sqlite_db: Database) -> None:
         t.join()
     with sqlite_db.read() as conn:
         assert conn.execute(text("SELECT count(*) FROM mogul_meta WHERE key LIKE 't%'")).scalar_one() == 160
+
+
+def test_a_refused_begin_leaves_the_kept_connection_usable(sqlite_db: Database, tmp_path: Path) -> None:
+    with sqlite_db.begin() as conn:
+        conn.exec_driver_sql("PRAGMA busy_timeout=50")  # wait 50 ms for the lock, not 30 s
+    other = sqlite3.connect(tmp_path / "w.db", isolation_level=None)  # another process's writer
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(OperationalError, match="database is locked"), sqlite_db.begin():
+            pass
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    with sqlite_db.begin() as conn:
+        conn.execute(text("INSERT INTO mogul_meta (key, value) VALUES ('after', 'ok')"))
+    with sqlite_db.read() as conn:
+        assert conn.execute(text("SELECT value FROM mogul_meta WHERE key = 'after'")).scalar_one() == "ok"

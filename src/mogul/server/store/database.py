@@ -79,6 +79,7 @@ class Database:
             )
             event.listen(self._write_engine, "connect", _sqlite_write_pragmas)
             event.listen(self._write_engine, "begin", _sqlite_begin)
+        self._write_conn: Connection | None = None  # SQLite: kept between write transactions, under the lock
         self._readers = threading.local()
         self._readers_lock = threading.Lock()
         self._reader_conns: list[sqlite3.Connection] = []
@@ -97,10 +98,26 @@ class Database:
     @contextmanager
     def begin(self) -> Iterator[Connection]:
         """A write transaction: committed on success, rolled back on any exception."""
-        with self._writer, self._write_engine.connect() as conn:
-            conn.execution_options(mogul_write=True)
-            with conn.begin():
+        if self.dialect != "sqlite":
+            with self.engine.connect() as conn, conn.begin():
                 yield conn
+            return
+        with self._writer:
+            # The write connection stays checked out between transactions: a pool checkout, a `Connection`, its
+            # reset-on-return ROLLBACK and checkin cost a write transaction about a fifth of its CPU.
+            conn = self._write_conn
+            if conn is None:
+                conn = self._write_conn = self._write_engine.connect()
+                conn.execution_options(mogul_write=True)
+            try:
+                with conn.begin():
+                    yield conn
+            except BaseException:
+                if conn.invalidated or conn.in_transaction():  # a failed BEGIN or ROLLBACK: start afresh
+                    self._write_conn = None
+                    with contextlib.suppress(Exception):
+                        conn.close()
+                raise
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -174,6 +191,11 @@ class Database:
         for conn in conns:
             conn.close()
         self._readers = threading.local()
+        if self._write_conn is not None:
+            with self._writer:
+                conn, self._write_conn = self._write_conn, None
+                if conn is not None:
+                    conn.close()
         self.engine.dispose()
         self._write_engine.dispose()
 
