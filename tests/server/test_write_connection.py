@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from mogul.server.store import Database
-from mogul.server.store.database import WRITE_CACHE_KIB
+from mogul.server.store.database import WAL_CHECKPOINT_PAGES, WRITE_CACHE_KIB
 
 
 @pytest.fixture
@@ -24,10 +24,13 @@ def sqlite_db(tmp_path: Path) -> Iterator[Database]:
     db.dispose()
 
 
-def _driver_id(db: Database) -> tuple[int, int]:
+def _driver_id(db: Database) -> tuple[int, tuple[int, int, int]]:
     with db.begin() as conn:
-        cache = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
-        return id(conn.connection.driver_connection), cache
+        pragmas = tuple(
+            conn.exec_driver_sql(f"PRAGMA {name}").scalar_one()
+            for name in ("cache_size", "wal_autocheckpoint", "temp_store")
+        )
+        return id(conn.connection.driver_connection), pragmas
 
 
 def test_every_write_uses_the_same_connection_from_any_thread(sqlite_db: Database) -> None:
@@ -37,7 +40,7 @@ def test_every_write_uses_the_same_connection_from_any_thread(sqlite_db: Databas
     thread.join()
     seen.append(_driver_id(sqlite_db))
     assert len({ident for ident, _ in seen}) == 1
-    assert {cache for _, cache in seen} == {-WRITE_CACHE_KIB}
+    assert {pragmas for _, pragmas in seen} == {(-WRITE_CACHE_KIB, WAL_CHECKPOINT_PAGES, 2)}  # 2: MEMORY
     with sqlite_db.read() as conn:  # reads stay on the pool, with SQLite's default cache
         assert id(conn.connection.driver_connection) != seen[0][0]
         assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() != -WRITE_CACHE_KIB

@@ -21,6 +21,7 @@ DEFAULT_DATABASE = "sqlite:///mogul.db"
 SQLITE_POOL_SIZE = 40
 READER_MMAP_BYTES = 1 << 30  # address space, not memory: only the pages read are resident
 WRITE_CACHE_KIB = 64 * 1024  # the SQLite write connection's page cache
+WAL_CHECKPOINT_PAGES = 10_000  # the SQLite write connection's wal_autocheckpoint
 BUSY_TIMEOUT_SECONDS = 30  # how long a SQLite writer waits for the write lock before "database is locked"
 
 
@@ -248,6 +249,13 @@ def _sqlite_write_pragmas(dbapi_conn: Any, record: Any) -> None:
     # The one write connection's cache holds the indexes' hot pages (the right edges, the recent customers):
     # SQLite's default of 2 MB was smaller than a 10,000-customer import's working set.
     dbapi_conn.execute(f"PRAGMA cache_size=-{WRITE_CACHE_KIB}")
+    # A checkpoint copies every page in the WAL back to the database; the default (every 1,000 pages, 4 MB) ran
+    # one every few dozen imports, each copying the same hot index pages again. Every 10,000 pages (40 MB of WAL)
+    # the copies coalesce: 2,000 demo customers' writes took about 14% less CPU.
+    dbapi_conn.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
+    # Statement journals (a multi-row INSERT's undo within a transaction) in memory rather than in a temporary file
+    # opened, written and unlinked per statement.
+    dbapi_conn.execute("PRAGMA temp_store=MEMORY")
 
 
 def _sqlite_begin(conn: Connection) -> None:
