@@ -120,3 +120,12 @@ def test_a_lone_write_is_not_grouped_and_queued_ones_are(sqlite_db: Database, mo
     assert _grouped(sqlite_db, [lambda: _put(sqlite_db, "k2"), lambda: _put(sqlite_db, "k3")]) == ["k2", "k3"]
     assert groups == [1]
     assert _stored(sqlite_db) == {"k1": "v", "k2": "v", "k3": "v"}
+
+
+def test_groups_are_refused_off_sqlite(pg_schema_url: str) -> None:
+    db = Database(pg_schema_url)
+    try:
+        with pytest.raises(RuntimeError, match="SQLite"), db.group():
+            pass
+    finally:
+        db.dispose()

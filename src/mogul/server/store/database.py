@@ -135,6 +135,8 @@ class Database:
         The write thread groups the writes that queued while it was busy (writer.py). A commit writes every page
         the transaction dirtied to the WAL; consecutive imports dirty the same index pages, so a group writes
         each once instead of once per request."""
+        if self.dialect != "sqlite":
+            raise RuntimeError("write groups are for SQLite (one write connection per process)")
         with self.begin() as conn:
             self._group.conn = conn
             try:
