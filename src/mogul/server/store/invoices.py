@@ -8,9 +8,10 @@ rejects the request and nothing is stored.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Row, Select, bindparam, delete, insert, select, update
+import orjson
+from sqlalchemy import Connection, Row, Select, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import ApiError, invalid, not_found
@@ -18,7 +19,7 @@ from ..pagination import Page, PageParams, fetch
 from ..processing import enqueue
 from ..timefmt import iso_millis, now_us
 from . import schema
-from .bulk import insert_returning_ids, insert_rows
+from .bulk import driver_rows, insert_returning_ids, insert_rows, placeholders
 from .database import Database
 from .ids import new_uuid
 from .invoice_input import (
@@ -43,20 +44,39 @@ ds = schema.data_sources
 plans = schema.plans
 
 
-# The import's statements, built once: building and cache-keying a statement per request cost more CPU than
-# running it.
-IMPORT_CUSTOMER = (
-    select(c.c.id, c.c.data_source_id, c.c.merged_ids, ds.c.uuid.label("ds_uuid"))
-    .join(ds, ds.c.id == c.c.data_source_id)
-    .where(c.c.uuid == bindparam("uuid"))
+# The import's lookups, straight to the driver (see bulk.driver_rows).
+IMPORT_CUSTOMER_SQL = (
+    "SELECT customers.id, customers.data_source_id, customers.merged_ids, data_sources.uuid FROM customers "
+    "JOIN data_sources ON data_sources.id = customers.data_source_id WHERE customers.uuid = ?"
 )
-IMPORT_PLANS = select(plans.c.id, plans.c.uuid, plans.c.data_source_id).where(
-    plans.c.uuid.in_(bindparam("uuids", expanding=True))
+IMPORT_PLANS_SQL = "SELECT id, uuid, data_source_id FROM plans WHERE uuid IN ({})"
+IMPORT_SUBSCRIPTIONS_SQL = (
+    "SELECT id, uuid, external_id, set_external_id, data_source_id, plan_id FROM subscriptions "
+    "WHERE customer_id = ? AND external_id IN ({})"
 )
-IMPORT_SUBSCRIPTIONS = select(
-    sub_t.c.id, sub_t.c.uuid, sub_t.c.external_id, sub_t.c.set_external_id, sub_t.c.data_source_id, sub_t.c.plan_id
-).where(sub_t.c.customer_id == bindparam("cid"), sub_t.c.external_id.in_(bindparam("exts", expanding=True)))
-IMPORT_NEW_SUBSCRIPTIONS = insert(sub_t).returning(sub_t.c.uuid, sub_t.c.id)
+_SUBSCRIPTION_KEYS = ("id", "uuid", "external_id", "set_external_id", "data_source_id", "plan_id")
+
+
+class ImportCustomer(NamedTuple):
+    id: int
+    data_source_id: int
+    merged_ids: list[Any]
+    ds_uuid: str
+
+
+class ImportPlan(NamedTuple):
+    id: int
+    uuid: str
+    data_source_id: int
+
+
+def _import_customer(conn: Connection, uuid: str) -> ImportCustomer | None:
+    rows = driver_rows(conn, IMPORT_CUSTOMER_SQL, (uuid,))
+    if not rows:
+        return None
+    ident, ds_id, merged, ds_uuid = rows[0]
+    # A JSON column: text from sqlite3, already decoded by psycopg.
+    return ImportCustomer(ident, ds_id, orjson.loads(merged) if isinstance(merged, str | bytes) else merged, ds_uuid)
 
 
 def unknown_customer() -> ApiError:
@@ -271,7 +291,7 @@ class Invoices:
         raise AssertionError("unreachable")
 
     def _insert(self, conn: Connection, customer_uuid: str, parsed: list[InvoiceIn]) -> list[dict[str, Any]]:
-        customer = conn.execute(IMPORT_CUSTOMER, {"uuid": customer_uuid}).first()
+        customer = _import_customer(conn, customer_uuid)
         if customer is None:
             raise unknown_customer()
         ds_ids = self._data_sources(conn, customer, parsed)
@@ -339,7 +359,7 @@ class Invoices:
         # Field order as recorded: uuid, date, due_date, errors, external_id, currency, line_items, transactions.
         return [{k: o[k] for k in ORDER} for o in out]
 
-    def _data_sources(self, conn: Connection, customer: Row[Any], parsed: list[InvoiceIn]) -> list[int | None]:
+    def _data_sources(self, conn: Connection, customer: ImportCustomer, parsed: list[InvoiceIn]) -> list[int | None]:
         """The data source of each invoice: the customer's own, or one merged into it when the body names it."""
         allowed = {customer.ds_uuid, *(d for d, _ in customer.merged_ids or [])}
         named = {inv.data_source_uuid for inv in parsed if inv.data_source_uuid}
@@ -357,12 +377,12 @@ class Invoices:
                 out.append(ids[wanted])
         return out
 
-    def _plans(self, conn: Connection, parsed: list[InvoiceIn]) -> dict[str, Row[Any]]:
-        uuids = {u for inv in parsed for u in inv.plan_uuids if u}
+    def _plans(self, conn: Connection, parsed: list[InvoiceIn]) -> dict[str, ImportPlan]:
+        uuids = sorted({u for inv in parsed for u in inv.plan_uuids if u})
         if not uuids:
             return {}
-        rows = conn.execute(IMPORT_PLANS, {"uuids": list(uuids)})
-        return {row.uuid: row for row in rows}
+        rows = driver_rows(conn, IMPORT_PLANS_SQL.format(placeholders(len(uuids))), uuids)
+        return {row[1]: ImportPlan(*row) for row in rows}
 
     def _subscriptions(
         self,
@@ -370,7 +390,7 @@ class Invoices:
         customer_id: int,
         parsed: list[InvoiceIn],
         ds_ids: list[int | None],
-        plan_rows: dict[str, Row[Any]],
+        plan_rows: dict[str, ImportPlan],
         now: int,
     ) -> dict[tuple[int, str], dict[str, Any]]:
         """Find or create the subscription of every subscription line item; keep its plan the latest one."""
@@ -387,8 +407,9 @@ class Invoices:
             return {}
         # By external id alone, then by (data source, external id) here: a row-value IN costs more to compile
         # per request than the few extra rows of a customer with the same id in a merged source.
-        found = conn.execute(IMPORT_SUBSCRIPTIONS, {"cid": customer_id, "exts": sorted({ext for _, ext in latest})})
-        subs = {(r.data_source_id, r.external_id): dict(r._mapping) for r in found}
+        exts = sorted({ext for _, ext in latest})
+        found = driver_rows(conn, IMPORT_SUBSCRIPTIONS_SQL.format(placeholders(len(exts))), (customer_id, *exts))
+        subs = {(r[4], r[2]): dict(zip(_SUBSCRIPTION_KEYS, r, strict=True)) for r in found}
         subs = {key: sub for key, sub in subs.items() if key in latest}
         for key, sub in subs.items():
             _, plan_id, set_ext = latest[key]
@@ -413,9 +434,10 @@ class Invoices:
             if key not in subs
         ]
         if new:
-            ids = dict(conn.execute(IMPORT_NEW_SUBSCRIPTIONS, new).all())
-            for row in new:
-                subs[(row["data_source_id"], row["external_id"])] = {**row, "id": ids[row["uuid"]]}
+            # cancellation_dates is a JSON column: the driver takes its text.
+            ids = insert_returning_ids(conn, sub_t, [{**row, "cancellation_dates": "[]"} for row in new])
+            for row, ident in zip(new, ids, strict=True):
+                subs[(row["data_source_id"], row["external_id"])] = {**row, "id": ident}
         return subs
 
     def _stored_duplicates(self, conn: Connection, parsed: list[InvoiceIn]) -> None:
