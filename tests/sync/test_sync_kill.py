@@ -46,8 +46,22 @@ def start(url: str, args: tuple[int, ...]) -> subprocess.Popen[str]:
     )
     assert child.stdout is not None
     ready = child.stdout.readline()
-    assert ready == "ready\n", f"child did not start: {ready!r} {child.stderr.read() if child.stderr else ''}"
+    assert ready.startswith("ready"), f"child did not start: {ready!r} {child.stderr.read() if child.stderr else ''}"
+    child.backend_pid = ready.split()[1] if len(ready.split()) > 1 else None  # type: ignore[attr-defined]
     return child
+
+
+def wait_for_backend(pid: str | None) -> None:
+    """Until PostgreSQL's backend for a killed sync has ended: it may still be committing the transaction the
+    client sent just before the kill, and a check reading meanwhile sees the state before that commit and the
+    rows after it."""
+    if pid is None:
+        return
+    deadline = time.monotonic() + 30
+    with psycopg.connect(PG_SERVER, autocommit=True) as con:
+        while con.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (int(pid),)).fetchone():
+            assert time.monotonic() < deadline, f"backend {pid} of a killed sync is still there after 30 s"
+            time.sleep(0.02)
 
 
 def finish(url: str, args: tuple[int, ...]) -> float:
@@ -68,6 +82,7 @@ def kill_later(url: str, args: tuple[int, ...], after: float) -> bool:
     except subprocess.TimeoutExpired:
         child.send_signal(signal.SIGKILL)
         child.communicate()
+        wait_for_backend(child.backend_pid)  # type: ignore[attr-defined]
         return True
 
 
