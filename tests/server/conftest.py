@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import chartmogul
@@ -16,6 +17,15 @@ from mogul.server.settings import ServerSettings
 from mogul.server.store import Database
 
 _counter = itertools.count()
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    """A migrated SQLite database of its own, whatever database the suite runs on (for SQLite-only behaviour)."""
+    db = Database(f"sqlite:///{tmp_path / 'own.db'}")
+    db.migrate()
+    yield db
+    db.dispose()
 
 
 @pytest.fixture

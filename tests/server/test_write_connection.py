@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,14 +13,6 @@ from sqlalchemy.exc import OperationalError
 
 from mogul.server.store import Database
 from mogul.server.store.database import WAL_CHECKPOINT_PAGES, WRITE_CACHE_KIB
-
-
-@pytest.fixture
-def sqlite_db(tmp_path: Path) -> Iterator[Database]:
-    db = Database(f"sqlite:///{tmp_path / 'w.db'}")
-    db.migrate()
-    yield db
-    db.dispose()
 
 
 def _driver_id(db: Database) -> tuple[int, tuple[int, int, int]]:
@@ -75,7 +66,7 @@ def test_writers_on_many_threads_all_commit(sqlite_db: Database) -> None:
 def test_a_refused_begin_leaves_the_kept_connection_usable(sqlite_db: Database, tmp_path: Path) -> None:
     with sqlite_db.begin() as conn:
         conn.exec_driver_sql("PRAGMA busy_timeout=50")  # wait 50 ms for the lock, not 30 s
-    other = sqlite3.connect(tmp_path / "w.db", isolation_level=None)  # another process's writer
+    other = sqlite3.connect(sqlite_db.engine.url.database, isolation_level=None)  # another process's writer
     other.execute("BEGIN IMMEDIATE")
     try:
         with pytest.raises(OperationalError, match="database is locked"), sqlite_db.begin():

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,14 +15,6 @@ from sqlalchemy.exc import OperationalError
 from mogul.server.errors import ApiError, invalid
 from mogul.server.store import Database
 from mogul.server.writer import WriteThread
-
-
-@pytest.fixture
-def sqlite_db(tmp_path: Path) -> Iterator[Database]:
-    db = Database(f"sqlite:///{tmp_path / 'g.db'}")
-    db.migrate()
-    yield db
-    db.dispose()
 
 
 def _run(coroutine: Any) -> Any:
