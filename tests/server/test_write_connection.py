@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -63,7 +62,7 @@ def test_writers_on_many_threads_all_commit(sqlite_db: Database) -> None:
         assert conn.execute(text("SELECT count(*) FROM mogul_meta WHERE key LIKE 't%'")).scalar_one() == 160
 
 
-def test_a_refused_begin_leaves_the_kept_connection_usable(sqlite_db: Database, tmp_path: Path) -> None:
+def test_a_refused_begin_leaves_the_kept_connection_usable(sqlite_db: Database) -> None:
     with sqlite_db.begin() as conn:
         conn.exec_driver_sql("PRAGMA busy_timeout=50")  # wait 50 ms for the lock, not 30 s
     other = sqlite3.connect(sqlite_db.engine.url.database, isolation_level=None)  # another process's writer
