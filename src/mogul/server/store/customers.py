@@ -226,7 +226,7 @@ def _sql_filters(filters: Mapping[str, str | None]) -> tuple[list[str], dict[str
 def _render_rows(conn: sqlite3.Connection, ids: list[int], currency: str, sign: str) -> dict[int, str]:
     """The rows stored unrendered (`customer_json.fast` was false), rendered as `render` does, by id."""
     out: dict[int, str] = {}
-    for row in conn.execute(_ROWS_SQL.format(ids=", ".join("?" * len(ids))), ids):
+    for row in conn.execute(_ROWS_SQL.format(ids=placeholders(len(ids))), ids):
         values = list(row)
         for at in _JSON_AT:
             values[at] = orjson.loads(values[at])
