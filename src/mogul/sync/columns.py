@@ -26,6 +26,11 @@ class ColumnType(StrEnum):
 Columns = dict[str, ColumnType]  # ordered: the table's column order
 
 
+def data_names(columns: Columns) -> list[str]:
+    """The columns that records fill, in table order: all but mogul's own."""
+    return [name for name in columns if name not in META_COLUMNS]
+
+
 def schema_type(prop: Any) -> ColumnType:
     """The column type for one JSON-schema property. Anything ambiguous becomes JSON, which holds
     every value without loss."""

@@ -12,7 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from ..batch import Batch
-from ..columns import EXTRACTED_AT, SYNC_ID, Columns, ColumnType
+from ..columns import EXTRACTED_AT, SYNC_ID, Columns, ColumnType, data_names
 from ..values import TEXT_TEMPORAL_CONVERTERS, json_column
 from .base import DestinationError
 from .sql import OpenStream, SqlDestination, quote
@@ -165,7 +165,7 @@ class DuckDBDestination(SqlDestination):
         return FROM_SQL.get(sql_type.upper(), ColumnType.STRING)
 
     def _prepare_rows(self, stream: OpenStream, columns: Columns, batch: Batch) -> ArrowRows:
-        data = [name for name in columns if name not in (EXTRACTED_AT, SYNC_ID)]
+        data = data_names(columns)
         arrays = [arrow_column(values, columns[name]) for name, values in zip(data, batch.columns(data), strict=True)]
         arrays.append(pa.array(batch.emitted_at, pa.int64()).cast(pa.timestamp("ms", tz="UTC")))
         # Positional names in the Arrow table: no field name ever needs quoting there.

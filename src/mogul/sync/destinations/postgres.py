@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import psycopg
 
 from ..batch import Batch
-from ..columns import EXTRACTED_AT, SYNC_ID, Columns, ColumnType
+from ..columns import EXTRACTED_AT, SYNC_ID, Columns, ColumnType, data_names
 from ..values import PYTHON_CONVERTERS, to_json, to_string
 from .base import DestinationError
 from .sql import OpenStream, SqlDestination, quote
@@ -167,13 +167,13 @@ class PostgresDestination(SqlDestination):
 
     def _prepare_rows(self, stream: OpenStream, columns: Columns, batch: Batch) -> list[list[Any]]:
         """The values to COPY, column by column (on the reading thread: see `prepare`)."""
-        data = [name for name in columns if name not in (EXTRACTED_AT, SYNC_ID)]
+        data = data_names(columns)
         values = [copy_column(column, columns[name]) for name, column in zip(data, batch.columns(data), strict=True)]
         values.append([datetime.fromtimestamp(ms / 1000, UTC) for ms in batch.emitted_at])
         return values
 
     def _write_rows(self, stream: OpenStream, columns: Columns, rows: list[list[Any]]) -> None:
-        data = [name for name in columns if name not in (EXTRACTED_AT, SYNC_ID)]
+        data = data_names(columns)
         names = ", ".join(quote(name) for name in [*data, EXTRACTED_AT, SYNC_ID])
         target = self.ref(stream.table)
         if stream.keys:

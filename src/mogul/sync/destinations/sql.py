@@ -197,9 +197,12 @@ class SqlDestination(ABC):
     def _add_columns(self, table: str, existing: Columns, wanted: Mapping[str, ColumnType]) -> Columns:
         """Add the wanted columns the table lacks; returns the table's columns afterwards."""
         missing = self._missing_columns(existing, wanted)
-        for name, kind in missing.items():
-            self._execute(f"ALTER TABLE {self.ref(table)} ADD COLUMN {quote(name)} {self.sql_type(kind)}")
+        self._alter_add(table, missing)
         return {**existing, **missing}
+
+    def _alter_add(self, table: str, columns: Columns) -> None:
+        for name, kind in columns.items():
+            self._execute(f"ALTER TABLE {self.ref(table)} ADD COLUMN {quote(name)} {self.sql_type(kind)}")
 
     # --- the Destination protocol ------------------------------------------------------------
     def resume_state(self, stream: str, mode: WriteMode) -> Mapping[str, Any] | None:
@@ -217,8 +220,7 @@ class SqlDestination(ABC):
     def begin_stream(self, spec: StreamSpec, mode: WriteMode, *, sync_id: str, resume: bool) -> None:
         if self._open is not None:  # parts of a batch whose checkpoint never came (a failed sync)
             opened, self._open = self._open, None
-            error = DestinationError(f"{opened.stream}: a batch was never checkpointed")
-            opened.scope.__exit__(DestinationError, error, None)
+            opened.end(DestinationError(f"{opened.stream}: a batch was never checkpointed"))
         self._ensure_ready()
         stored = self.stored_states().get(spec.name)
         wanted = schema_columns(spec.json_schema)
@@ -298,8 +300,7 @@ class SqlDestination(ABC):
         if len(prepared.columns) - len(prepared.added) != len(columns):
             # Prepared on top of columns a failed write was to add, and rolled back.
             raise DestinationError(f"{stream.spec.name}: the batch was prepared before a failed write")
-        for name, kind in prepared.added.items():
-            self._execute(f"ALTER TABLE {self.ref(stream.table)} ADD COLUMN {quote(name)} {self.sql_type(kind)}")
+        self._alter_add(stream.table, prepared.added)
         if prepared.size:
             self._write_rows(stream, prepared.columns, prepared.rows)
 
@@ -318,7 +319,7 @@ class SqlDestination(ABC):
         except BaseException as error:
             self._open, opened = None, self._open
             open_stream.planned = None
-            opened.scope.__exit__(type(error), error, error.__traceback__)  # rolls back
+            opened.end(error)
             raise
         self._open.columns = prepared.columns
 
@@ -336,14 +337,14 @@ class SqlDestination(ABC):
             return
         if opened.stream != stream.spec.name:  # not done by the runner: the parts are dropped
             error = DestinationError(f"{stream.spec.name}: a transaction of {opened.stream!r} was open")
-            opened.scope.__exit__(DestinationError, error, None)
+            opened.end(error)
             raise error
         try:
             yield opened.columns, opened.rows
         except BaseException as error:
-            opened.scope.__exit__(type(error), error, error.__traceback__)
+            opened.end(error)
             raise
-        opened.scope.__exit__(None, None, None)
+        opened.end()
 
     def checkpoint(self, stream: str, batch: Batch | PreparedBatch, state: Mapping[str, Any] | None) -> None:
         open_stream = self._stream(stream)
@@ -393,6 +394,13 @@ class _OpenTransaction:
     scope: AbstractContextManager[None]
     columns: Columns  # the table's columns inside the transaction
     rows: int = 0
+
+    def end(self, error: BaseException | None = None) -> None:
+        """Commit, or with `error` roll back."""
+        if error is None:
+            self.scope.__exit__(None, None, None)
+        else:
+            self.scope.__exit__(type(error), error, error.__traceback__)
 
 
 def _parse_timestamp(text: str | None) -> datetime | None:
