@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mogul.sync.columns import ColumnType, infer_type, schema_columns, schema_type
-from mogul.sync.destinations.duckdb import arrow_column
+from mogul.sync.destinations.arrow import arrow_column
 from mogul.sync.values import (
     PYTHON_CONVERTERS,
     json_column,

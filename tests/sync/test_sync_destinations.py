@@ -6,6 +6,7 @@ import subprocess
 import sys
 from typing import Any
 
+import duckdb
 import orjson
 import pytest
 from sync_helpers import column_types, rows
@@ -319,25 +320,36 @@ def test_duckdb_compresses_each_row_group_during_the_sync(tmp_path, monkeypatch)
     assert [(r["uuid"], r["seats"]) for r in table] == [("a", "2"), ("b", "1"), ("c", "3"), ("d", "1"), ("e", "2")]
 
 
-def test_duckdb_writes_a_whole_row_group_straight_to_the_file(tmp_path):
-    """A commit of a row group's worth of rows skips the WAL (DuckDB writes it compressed into the
-    file): no checkpoint is owed for it, and rows and state still commit together."""
+def test_duckdb_writes_whole_row_groups_straight_to_the_file(tmp_path):
+    """A commit of at least a row group's worth of rows skips the WAL (DuckDB writes it compressed
+    into the file): no checkpoint is owed for it, and rows and state still commit together. The
+    partial row group each such commit ends with is kept as it is at the close, not merged with
+    its neighbours by a vacuum that would compress them all again."""
     from mogul.sync.destinations.duckdb import ROW_GROUP_ROWS
 
     path = tmp_path / "sync.duckdb"
     wal = tmp_path / "sync.duckdb.wal"
     url = f"duckdb:///{path}"
+    size = ROW_GROUP_ROWS + 10
     with connect(url) as dest:
-        assert dest.checkpoint_rows == ROW_GROUP_ROWS  # the runner's default for this destination
+        # The runner's default for this destination: whole row groups.
+        assert dest.checkpoint_rows >= ROW_GROUP_ROWS and dest.checkpoint_rows % ROW_GROUP_ROWS == 0
         dest.begin_stream(SPEC, WriteMode.APPEND, sync_id="s1", resume=True)
-        dest.checkpoint("things", batch(*({"uuid": f"u{i}", "seats": i} for i in range(ROW_GROUP_ROWS))), state(1))
-        assert wal.stat().st_size < 64 * 1024  # block pointers and the state row, not 122,880 rows
-        assert dest._uncheckpointed == 0  # type: ignore[attr-defined]
-        dest.checkpoint("things", batch({"uuid": "last", "seats": -1}), state(2))
+        for n in range(2):
+            things = ({"uuid": f"u{n}-{i}", "seats": i} for i in range(size))
+            dest.checkpoint("things", batch(*things), state(n + 1))
+            assert wal.stat().st_size < 64 * 1024  # block pointers and the state row, not the rows
+            assert dest._uncheckpointed == 0  # type: ignore[attr-defined]
+        dest.checkpoint("things", batch({"uuid": "last", "seats": -1}), state(3))
         assert dest._uncheckpointed == 1  # type: ignore[attr-defined]
-        assert dest.resume_state("things", WriteMode.APPEND) == state(2)
-        count, total = dest.connection.execute('SELECT count(*), sum(seats) FROM "things"').fetchone()
-    assert (count, total) == (ROW_GROUP_ROWS + 1, ROW_GROUP_ROWS * (ROW_GROUP_ROWS - 1) // 2 - 1)
+        assert dest.resume_state("things", WriteMode.APPEND) == state(3)
+    with duckdb.connect(str(path)) as con:
+        count, total = con.execute('SELECT count(*), sum(seats) FROM "things"').fetchone()
+        groups = con.execute("SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('things')").fetchone()
+    assert (count, total) == (2 * size + 1, size * (size - 1) - 1)
+    # Each commit's partial row group stays where it was written; a vacuum would have merged them
+    # (three groups), compressing the full groups next to them a second time.
+    assert groups[0] >= 4
 
 
 def test_postgres_keeps_the_default_transaction_size():
