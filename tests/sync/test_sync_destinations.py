@@ -254,6 +254,37 @@ def test_a_locked_duckdb_file_is_a_clear_error(tmp_path):
         holder.communicate("")
 
 
+def test_duckdb_destinations_on_one_file_share_it_and_release_it(tmp_path, monkeypatch):
+    """The file is attached with mogul's row group size. A second destination on the same file in
+    this process (named another way) shares the first one's instance and sees only committed rows;
+    once both close, any DuckDB connection can open the file. A quote in the path is no problem."""
+    folder = tmp_path / "it's here"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    with connect("duckdb:///sync.duckdb") as first:
+        first.begin_stream(SPEC, WriteMode.APPEND, sync_id="s1", resume=True)
+        first.checkpoint("things", batch({"uuid": "a"}), state(1))
+        first.write("things", batch({"uuid": "b"}))  # in the open transaction, not committed
+        with connect(f"duckdb:///{folder / 'sync.duckdb'}") as second:
+            found = second.connection.execute('SELECT uuid FROM "things"').fetchall()  # type: ignore[attr-defined]
+            assert found == [("a",)]
+        first.finish_stream("things", batch({"uuid": "c"}), state(2))
+    with duckdb.connect(str(folder / "sync.duckdb")) as con:
+        assert con.execute('SELECT uuid FROM "things" ORDER BY uuid').fetchall() == [("a",), ("b",), ("c",)]
+
+
+def test_a_duckdb_file_made_elsewhere_takes_appends(tmp_path):
+    """A file DuckDB made with its own row group size: the sync appends to its tables."""
+    path = tmp_path / "theirs.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute('CREATE TABLE "things" (uuid VARCHAR, seats BIGINT)')
+        con.execute("INSERT INTO \"things\" VALUES ('old', 1)")
+    with connect(f"duckdb:///{path}") as dest:
+        dest.begin_stream(SPEC, WriteMode.APPEND, sync_id="s1", resume=True)
+        dest.finish_stream("things", batch({"uuid": "new", "seats": 2}), state(1))
+    assert [(r["uuid"], r["seats"]) for r in rows(f"duckdb:///{path}", "things")] == [("new", "2"), ("old", "1")]
+
+
 def test_batches_prepared_ahead_add_their_columns_in_order(url):
     """The runner converts the next batch while the previous one is written: a batch prepared
     ahead counts on the columns the batches before it add."""
@@ -303,11 +334,11 @@ def test_duckdb_compresses_each_row_group_during_the_sync(tmp_path, monkeypatch)
     (the WAL empties); later deletes and appends still land right."""
     from mogul.sync.destinations import duckdb as duckdb_destination
 
-    monkeypatch.setattr(duckdb_destination, "ROW_GROUP_ROWS", 3)
     path = tmp_path / "sync.duckdb"
     wal = tmp_path / "sync.duckdb.wal"
     url = f"duckdb:///{path}"
     with connect(url) as dest:
+        monkeypatch.setattr(duckdb_destination, "ROW_GROUP_ROWS", 3)  # after the file's own is set
         dest.begin_stream(SPEC, WriteMode.APPEND_DEDUP, sync_id="s1", resume=True)
         dest.checkpoint("things", batch({"uuid": "a", "seats": 1}, {"uuid": "b", "seats": 1}), state(1))
         assert wal.exists() and wal.stat().st_size > 0  # 2 rows: still in the WAL only
@@ -316,6 +347,7 @@ def test_duckdb_compresses_each_row_group_during_the_sync(tmp_path, monkeypatch)
         dest.checkpoint("things", batch({"uuid": "a", "seats": 2}, {"uuid": "e", "seats": 2}), state(3))
         dest.finish_stream("things", batch({"uuid": "c", "seats": 3}), state(4))
         assert dest.resume_state("things", WriteMode.APPEND_DEDUP) == state(4)
+    monkeypatch.undo()
     table = rows(url, "things")
     assert [(r["uuid"], r["seats"]) for r in table] == [("a", "2"), ("b", "1"), ("c", "3"), ("d", "1"), ("e", "2")]
 
@@ -346,7 +378,9 @@ def test_duckdb_writes_whole_row_groups_straight_to_the_file(tmp_path):
     with duckdb.connect(str(path)) as con:
         count, total = con.execute('SELECT count(*), sum(seats) FROM "things"').fetchone()
         groups = con.execute("SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('things')").fetchone()
+        largest = con.execute("SELECT max(count) FROM pragma_storage_info('things')").fetchone()[0]
     assert (count, total) == (2 * size + 1, size * (size - 1) - 1)
+    assert largest == ROW_GROUP_ROWS  # the file was attached with mogul's row group size
     # Each commit's partial row group stays where it was written; a vacuum would have merged them
     # (three groups), compressing the full groups next to them a second time.
     assert groups[0] >= 4

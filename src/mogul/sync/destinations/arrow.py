@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import msgspec
@@ -42,8 +44,8 @@ _json_lines = msgspec.json.Encoder().encode_lines
 def record_arrays(batch: Batch, names: Sequence[str], columns: Columns) -> list[pa.Array]:
     """One array per named column. All but the JSON columns come from one conversion of the records
     to an Arrow struct, which reads each record's fields in C with no Python list per column in
-    between (a third less time than a list per column). JSON columns are extracted and encoded per
-    column (`json_array`). A value of another type makes the struct fail, and its columns are then
+    between (a third less time than a list per column); the JSON columns from one encoder call
+    (`_json_arrays`). A value of another type makes the struct fail, and its columns are then
     converted value by value (only the integer columns, when an integer is at fault)."""
     arrays: dict[str, pa.Array] = {}
     wanted = [name for name in names if columns[name] in STRUCT_TYPES]
@@ -53,6 +55,7 @@ def record_arrays(batch: Batch, names: Sequence[str], columns: Columns) -> list[
         if converted is not None:
             arrays.update(converted)
             break
+    arrays.update(_json_arrays(batch.records, [name for name in names if columns[name] is ColumnType.JSON]))
     rest = [name for name in names if name not in arrays]
     for name, values in zip(rest, batch.columns(rest), strict=True):
         arrays[name] = arrow_column(values, columns[name])
@@ -96,17 +99,42 @@ def arrow_column(values: Sequence[Any], column_type: ColumnType) -> pa.Array:
 
 
 def json_array(values: Sequence[Any]) -> pa.Array:
-    """The values' JSON texts (None: NULL) as Arrow's JSON type, in one encoder call: msgspec
-    writes the column as JSON lines (no JSON text holds a raw line break), and the line breaks,
-    removed, give the offsets. Half the time of a text per value; values msgspec cannot encode
-    take that way (`values.json_column`)."""
+    """The values' JSON texts (None: NULL) as Arrow's JSON type; values msgspec cannot encode take
+    the slower way (`values.json_column`)."""
+    texts = _json_texts(values, len(values))
+    if texts is None:
+        return pa.array(json_column(values), JSON_TYPE)
+    return pa.ExtensionArray.from_storage(JSON_TYPE, texts)
+
+
+def _json_arrays(records: list[dict[str, Any]], names: list[str]) -> dict[str, pa.Array]:
+    """The JSON columns, encoded together in record order (one pass over the records instead of one
+    per column: 30% less time for customers' four) and then taken apart. Empty when a record lacks
+    one of the fields or msgspec cannot encode a value: the columns are then converted one by one."""
+    if not names:
+        return {}
+    step = len(names)
+    values = chain.from_iterable(map(itemgetter(*names), records)) if step > 1 else map(itemgetter(*names), records)
+    try:
+        texts = _json_texts(values, len(records) * step)
+    except KeyError:
+        return {}
+    if texts is None:
+        return {}
+    parts = [texts] if step == 1 else [texts.take(np.arange(i, len(texts), step)) for i in range(step)]
+    return {name: pa.ExtensionArray.from_storage(JSON_TYPE, part) for name, part in zip(names, parts, strict=True)}
+
+
+def _json_texts(values: Iterable[Any], count: int) -> pa.StringArray | None:
+    """The `count` values' JSON texts (None: NULL) in one encoder call, or None if msgspec cannot
+    encode one: msgspec writes them as JSON lines (no JSON text holds a raw line break), and the
+    line breaks, removed, give the offsets. Half the time of a text per value."""
     try:
         lines = _json_lines(values)
     except (TypeError, ValueError, msgspec.MsgspecError):
-        return pa.array(json_column(values), JSON_TYPE)
-    count = len(values)
-    if len(lines) > np.iinfo(np.int32).max:  # beyond string offsets: Arrow splits the column
-        return pa.array(json_column(values), JSON_TYPE)
+        return None
+    if len(lines) > np.iinfo(np.int32).max:  # beyond string offsets
+        return None
     ends = np.flatnonzero(np.frombuffer(lines, np.uint8) == ord("\n"))
     offsets = np.empty(count + 1, np.int32)
     offsets[0] = 0
@@ -114,8 +142,7 @@ def json_array(values: Sequence[Any]) -> pa.Array:
     data = lines.replace(b"\n", b"")
     validity, nulls = _not_null(np.frombuffer(data, np.uint8), offsets)
     buffers = [validity, pa.py_buffer(offsets), pa.py_buffer(data)]
-    storage = pa.Array.from_buffers(pa.string(), count, buffers, null_count=nulls)
-    return pa.ExtensionArray.from_storage(JSON_TYPE, storage)
+    return pa.Array.from_buffers(pa.string(), count, buffers, null_count=nulls)
 
 
 def _not_null(data: np.ndarray, offsets: np.ndarray) -> tuple[pa.Buffer | None, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,11 +44,15 @@ CASTS = {
 }
 BATCH_VIEW = "_mogul_batch"
 WAL_AUTOCHECKPOINT = "256MB"
-# DuckDB's default row group size. Once this many rows are committed through the WAL, the writer's
-# thread checkpoints: the compression of each full row group then overlaps the conversion of later
-# batches instead of all of it waiting for the end (only the partial last group is compressed twice).
-ROW_GROUP_ROWS = 122_880
-CHECKPOINT_ROW_GROUPS = 4
+# The row group size of what a sync writes: half DuckDB's default (122,880), which the file is
+# attached with (files stay readable and writable by any DuckDB, and row groups of other sizes are
+# kept). The last, partial row group of a stream is compressed after everything else: half as large,
+# it waits half as long, and compression costs a quarter less CPU per row in smaller groups
+# (customer rows: 4.25 → 3.09 µs; the file grows 3-8%). Once this many rows are committed through
+# the WAL, the writer's thread checkpoints, so that their compression too overlaps later batches.
+ROW_GROUP_ROWS = 61_440
+CATALOG = "sink"  # the attached file's name inside the connection
+CHECKPOINT_ROW_GROUPS = 8
 
 
 class DuckDBDestination(SqlDestination):
@@ -67,7 +72,7 @@ class DuckDBDestination(SqlDestination):
             if not parent.is_dir():
                 raise DestinationError(f"cannot open {self.description}: directory {parent} does not exist")
         try:
-            self._con = duckdb.connect(path)
+            self._con = _open(path)
         except duckdb.Error as error:
             raise DestinationError(f"cannot open {self.description}: {error}") from error
         # Timestamps without an offset are read as UTC, as the PostgreSQL destination does.
@@ -174,6 +179,25 @@ class DuckDBDestination(SqlDestination):
             self._con.execute(rows.insert, [stream.sync_id])
         finally:
             self._con.unregister(BATCH_VIEW)
+
+
+def _open(path: str) -> duckdb.DuckDBPyConnection:
+    """A connection whose default database is the file, attached with `ROW_GROUP_SIZE`. It belongs
+    to an in-memory instance named after the file, which later connections to the same file in this
+    process share, as `duckdb.connect(path)` shares one instance per file (a file cannot be attached
+    by two instances at once). The instance, and the file's lock, go with its last connection."""
+    if path == ":memory:":
+        return duckdb.connect(path)
+    absolute = str(Path(path).expanduser().resolve())
+    con = duckdb.connect(f":memory:mogul-{hashlib.sha256(absolute.encode()).hexdigest()[:16]}")
+    try:
+        literal = "'" + absolute.replace("'", "''") + "'"
+        con.execute(f"ATTACH IF NOT EXISTS {literal} AS {CATALOG} (ROW_GROUP_SIZE {ROW_GROUP_ROWS})")
+        con.execute(f"USE {CATALOG}")
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 @dataclass(frozen=True)
