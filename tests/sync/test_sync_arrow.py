@@ -129,3 +129,18 @@ def test_only_json_columns_are_extracted_when_the_types_are_right(monkeypatch):
     assert converted(good, {"i": 2.5}) == [ColumnType.INTEGER, ColumnType.JSON]
     assert converted(good, {"i": 2**60 + 1}) == [ColumnType.INTEGER, ColumnType.JSON]
     assert converted(good, {"n": "x"}) == list(COLUMNS.values())  # any other odd value: every column
+
+
+def test_several_json_columns_encode_together_and_apart_again():
+    columns = {"a": ColumnType.JSON, "b": ColumnType.JSON, "c": ColumnType.STRING}
+    records = [{"a": [1], "b": None, "c": "x"}, {"a": {"k": "v\n"}, "b": 2.5, "c": "y"}, {"a": None, "b": "null"}]
+    arrays = record_arrays(Batch(records, [0, 0, 0]), list(columns), columns)
+    assert [array.type for array in arrays[:2]] == [JSON_TYPE, JSON_TYPE]
+    assert arrays[0].storage.to_pylist() == ["[1]", '{"k":"v\\n"}', None]
+    assert arrays[1].storage.to_pylist() == [None, "2.5", '"null"']
+    assert arrays[2].to_pylist() == ["x", "y", None]
+    # A record without one of the JSON fields: each column on its own, with the same texts.
+    missing = [*records, {"c": "z"}]
+    arrays = record_arrays(Batch(missing, [0] * 4), list(columns), columns)
+    assert arrays[0].storage.to_pylist() == ["[1]", '{"k":"v\\n"}', None, None]
+    assert arrays[1].storage.to_pylist() == [None, "2.5", '"null"', None]
