@@ -136,6 +136,8 @@ def _json_texts(values: Iterable[Any], count: int) -> pa.StringArray | None:
     if len(lines) > np.iinfo(np.int32).max:  # beyond string offsets
         return None
     ends = np.flatnonzero(np.frombuffer(lines, np.uint8) == ord("\n"))
+    if len(ends) != count:  # not one line per value: never seen, but the offsets would be wrong
+        return None
     offsets = np.empty(count + 1, np.int32)
     offsets[0] = 0
     np.subtract(ends, np.arange(count), out=offsets[1:])  # the breaks before each end are gone
