@@ -273,6 +273,29 @@ def test_duckdb_destinations_on_one_file_share_it_and_release_it(tmp_path, monke
         assert con.execute('SELECT uuid FROM "things" ORDER BY uuid').fetchall() == [("a",), ("b",), ("c",)]
 
 
+def test_rows_replaced_by_append_dedup_give_their_space_back(tmp_path):
+    """DuckDB's vacuum is off during a sync (it compressed whole row groups again to merge partial
+    ones), but a sync that replaced rows turns it back on for the close: the deleted rows' space is
+    reclaimed instead of piling up with every update."""
+    path = tmp_path / "sync.duckdb"
+    url = f"duckdb:///{path}"
+
+    def stored_rows() -> int:
+        with duckdb.connect(str(path)) as con:
+            found = con.execute("SELECT DISTINCT row_group_id, count FROM pragma_storage_info('things')").fetchall()
+        return sum(count for _, count in found)
+
+    with connect(url) as dest:
+        dest.begin_stream(SPEC, WriteMode.APPEND_DEDUP, sync_id="s1", resume=True)
+        dest.finish_stream("things", batch(*({"uuid": f"u{i}", "seats": 1} for i in range(1000))), state(1))
+    assert stored_rows() == 1000
+    with connect(url) as dest:
+        dest.begin_stream(SPEC, WriteMode.APPEND_DEDUP, sync_id="s2", resume=True)
+        dest.finish_stream("things", batch(*({"uuid": f"u{i}", "seats": 2} for i in range(0, 1000, 10))), state(2))
+    assert stored_rows() == 1000  # 100 replaced, and the 100 old copies gone from the file
+    assert sum(int(r["seats"]) for r in rows(url, "things")) == 1100
+
+
 def test_a_duckdb_file_made_elsewhere_takes_appends(tmp_path):
     """A file DuckDB made with its own row group size: the sync appends to its tables."""
     path = tmp_path / "theirs.duckdb"
