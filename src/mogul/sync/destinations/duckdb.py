@@ -149,6 +149,16 @@ class DuckDBDestination(SqlDestination):
             self._uncheckpointed = 0
             self._con.execute("CHECKPOINT")
 
+    def table_columns(self, table: str) -> Columns | None:
+        """As `SqlDestination.table_columns`, from `pragma_table_info`: the first catalog query of a
+        connection through `information_schema` (or `duckdb_columns()`) takes 15 ms, this 0.5. A
+        missing table fails the query, which would abort an open transaction: not called in one."""
+        try:
+            rows = self._query("SELECT name, type FROM pragma_table_info(?)", (self.ref(table),))
+        except duckdb.CatalogException:
+            return None
+        return {name: self.column_type(kind) for name, kind in rows} or None
+
     def sql_type(self, column_type: ColumnType) -> str:
         return SQL_TYPES[column_type]
 

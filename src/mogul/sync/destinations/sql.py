@@ -231,9 +231,10 @@ class SqlDestination(ABC):
         interrupted = stored is not None and stored.mode is WriteMode.OVERWRITE
         interrupted = interrupted and stored.status is StreamStatus.RUNNING  # type: ignore[union-attr]
         continuing = resume and mode is WriteMode.OVERWRITE and self.resume_state(spec.name, mode) is not None
+        # Read before the transaction: a dialect may look a missing table up with a failing query.
+        existing = self.table_columns(staging if mode is WriteMode.OVERWRITE else spec.name)
         with self._transaction():
             if mode is WriteMode.OVERWRITE:
-                existing = self.table_columns(staging)
                 stream = OpenStream(spec, mode, sync_id, spec.name, staging, wanted, (), None)
                 if continuing and existing is not None:
                     stream.columns = self._add_columns(staging, existing, wanted)
@@ -254,7 +255,6 @@ class SqlDestination(ABC):
                 appended = stored is not None and stored.mode is not WriteMode.OVERWRITE
                 previous = stored.state if appended else None  # type: ignore[union-attr]
                 stream = OpenStream(spec, mode, sync_id, spec.name, spec.name, wanted, keys, previous)
-                existing = self.table_columns(spec.name)
                 if existing is None:
                     stream.columns = self._create_table(spec.name, wanted)
                 else:
