@@ -49,8 +49,10 @@ def record_arrays(batch: Batch, names: Sequence[str], columns: Columns) -> list[
     converted value by value (only the integer columns, when an integer is at fault)."""
     arrays: dict[str, pa.Array] = {}
     wanted = [name for name in names if columns[name] in STRUCT_TYPES]
-    # An integer beyond float64's exact range fails the struct; the others still take it.
-    for attempt in (wanted, [name for name in wanted if columns[name] is not ColumnType.INTEGER]):
+    # An integer beyond float64's exact range fails the struct; the others still take it. Without
+    # integer columns a second try would be the same conversion failing again.
+    others = [name for name in wanted if columns[name] is not ColumnType.INTEGER]
+    for attempt in (wanted, others) if len(others) < len(wanted) else (wanted,):
         converted = _struct_arrays(batch.records, attempt, columns)
         if converted is not None:
             arrays.update(converted)
