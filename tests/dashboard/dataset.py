@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from mogul.client import Client
@@ -34,7 +35,10 @@ class DemoServer:
 
 
 @contextmanager
-def demo_server(directory: Path, customers: int = CUSTOMERS) -> Iterator[DemoServer]:
+def demo_server(
+    directory: Path, customers: int = CUSTOMERS, seed: int = SEED, end_month: date | None = None
+) -> Iterator[DemoServer]:
+    """The history ends with `end_month` (default: this month)."""
     url = f"sqlite:///{directory / 'dashboard.db'}"
     db = Database(url)
     try:
@@ -43,7 +47,9 @@ def demo_server(directory: Path, customers: int = CUSTOMERS) -> Iterator[DemoSer
         read_only, _ = create_key(db, "dashboard", "read-only")
         with EmbeddedServer(db) as server:
             started = time.perf_counter()
-            config = GeneratorConfig.ending(current_month(), customers=customers, seed=SEED, currency=DEMO_CURRENCY)
+            config = GeneratorConfig.ending(
+                end_month or current_month(), customers=customers, seed=seed, currency=DEMO_CURRENCY
+            )
             generate_and_import(config, Target(server.base_url, key))
             with Client(key, server.base_url) as client:
                 wait_until_idle(client)

@@ -105,16 +105,15 @@ function showPage(results, pager, body) {
   };
   const next = pager.index + 1;
   if (body.has_more) pager.cursors[next] = body.cursor;
+  const pages = pager.index > 0 || body.has_more;
   results.replaceChildren(
-    h("p", { class: "caption", id: "customers-count", "data-from": from, "data-to": to, "data-total": total }, text),
+    h("div", { class: "pager" },
+      h("span", { class: "caption", id: "customers-count", "data-from": from, "data-to": to, "data-total": total }, text),
+      pages ? button("customers-previous", "Previous", pager.index > 0, pager.index - 1) : "",
+      pages ? button("customers-next", "Next", body.has_more, next) : ""),
     body.entries.length
       ? table(COLUMNS, body.entries.map(withAttrs), { id: "customers-table" })
       : h("p", { class: "empty" }, pager.params.status ? "No customers match." : "No customers yet."),
-    pager.index > 0 || body.has_more
-      ? h("div", { class: "pager" },
-        button("customers-previous", "Previous", pager.index > 0, pager.index - 1),
-        button("customers-next", "Next", body.has_more, next))
-      : "",
   );
 }
 
