@@ -29,15 +29,18 @@ def main() -> None:
     parser.add_argument("--end-month", type=parse_month, required=True, help="last month of the history, YYYY-MM")
     parser.add_argument("--customers", type=int, default=DEFAULT_CUSTOMERS)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, demo_server(Path(tmp), args.customers, 1, args.end_month) as demo:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium_path(), args=ARGS)
-            page = browser.new_context(viewport=VIEWPORT, device_scale_factor=1).new_page()
-            sign_in(page, demo.base_url, demo.read_only_key)
-            page.screenshot(path=str(IMAGES / "dashboard-overview.png"), full_page=True)
-            open_page(page, demo.base_url, "customers")
-            page.screenshot(path=str(IMAGES / "dashboard-customers.png"))
-            browser.close()
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        demo_server(Path(tmp), args.customers, 1, args.end_month) as demo,
+        sync_playwright() as playwright,
+    ):
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=ARGS)
+        page = browser.new_context(viewport=VIEWPORT, device_scale_factor=1).new_page()
+        sign_in(page, demo.base_url, demo.read_only_key)
+        page.screenshot(path=str(IMAGES / "dashboard-overview.png"), full_page=True)
+        open_page(page, demo.base_url, "customers")
+        page.screenshot(path=str(IMAGES / "dashboard-customers.png"))
+        browser.close()
     print(f"wrote {IMAGES / 'dashboard-overview.png'} and {IMAGES / 'dashboard-customers.png'}")
 
 

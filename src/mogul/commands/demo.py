@@ -8,14 +8,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
 from .common import print_json
 from .sync import fail, make_cli_progress
 
-# About 75 s for `make demo` on the busy 2-core development machine; see docs/demo.md.
+if TYPE_CHECKING:
+    from ..demo.generator import GeneratorConfig
+
+# About 26 s for `make demo` on a quiet 2-core machine, 33-38 s at load 12; see docs/demo.md.
 DEFAULT_CUSTOMERS = 2000
 DEFAULT_MONTHS = 36
 
@@ -53,7 +56,7 @@ def end_month_option(func: Any) -> Any:
     )(func)
 
 
-def history_config(end_month: date | None, months: int, **knobs: Any) -> Any:
+def history_config(end_month: date | None, months: int, **knobs: Any) -> GeneratorConfig:
     """The generator config for `months` months ending with `end_month` (None: this month)."""
     from ..demo.generator import GeneratorConfig
     from ..demo.timeutil import current_month

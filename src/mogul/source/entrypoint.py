@@ -43,10 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="{spec,check,discover,read}")
     commands.add_parser("spec", help="print the connector specification")
-    sub = commands.add_parser("check", help="check that the config's key and server work")
-    sub.add_argument("--config", required=True, help="path to the config JSON")
-    sub = commands.add_parser("discover", help="print the catalog of streams and their schemas")
-    sub.add_argument("--config", required=True, help="path to the config JSON")
+    for name, does in (
+        ("check", "check that the config's key and server work"),
+        ("discover", "print the catalog of streams and their schemas"),
+    ):
+        sub = commands.add_parser(name, help=does)
+        sub.add_argument("--config", required=True, help="path to the config JSON")
     sub = commands.add_parser("read", help="read the streams of a configured catalog")
     sub.add_argument("--config", required=True, help="path to the config JSON")
     sub.add_argument("--catalog", required=True, help="path to the configured catalog JSON")

@@ -59,7 +59,7 @@ export async function overview(page) {
   for (const control of [interval, start, end]) control.addEventListener("change", onChange);
   page.append(
     h("div", { class: "controls" }, field("Interval", interval), field("From", start), field("To", end)),
-    ...(state.empty ? [emptyHint()] : []),
+    ...(state.auto && state.empty ? [emptyHint()] : []),
     body,
   );
   await load(page, body);
