@@ -28,7 +28,9 @@ def test_dry_run_writes_the_same_payloads_for_the_same_seed(tmp_path: Path) -> N
     outputs = []
     for name in ("a.json", "b.json"):
         out = str(tmp_path / name)
-        result = run("--customers", "40", "--seed", "5", "--months", "12", "--dry-run", "--output", out)
+        result = run(
+            "--customers", "40", "--seed", "5", "--months", "12", "--end-month", "2025-06", "--dry-run", "--output", out
+        )
         assert result.returncode == 0, result.stderr
         summary = json.loads(result.stdout)
         assert summary["customers"] == 40 and summary["plans"] == 9 and "import_seconds" not in summary
