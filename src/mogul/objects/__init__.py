@@ -20,8 +20,12 @@ from .base import (
     schema_key_tree,
     undeclared,
 )
+from .contacts import Contact, CustomValue
 from .customers import Address, Attributes, CustomAttribute, Customer
 from .data_sources import AutoChurnSetting, DataSource, InvoiceHandling, InvoiceHandlingSetting, ProcessingStatus
+from .notes import CustomerNote
+from .opportunities import Opportunity
+from .tasks import Task
 
 __all__ = [
     "NO",
@@ -31,17 +35,22 @@ __all__ = [
     "ApiObject",
     "Attributes",
     "AutoChurnSetting",
+    "Contact",
     "CustomAttribute",
+    "CustomValue",
     "Customer",
+    "CustomerNote",
     "DataSource",
     "Field",
     "Format",
     "In",
     "InvoiceHandling",
     "InvoiceHandlingSetting",
+    "Opportunity",
     "Out",
     "ProcessingStatus",
     "SchemaStyle",
+    "Task",
     "TypeInfo",
     "field",
     "field_of",
