@@ -7,12 +7,14 @@ from typing import Any
 from sqlalchemy import Connection, Row, insert
 
 from ...objects import CustomerNote
+from ..errors import bad_request
 from ..pagination import Page, PageParams
 from ..validation import Values
 from . import schema
 from .crm import CrmStore, Filters
 
 t = schema.customer_notes
+TYPES = ("note", "call")
 # A call logged without a duration lasts a minute, as recorded; a note has none.
 DEFAULT_CALL_SECONDS = 60
 
@@ -39,6 +41,9 @@ class CustomerNotes(CrmStore):
 
     def list(self, filters: Filters, params: PageParams) -> tuple[Page, list[dict[str, Any]]]:
         """Filters `customer_uuid`, `type` (`note`, `call`), `author_email`."""
+        kind = filters.get("type")
+        if kind is not None and kind not in TYPES:
+            raise bad_request("type must be note or call", "type")
         return self.page(params, [*self.by_customer(filters), *self.equal(filters, "type", "author_email")])
 
     def _insert(self, conn: Connection, customer: Row[Any], values: Values, now: int, **context: Any) -> int:
