@@ -9,21 +9,35 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Generic, TypeVar, overload
 
-from ..objects import ApiObject, AutoChurnSetting, DataSource, InvoiceHandlingSetting, ProcessingStatus
+from ..objects import (
+    ApiObject,
+    AutoChurnSetting,
+    Contact,
+    CustomerNote,
+    DataSource,
+    InvoiceHandlingSetting,
+    Opportunity,
+    ProcessingStatus,
+    Task,
+)
 
 __all__ = [
     "Account",
     "Address",
     "ApiObject",
     "AutoChurnSetting",
+    "Contact",
     "Customer",
+    "CustomerNote",
     "DataSource",
     "Invoice",
     "InvoiceHandlingSetting",
     "LineItem",
+    "Opportunity",
     "Plan",
     "ProcessingStatus",
     "Subscription",
+    "Task",
     "Transaction",
 ]
 
