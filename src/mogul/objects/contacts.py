@@ -36,7 +36,7 @@ def text_field(max_length: int | None = MAX_TEXT, **kwargs: Any) -> Any:
 class Contact(ApiObject):
     uuid: str = field(pattern="^con_")
     customer_uuid: str | None = field(
-        create=REQUIRED, pattern="^cus_", doc="The customer's uuid; null in a merge's answer, as recorded."
+        create=REQUIRED, pattern="^cus_", doc="The customer (`cus_...`); null in a merge's answer, as recorded."
     )
     customer_external_id: str = field(doc="The customer's `external_id`.")
     data_source_uuid: str = field(create=REQUIRED, update=True, pattern="^ds_", doc="A data source of the customer's.")
@@ -55,10 +55,14 @@ class Contact(ApiObject):
         fmt=Format.EMAIL, messages={"invalid": "The value provided does not appear to be a valid email address."}
     )
     phone: str | None = text_field()
-    linked_in: str | None = text_field()
-    twitter: str | None = text_field()
+    linked_in: str | None = text_field(doc="LinkedIn profile URL.")
+    twitter: str | None = text_field(doc="Twitter (X) profile URL.")
     notes: str | None = text_field(None)
     custom: dict[str, Any] = custom_field()
     last_seen: datetime | None = field(
-        create=OPTIONAL, update=True, out=Out.OPTIONAL, fmt=Format.TIMESTAMP, doc="Only once it was sent."
+        create=OPTIONAL,
+        update=True,
+        out=Out.OPTIONAL,
+        fmt=Format.TIMESTAMP,
+        doc="When the contact was last seen; answered only once it is set.",
     )
