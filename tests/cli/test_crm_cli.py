@@ -87,7 +87,7 @@ def test_bad_input_is_refused_before_or_by_the_server(server: EmbeddedServer, rw
     no_customer = invoke(
         "tasks", "create", "--task-details", "x", "--assignee", "a@b.co", "--due-date", "2025-01-01", env=env
     )
-    assert no_customer.returncode == 2 and "--customer-uuid" in no_customer.stderr
+    assert no_customer.returncode == 1 and "give customer_uuid or contact_uuid" in no_customer.stderr
     unknown = invoke("notes", "create", "--customer-uuid", "cus_nope", "--type", "note", env=env)
     assert (
         unknown.returncode == 1 and 'Customer \\"nope\\" does not exist' in unknown.stderr

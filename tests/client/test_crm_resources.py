@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from mogul.client import Client, Contact, CustomerNote, NotFoundError, Opportunity, Task, ValidationError
+from mogul.client import Client, Contact, CustomerNote, Note, NotFoundError, Opportunity, Task, ValidationError
 
 
 @pytest.fixture
@@ -89,3 +89,21 @@ def test_tasks(client: Client, ids: tuple[str, str]) -> None:
     with pytest.raises(NotFoundError) as err:
         client.tasks.retrieve(done.task_uuid)
     assert err.value.body["param"] == "task_uuid"
+
+
+def test_notes_and_tasks_of_a_contact(client: Client, ids: tuple[str, str]) -> None:
+    ds, cus = ids
+    contact = client.contacts.create(cus, ds, first_name="Ada")
+    note = client.notes.create("call", contact_uuid=contact.uuid, text="Called")
+    assert isinstance(note, Note) and (note.associated_object, note.associated_object_uuid) == ("contact", contact.uuid)
+    other = client.notes.create("note", customer_uuid=cus)
+    assert other.associated_object == "customer" and other.customer_uuid == cus
+    assert [n.uuid for n in client.notes.list(contact_uuid=contact.uuid)] == [note.uuid]
+    assert [n.uuid for n in client.customer_notes.list(customer_uuid=cus)] == [other.uuid, note.uuid]
+    task = client.tasks.create(
+        contact_uuid=contact.uuid, task_details="Follow up", assignee="k@x.io", due_date="2025-01-01"
+    )
+    assert task.associated_object_uuid == contact.uuid and task.customer_uuid == cus
+    assert [t.task_uuid for t in client.tasks.list(contact_uuid=contact.uuid)] == [task.task_uuid]
+    with pytest.raises(ValueError, match="customer_uuid or contact_uuid"):
+        client.notes.create("note")

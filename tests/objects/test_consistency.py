@@ -7,6 +7,7 @@ and its stream (if it has one).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from mogul.objects import (
     Contact,
     CustomerNote,
     DataSource,
+    Note,
     Opportunity,
     Task,
     key_tree,
@@ -39,7 +41,7 @@ def data_sources(api: httpx.Client) -> list[dict[str, Any]]:
 
 
 def _customer(api: httpx.Client) -> dict[str, Any]:
-    source = api.post("/data_sources", json={"name": "CRM"}).json()
+    source = api.post("/data_sources", json={"name": f"CRM {uuid.uuid4()}"}).json()
     return api.post("/customers", json={"data_source_uuid": source["uuid"], "external_id": "crm"}).json()
 
 
@@ -78,11 +80,17 @@ opportunities = _crm(
         "amount_in_cents": 1,
     },
 )
-tasks = _crm(
-    "/tasks",
-    "task_uuid",
-    lambda c: {"customer_uuid": c["uuid"], "task_details": "x", "assignee": "a@example.com", "due_date": "2025-01-01"},
-)
+entity_notes = _crm("/notes", "uuid", lambda c: {"customer_uuid": c["uuid"], "type": "note"})
+_task = {"task_details": "x", "assignee": "a@example.com", "due_date": "2025-01-01"}
+
+
+def tasks(api: httpx.Client) -> list[dict[str, Any]]:
+    sent = _crm("/tasks", "task_uuid", lambda c: {"customer_uuid": c["uuid"], **_task})(api)
+    contact = contacts(api)[0]
+    named = {"associated_object": "contact", "method": "uuid", "value": contact["uuid"]}
+    attached = api.post("/tasks", json={**_task, "associated_object_identifier": named})
+    assert attached.status_code == 201, attached.text
+    return [*sent, attached.json()]
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,7 @@ CASES = [
     Case(DataSource, data_sources, "DataSource", "data_sources"),
     Case(Contact, contacts, "Contact", "contacts"),
     Case(CustomerNote, notes, "CustomerNote", "customer_notes"),
+    Case(Note, entity_notes, "Note"),
     Case(Opportunity, opportunities, "Opportunity", "opportunities"),
     Case(Task, tasks, "Task", "tasks"),
 ]

@@ -50,6 +50,7 @@ def task_body(customer: dict[str, Any], **extra: Any) -> dict[str, Any]:
 FAMILIES = [
     ("/contacts", contact_body, "uuid", "Contact", "contact_uuid", "con_"),
     ("/customer_notes", note_body, "uuid", "Note", "note_uuid", "note_"),
+    ("/notes", note_body, "uuid", "Note", "note_uuid", "note_"),
     ("/opportunities", opportunity_body, "uuid", "Opportunity", "opportunity_uuid", ""),
     ("/tasks", task_body, "task_uuid", "Task", "task_uuid", ""),
 ]
@@ -369,3 +370,48 @@ def test_a_customer_merge_moves_its_crm_objects(
         assert moved.status_code == 200 and moved.json()["customer_uuid"] == customer["uuid"], path
     contact = api.get(f"/contacts/{made['/contacts']}").json()
     assert contact["customer_external_id"] == "cus_001" and contact["data_source_uuid"] == source["uuid"]
+
+
+def test_notes_and_tasks_attached_to_a_contact(api: httpx.Client, customer: dict[str, Any]) -> None:
+    into = api.post("/contacts", json=contact_body(customer)).json()
+    src = api.post("/contacts", json=contact_body(customer)).json()
+    named = {"associated_object": "contact", "method": "uuid", "value": src["uuid"]}
+    note = api.post("/notes", json={"type": "call", "associated_object_identifier": named})
+    assert note.status_code == 201, note.text
+    assert note.json()["associated_object_uuid"] == src["uuid"] and note.json()["customer_uuid"] == customer["uuid"]
+    # /customer_notes shows the same note in its recorded shape.
+    old = api.get(f"/customer_notes/{note.json()['uuid']}").json()
+    assert "associated_object" not in old and old["customer_uuid"] == customer["uuid"]
+    task = api.post(
+        "/tasks", json={**task_body(customer), "customer_uuid": None, "associated_object_identifier": named}
+    )
+    assert task.status_code == 201, task.text
+    plain = api.post("/tasks", json=task_body(customer)).json()
+    assert "associated_object" not in plain  # a customer's task keeps the recorded shape
+    assert [t["task_uuid"] for t in api.get("/tasks", params={"contact_uuid": src["uuid"]}).json()["entries"]] == [
+        task.json()["task_uuid"]
+    ]
+    by_customer = {"associated_object": "customer", "method": "uuid", "value": customer["uuid"]}
+    on_customer = api.post("/notes", json={"type": "note", "associated_object_identifier": by_customer}).json()
+    assert on_customer["associated_object"] == "customer" and on_customer["associated_object_uuid"] == customer["uuid"]
+
+    # Merging the contact keeps its note and task, now on the surviving contact.
+    assert api.post(f"/contacts/{into['uuid']}/merge/{src['uuid']}").status_code == 200
+    assert api.get(f"/notes/{note.json()['uuid']}").json()["associated_object_uuid"] == into["uuid"]
+    assert api.get(f"/tasks/{task.json()['task_uuid']}").json()["associated_object_uuid"] == into["uuid"]
+    # Deleting the contact deletes what is attached to it.
+    api.delete(f"/contacts/{into['uuid']}")
+    assert api.get(f"/notes/{note.json()['uuid']}").status_code == 404
+    assert [t["task_uuid"] for t in api.get("/tasks").json()["entries"]] == [plain["task_uuid"]]
+
+    unknown = {**named, "value": "con_00000000-0000-0000-0000-000000000000"}
+    refused = api.post("/notes", json={"type": "note", "associated_object_identifier": unknown})
+    assert refused.status_code == 422 and refused.json() == {
+        "code": 422,
+        "message": 'Contact "00000000-0000-0000-0000-000000000000" does not exist',
+        "param": "associated_object_identifier",
+    }
+    neither = api.post("/tasks", json={**task_body(customer), "customer_uuid": None})
+    assert neither.status_code == 422 and neither.json()["param"] == "customer_uuid"
+    bad_kind = api.post("/notes", json={"type": "note", "associated_object_identifier": {**named, "method": "email"}})
+    assert bad_kind.status_code == 422 and bad_kind.json()["param"] == "associated_object_identifier.method"

@@ -195,3 +195,55 @@ def test_deleting_the_customer_deletes_its_crm_objects(config: chartmogul.Config
     chartmogul.Customer.destroy(config, uuid=customer.uuid).get()
     assert chartmogul.Contact.all(config).get().entries == []
     assert chartmogul.CustomerNote.all(config).get().entries == []
+
+
+def test_contact_tasks_and_entity_notes(config: chartmogul.Config, ds: Any, customer: Any) -> None:
+    """The newer methods: `Contact.tasks/createTask/entityNotes/createEntityNote`, `EntityNote` (`/v1/notes`) and
+    `Customer.entityNotes/createEntityNote`, which name a contact with `associated_object_identifier`."""
+    contact = chartmogul.Contact.create(
+        config, data={"customer_uuid": customer.uuid, "data_source_uuid": ds.uuid}
+    ).get()
+    task = chartmogul.Contact.createTask(
+        config, uuid=contact.uuid, data={"task_details": "Call", "assignee": "k@example.com", "due_date": "2025-04-30"}
+    ).get()
+    assert (task.customer_uuid, task.associated_object, task.associated_object_uuid) == (
+        customer.uuid,
+        "contact",
+        contact.uuid,
+    )
+    chartmogul.Customer.createTask(
+        config,
+        uuid=customer.uuid,
+        data={"task_details": "Other", "assignee": "k@example.com", "due_date": "2025-05-01"},
+    ).get()
+    assert [t.task_uuid for t in chartmogul.Contact.tasks(config, uuid=contact.uuid).get().entries] == [task.task_uuid]
+    assert len(chartmogul.Customer.tasks(config, uuid=customer.uuid).get().entries) == 2
+
+    on_contact = chartmogul.Contact.createEntityNote(config, uuid=contact.uuid, data={"type": "call"}).get()
+    assert (on_contact.associated_object, on_contact.associated_object_uuid) == ("contact", contact.uuid)
+    assert on_contact.call_duration == 60 and on_contact.customer_uuid == customer.uuid
+    on_customer = chartmogul.Customer.createEntityNote(
+        config, uuid=customer.uuid, data={"type": "note", "text": "Hi"}
+    ).get()
+    assert (on_customer.associated_object, on_customer.associated_object_uuid) == ("customer", customer.uuid)
+    listed = chartmogul.Contact.entityNotes(config, uuid=contact.uuid).get()
+    assert [n.uuid for n in listed.entries] == [on_contact.uuid]
+    mine = chartmogul.Customer.entityNotes(config, uuid=customer.uuid).get()
+    assert [n.uuid for n in mine.entries] == [on_customer.uuid, on_contact.uuid]
+
+    made = chartmogul.EntityNote.create(
+        config, data={"customer_uuid": customer.uuid, "type": "note", "text": "A"}
+    ).get()
+    assert [n.uuid for n in chartmogul.EntityNote.all(config, type="note").get().entries] == [
+        made.uuid,
+        on_customer.uuid,
+    ]
+    assert chartmogul.EntityNote.retrieve(config, uuid=made.uuid).get().text == "A"
+    assert chartmogul.EntityNote.modify(config, uuid=made.uuid, data={"text": "B"}).get().text == "B"
+    assert chartmogul.EntityNote.patch(config, uuid=made.uuid, data={"text": "C"}).get().text == "C"
+    chartmogul.EntityNote.destroy(config, uuid=made.uuid).get()
+    # The same notes through the older path; a contact's note and task go with the contact.
+    assert {n.uuid for n in chartmogul.CustomerNote.all(config).get().entries} == {on_customer.uuid, on_contact.uuid}
+    chartmogul.Contact.destroy(config, uuid=contact.uuid).get()
+    assert [n.uuid for n in chartmogul.EntityNote.all(config).get().entries] == [on_customer.uuid]
+    assert [t.task_details for t in chartmogul.Task.all(config).get().entries] == ["Other"]

@@ -12,7 +12,7 @@ from .resources.contacts import Contacts
 from .resources.customers import Customers
 from .resources.data_sources import DataSources
 from .resources.imports import Invoices, Subscriptions, Transactions
-from .resources.notes import CustomerNotes
+from .resources.notes import CustomerNotes, Notes
 from .resources.opportunities import Opportunities
 from .resources.plans import Plans
 from .resources.tasks import Tasks
@@ -59,6 +59,7 @@ class Client:
         self.subscriptions = Subscriptions(self.transport)
         self.contacts = Contacts(self.transport)
         self.customer_notes = CustomerNotes(self.transport)
+        self.notes = Notes(self.transport)
         self.opportunities = Opportunities(self.transport)
         self.tasks = Tasks(self.transport)
 

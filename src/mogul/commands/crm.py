@@ -87,7 +87,8 @@ def _option(f: Field, view: View) -> Callable[[Callable[..., Any]], Callable[...
 def _declared_options(cls: type[ApiObject], view: View) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def attach(func: Callable[..., Any]) -> Callable[..., Any]:
         for f in reversed(fields(cls, view)):
-            func = _option(f, view)(func)
+            if f.request_type.kind != "object":  # `associated_object_identifier`: the client's own keywords
+                func = _option(f, view)(func)
         return func
 
     return attach

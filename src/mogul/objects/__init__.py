@@ -1,6 +1,7 @@
 """Every object of ChartMogul's API, declared once (see `base`). The server, the client and the source derive
 their forms of each object from these classes; this package imports none of them."""
 
+from .associations import AssociatedObjectIdentifier
 from .base import (
     NO,
     OPTIONAL,
@@ -23,7 +24,7 @@ from .base import (
 from .contacts import Contact, CustomValue
 from .customers import Address, Attributes, CustomAttribute, Customer
 from .data_sources import AutoChurnSetting, DataSource, InvoiceHandling, InvoiceHandlingSetting, ProcessingStatus
-from .notes import CustomerNote
+from .notes import CustomerNote, Note
 from .opportunities import Opportunity
 from .tasks import Task
 
@@ -33,6 +34,7 @@ __all__ = [
     "REQUIRED",
     "Address",
     "ApiObject",
+    "AssociatedObjectIdentifier",
     "Attributes",
     "AutoChurnSetting",
     "Contact",
@@ -46,6 +48,7 @@ __all__ = [
     "In",
     "InvoiceHandling",
     "InvoiceHandlingSetting",
+    "Note",
     "Opportunity",
     "Out",
     "ProcessingStatus",

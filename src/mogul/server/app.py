@@ -43,7 +43,7 @@ from .store.contacts import Contacts
 from .store.customers import Customers
 from .store.data_sources import DataSources
 from .store.invoices import Invoices
-from .store.notes import CustomerNotes
+from .store.notes import CustomerNotes, Notes
 from .store.opportunities import Opportunities
 from .store.plans import Plans
 from .store.subscriptions import Subscriptions
@@ -66,6 +66,7 @@ class Stores:
     customer_notes: CustomerNotes
     opportunities: Opportunities
     tasks: Tasks
+    notes: Notes
 
     @classmethod
     def on(cls, db: Database) -> Stores:
@@ -76,7 +77,7 @@ class Stores:
             Invoices(db),
             Subscriptions(db),
             Activities(db),
-            *(crm(db) for crm in (Contacts, CustomerNotes, Opportunities, Tasks)),
+            *(crm(db) for crm in (Contacts, CustomerNotes, Opportunities, Tasks, Notes)),
         )
 
 

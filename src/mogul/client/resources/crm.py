@@ -30,6 +30,15 @@ def body_of(fields: Mapping[str, Any]) -> dict[str, Any]:
     return body
 
 
+def owner(customer_uuid: str | None, contact_uuid: str | None) -> dict[str, Any]:
+    """Whom a note or task is about: `customer_uuid`, or a contact named by `associated_object_identifier`."""
+    if (customer_uuid is None) == (contact_uuid is None):
+        raise ValueError("give customer_uuid or contact_uuid")
+    if customer_uuid is not None:
+        return {"customer_uuid": customer_uuid}
+    return {"associated_object_identifier": {"associated_object": "contact", "method": "uuid", "value": contact_uuid}}
+
+
 class CrmResource(Generic[T]):
     """One CRM family: `path` (`/v1/contacts`) and the declared class of its objects."""
 

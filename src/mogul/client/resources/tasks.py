@@ -7,7 +7,7 @@ from typing import Any
 
 from ..models import Task
 from ..pagination import Listing
-from .crm import CrmResource
+from .crm import CrmResource, owner
 
 When = date | datetime | str
 
@@ -20,6 +20,7 @@ class Tasks(CrmResource[Task]):
         self,
         *,
         customer_uuid: str | None = None,
+        contact_uuid: str | None = None,
         assignee: str | None = None,
         due_date_on_or_after: When | None = None,
         due_date_on_or_before: When | None = None,
@@ -29,6 +30,7 @@ class Tasks(CrmResource[Task]):
         """Tasks newest first. `completed`: True for completed tasks only, False for open ones."""
         params = {
             "customer_uuid": customer_uuid,
+            "contact_uuid": contact_uuid,
             "assignee": assignee,
             "due_date_on_or_after": _when(due_date_on_or_after),
             "due_date_on_or_before": _when(due_date_on_or_before),
@@ -36,10 +38,20 @@ class Tasks(CrmResource[Task]):
         }
         return self._list(params, per_page)
 
-    def create(self, customer_uuid: str, *, task_details: str, assignee: str, due_date: When, **fields: Any) -> Task:
-        """Other fields: completed_at."""
+    def create(
+        self,
+        customer_uuid: str | None = None,
+        *,
+        task_details: str,
+        assignee: str,
+        due_date: When,
+        contact_uuid: str | None = None,
+        **fields: Any,
+    ) -> Task:
+        """About a customer, or with `contact_uuid` (and no customer) one of its contacts. Other fields:
+        completed_at."""
         body = {
-            "customer_uuid": customer_uuid,
+            **owner(customer_uuid, contact_uuid),
             "task_details": task_details,
             "assignee": assignee,
             "due_date": _when(due_date),

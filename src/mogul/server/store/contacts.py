@@ -11,7 +11,7 @@ from ..errors import coded
 from ..pagination import Page, PageParams
 from ..validation import Values
 from . import schema
-from .crm import CrmStore, Filters, custom_values, customer_row, sent, text_filter
+from .crm import CrmStore, Filters, Owner, custom_values, customer_row, sent, text_filter
 
 t = schema.contacts
 c = schema.customers
@@ -87,7 +87,8 @@ class Contacts(CrmStore):
             raise coded(422, "The data source is not one of the customer's.", "data_source_uuid")
         return found
 
-    def _insert(self, conn: Connection, customer: Row[Any], values: Values, now: int, **_: Any) -> int:
+    def _insert(self, conn: Connection, owner: Owner, values: Values, now: int, **_: Any) -> int:
+        customer = owner.customer
         position = values.get("position")
         if position is None:
             highest = conn.execute(select(func.max(t.c.position)).where(t.c.customer_id == customer.id)).scalar()
@@ -132,6 +133,9 @@ class Contacts(CrmStore):
                 changes["notes"] = source.notes if _blank(into.notes) else f"{into.notes} {source.notes}"
             changes["custom"] = {**source.custom, **into.custom}
             conn.execute(update(t).where(t.c.id == into.id).values(**changes))
+            for attached in (schema.customer_notes, schema.tasks):  # the merged contact's notes and tasks stay
+                moved = update(attached).where(attached.c.contact_id == source.id)
+                conn.execute(moved.values(contact_id=into.id, customer_id=into.customer_id))
             conn.execute(delete(t).where(t.c.id == source.id))
             merged = self._render(conn.execute(self._query().where(t.c.id == into.id)).one())
         merged["customer_uuid"] = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, Row, Select, Table, delete, select, update
 
@@ -24,6 +24,14 @@ from .database import Database
 from .ids import new_uuid
 
 c = schema.customers
+contacts = schema.contacts
+
+
+class Owner(NamedTuple):
+    """Whom a new object belongs to: a customer row (`customer_row`), and the contact it is attached to, if any."""
+
+    customer: Row[Any]
+    contact_id: int | None = None
 
 
 def missing(noun: str, param: str, uuid: str, prefix: str = "") -> ApiError:
@@ -119,6 +127,8 @@ class CrmStore:
     noun: str  # "Contact"
     param: str  # "contact_uuid"
     prefix: str = ""  # "con_"
+    associable: bool = False
+    """Notes and tasks: may be attached to a contact (`contact_id`, `associated_object_identifier`)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -127,7 +137,19 @@ class CrmStore:
 
     def _query(self) -> Select[Any]:
         t = self.table
-        return select(t, c.c.uuid.label("customer_uuid")).join(c, c.c.id == t.c.customer_id)
+        query = select(t, c.c.uuid.label("customer_uuid")).join(c, c.c.id == t.c.customer_id)
+        if self.associable:
+            query = query.add_columns(contacts.c.uuid.label("contact_uuid")).outerjoin(
+                contacts, contacts.c.id == t.c.contact_id
+            )
+        return query
+
+    def associated(self, row: Row[Any]) -> dict[str, Any]:
+        """`associated_object` and `associated_object_uuid` of an associable row."""
+        contact = row._mapping["contact_uuid"]
+        if contact is not None:
+            return {"associated_object": "contact", "associated_object_uuid": contact}
+        return {"associated_object": "customer", "associated_object_uuid": row._mapping["customer_uuid"]}
 
     def _values(self, row: Row[Any]) -> dict[str, Any]:
         raise NotImplementedError
@@ -160,6 +182,11 @@ class CrmStore:
         customer_uuid = text_filter(filters, "customer_uuid")
         return [] if customer_uuid is None else [c.c.uuid == customer_uuid]
 
+    def by_contact(self, filters: Filters) -> list[ColumnElement[bool]]:
+        """The condition of the `contact_uuid` filter: the objects attached to that contact."""
+        contact_uuid = text_filter(filters, "contact_uuid")
+        return [] if contact_uuid is None else [contacts.c.uuid == contact_uuid]
+
     def equal(self, filters: Filters, *names: str) -> list[ColumnElement[bool]]:
         """Conditions `column == value` for the filters `names` (columns of the same name) that are given."""
         return [self.table.c[name] == filters[name] for name in names if text_filter(filters, name) is not None]
@@ -178,11 +205,31 @@ class CrmStore:
             body = {**body, "customer_uuid": customer_uuid}
         values = checked(self.cls, body, "create", coded_first)
         with self.db.begin() as conn:
-            customer = customer_row(conn, values["customer_uuid"])
-            row_id = self._insert(conn, customer, values, now_us(), **context)
+            row_id = self._insert(conn, self._owner(conn, values), values, now_us(), **context)
             return self._render(conn.execute(self._query().where(self.table.c.id == row_id)).one())
 
-    def _insert(self, conn: Connection, customer: Row[Any], values: Values, now: int, **context: Any) -> int:
+    def _owner(self, conn: Connection, values: Values) -> Owner:
+        """The customer of `customer_uuid`; or, without one, the customer or contact `associated_object_identifier`
+        names (a contact's object belongs to the contact's customer). 422 when neither names one that exists."""
+        if values.get("customer_uuid") is not None:
+            return Owner(customer_row(conn, values["customer_uuid"]))
+        named = values.get("associated_object_identifier")
+        if named is None:
+            raise coded(422, "customer_uuid can't be blank", "customer_uuid")
+        if named["associated_object"] == "customer":
+            return Owner(customer_row(conn, named["value"]))
+        contact = conn.execute(
+            select(contacts.c.id, c.c.uuid)
+            .join(c, c.c.id == contacts.c.customer_id)
+            .where(contacts.c.uuid == named["value"])
+        ).first()
+        if contact is None:
+            raise coded(
+                422, f'Contact "{named["value"].removeprefix("con_")}" does not exist', "associated_object_identifier"
+            )
+        return Owner(customer_row(conn, contact.uuid), contact.id)
+
+    def _insert(self, conn: Connection, owner: Owner, values: Values, now: int, **context: Any) -> int:
         """Insert the new row from the parsed `values`; returns its id."""
         raise NotImplementedError
 

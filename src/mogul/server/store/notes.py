@@ -6,12 +6,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, insert
 
-from ...objects import CustomerNote
+from ...objects import CustomerNote, Note
 from ..errors import bad_request
 from ..pagination import Page, PageParams
 from ..validation import Values
 from . import schema
-from .crm import CrmStore, Filters
+from .crm import CrmStore, Filters, Owner
 
 t = schema.customer_notes
 TYPES = ("note", "call")
@@ -33,6 +33,7 @@ class CustomerNotes(CrmStore):
     noun = "Note"
     param = "note_uuid"
     prefix = "note_"
+    associable = True
 
     def _values(self, row: Row[Any]) -> dict[str, Any]:
         m = row._mapping
@@ -40,13 +41,14 @@ class CustomerNotes(CrmStore):
         return {name: m[name] for name in names}
 
     def list(self, filters: Filters, params: PageParams) -> tuple[Page, list[dict[str, Any]]]:
-        """Filters `customer_uuid`, `type` (`note`, `call`), `author_email`."""
+        """Filters `customer_uuid`, `contact_uuid`, `type` (`note`, `call`), `author_email`."""
         kind = filters.get("type")
         if kind is not None and kind not in TYPES:
             raise bad_request("type must be note or call", "type")
-        return self.page(params, [*self.by_customer(filters), *self.equal(filters, "type", "author_email")])
+        where = [*self.by_customer(filters), *self.by_contact(filters), *self.equal(filters, "type", "author_email")]
+        return self.page(params, where)
 
-    def _insert(self, conn: Connection, customer: Row[Any], values: Values, now: int, **context: Any) -> int:
+    def _insert(self, conn: Connection, owner: Owner, values: Values, now: int, **context: Any) -> int:
         kind = values["type"]
         duration = values.get("call_duration")
         if duration is None:
@@ -54,7 +56,8 @@ class CustomerNotes(CrmStore):
         created = values.get("created_at") or now
         row = {
             "uuid": self.new_uuid(),
-            "customer_id": customer.id,
+            "customer_id": owner.customer.id,
+            "contact_id": owner.contact_id,
             "type": kind,
             "text": values.get("text") or "",
             "call_duration": duration,
@@ -77,3 +80,12 @@ class CustomerNotes(CrmStore):
             changes["author_email"] = values["author_email"]
             changes["author"] = author(values["author_email"], context.get("key_name", ""))
         return changes
+
+
+class Notes(CustomerNotes):
+    """`/v1/notes`: the same notes, each saying what it is attached to (`associated_object`)."""
+
+    cls = Note
+
+    def _values(self, row: Row[Any]) -> dict[str, Any]:
+        return {**super()._values(row), **self.associated(row)}

@@ -10,7 +10,7 @@ from ...objects import Opportunity
 from ..pagination import Page, PageParams
 from ..validation import Values
 from . import schema
-from .crm import CrmStore, Filters, custom_values, customer_row, day_filter, sent
+from .crm import CrmStore, Filters, Owner, custom_values, customer_row, day_filter, sent
 
 t = schema.opportunities
 PLAIN = ("owner", "pipeline", "pipeline_stage", "amount_in_cents", "type", "forecast_category", "win_likelihood")
@@ -38,7 +38,8 @@ class Opportunities(CrmStore):
             where.append(t.c.estimated_close_date <= last.isoformat())
         return self.page(params, where)
 
-    def _insert(self, conn: Connection, customer: Row[Any], values: Values, now: int, **_: Any) -> int:
+    def _insert(self, conn: Connection, owner: Owner, values: Values, now: int, **_: Any) -> int:
+        customer = owner.customer
         row = {
             **DEFAULTS,
             **{k: v for k, v in sent(values, PLAIN).items() if v is not None},

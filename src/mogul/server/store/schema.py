@@ -311,12 +311,20 @@ Index("ix_contacts_created", contacts.c.created_at, contacts.c.uuid)
 Index("ix_contacts_customer", contacts.c.customer_id, contacts.c.created_at, contacts.c.uuid)
 Index("ix_contacts_email", contacts.c.email)
 
+
+def _contact_fk() -> Column[int]:
+    """The contact a note or a task is attached to (the newer clients' `associated_object`), if any: it goes with
+    the contact."""
+    return Column("contact_id", Integer, ForeignKey("contacts.id", ondelete="CASCADE"), nullable=True)
+
+
 customer_notes = Table(
     "customer_notes",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("uuid", String(64), nullable=False, unique=True),
     _customer_fk(),
+    _contact_fk(),
     Column("type", String(8), nullable=False),
     Column("text", Text, nullable=False),
     Column("call_duration", Integer, nullable=False),
@@ -327,6 +335,7 @@ customer_notes = Table(
 )
 Index("ix_customer_notes_created", customer_notes.c.created_at, customer_notes.c.uuid)
 Index("ix_customer_notes_customer", customer_notes.c.customer_id, customer_notes.c.created_at, customer_notes.c.uuid)
+Index("ix_customer_notes_contact", customer_notes.c.contact_id)
 
 opportunities = Table(
     "opportunities",
@@ -357,6 +366,7 @@ tasks = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("uuid", String(64), nullable=False, unique=True),
     _customer_fk(),
+    _contact_fk(),
     Column("task_details", String(255), nullable=False),
     Column("assignee", String(255), nullable=False),
     Column("due_date", BigInteger, nullable=False),
@@ -366,6 +376,7 @@ tasks = Table(
 )
 Index("ix_tasks_created", tasks.c.created_at, tasks.c.uuid)
 Index("ix_tasks_customer", tasks.c.customer_id, tasks.c.created_at, tasks.c.uuid)
+Index("ix_tasks_contact", tasks.c.contact_id)
 
 # Rows that belong to a customer and move with it when it is merged into another.
 CRM_TABLES = (contacts, customer_notes, opportunities, tasks)

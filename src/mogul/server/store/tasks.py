@@ -10,7 +10,7 @@ from ...objects import Task
 from ..pagination import Page, PageParams
 from ..validation import Values
 from . import schema
-from .crm import CrmStore, Filters, flag_filter, instant_filter, sent
+from .crm import CrmStore, Filters, Owner, flag_filter, instant_filter, sent
 
 t = schema.tasks
 DETAILS = ("task_details", "assignee", "due_date")
@@ -21,16 +21,20 @@ class Tasks(CrmStore):
     table = t
     noun = "Task"
     param = "task_uuid"
+    associable = True
 
     def _values(self, row: Row[Any]) -> dict[str, Any]:
         m = row._mapping
         names = ("customer_uuid", *DETAILS, "completed_at", "created_at", "updated_at")
-        return {"task_uuid": m["uuid"], **{name: m[name] for name in names}}
+        values = {"task_uuid": m["uuid"], **{name: m[name] for name in names}}
+        if m["contact_uuid"] is not None:  # a contact's task says so; a customer's has the recorded shape
+            values.update(self.associated(row))
+        return values
 
     def list(self, filters: Filters, params: PageParams) -> tuple[Page, list[dict[str, Any]]]:
-        """Filters `customer_uuid`, `assignee`, `due_date_on_or_after`/`_on_or_before` (a bare day counts whole),
-        `completed` (true: completed, false: open)."""
-        where = [*self.by_customer(filters), *self.equal(filters, "assignee")]
+        """Filters `customer_uuid`, `contact_uuid`, `assignee`, `due_date_on_or_after`/`_on_or_before` (a bare day
+        counts whole), `completed` (true: completed, false: open)."""
+        where = [*self.by_customer(filters), *self.by_contact(filters), *self.equal(filters, "assignee")]
         if (first := instant_filter(filters, "due_date_on_or_after")) is not None:
             where.append(t.c.due_date >= first)
         if (last := instant_filter(filters, "due_date_on_or_before", end_of_day=True)) is not None:
@@ -39,11 +43,12 @@ class Tasks(CrmStore):
             where.append(t.c.completed_at.is_not(None) if completed else t.c.completed_at.is_(None))
         return self.page(params, where)
 
-    def _insert(self, conn: Connection, customer: Row[Any], values: Values, now: int, **_: Any) -> int:
+    def _insert(self, conn: Connection, owner: Owner, values: Values, now: int, **_: Any) -> int:
         row = {
             **sent(values, (*DETAILS, "completed_at")),
             "uuid": self.new_uuid(),
-            "customer_id": customer.id,
+            "customer_id": owner.customer.id,
+            "contact_id": owner.contact_id,
             "created_at": now,
             "updated_at": now,
         }
