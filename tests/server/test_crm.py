@@ -133,6 +133,10 @@ def test_bad_input_is_a_coded_4xx(
     assert not_json.status_code == 400
     for uuid in ("nope", "con_%20", "x" * 300):
         assert api.get(f"{path}/{uuid}").status_code == 404
+    overlong = api.get(path, params={"customer_uuid": "x" * 5000})
+    assert overlong.status_code == 400 and overlong.json()["code"] == 400
+    long_text = api.post(path, json=body(customer, notes="x" * 10_001, text="x" * 10_001))
+    assert long_text.status_code == 400
 
 
 def test_field_rules(api: httpx.Client, customer: dict[str, Any]) -> None:
@@ -147,6 +151,7 @@ def test_field_rules(api: httpx.Client, customer: dict[str, Any]) -> None:
         ("/customer_notes", note_body(customer, call_duration=-5), "call_duration"),
         ("/customer_notes", note_body(customer, created_at="yesterday"), "created_at"),
         ("/opportunities", opportunity_body(customer, win_likelihood=101), "win_likelihood"),
+        ("/contacts", contact_body(customer, position=2**31), "position"),
         ("/opportunities", opportunity_body(customer, estimated_close_date="2024-02-30"), "estimated_close_date"),
         ("/opportunities", opportunity_body(customer, estimated_close_date="20240301"), "estimated_close_date"),
         ("/opportunities", opportunity_body(customer, forecast_category="maybe"), "forecast_category"),
@@ -165,6 +170,7 @@ def test_field_rules(api: httpx.Client, customer: dict[str, Any]) -> None:
         ("/contacts", contact_body(customer, custom="x")),
         ("/customer_notes", note_body(customer, text=["x"])),
         ("/opportunities", opportunity_body(customer, amount_in_cents="100")),
+        ("/opportunities", opportunity_body(customer, amount_in_cents=2**63)),  # past 64 bits: the request limits
         ("/tasks", task_body(customer, completed_at=5)),
     ]
     for path, body in wrong_types:
