@@ -9,7 +9,22 @@ import click
 
 from . import __version__
 from .client.errors import ChartMogulError
-from .commands import customers, data_sources, demo, fx_rates, imports, keys, plans, serve, source, sync
+from .commands import (
+    contacts,
+    customers,
+    data_sources,
+    demo,
+    fx_rates,
+    imports,
+    keys,
+    notes,
+    opportunities,
+    plans,
+    serve,
+    source,
+    sync,
+    tasks,
+)
 
 
 class MogulGroup(click.Group):
@@ -65,6 +80,10 @@ main.add_command(fx_rates.fx_rates)
 main.add_command(data_sources.data_sources)
 main.add_command(customers.customers)
 main.add_command(plans.plans)
+main.add_command(contacts.contacts)
+main.add_command(notes.notes)
+main.add_command(opportunities.opportunities)
+main.add_command(tasks.tasks)
 main.add_command(imports.import_)
 main.add_command(demo.demo)
 main.add_command(source.source)
