@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from mogul.cli import main as cli
+
 from ..conftest import MOGUL, subprocess_env
 
 SOURCE = [sys.executable, "-c", "from mogul.source.entrypoint import main; main()"]
@@ -24,7 +26,7 @@ def test_help_says_where_to_start_without_cut_summaries() -> None:
     assert top.returncode == 0
     assert "Start here:" in top.stdout and "mogul demo " in top.stdout and "mogul serve " in top.stdout
     commands = top.stdout.split("Commands:")[1].splitlines()[1:]
-    assert len(commands) == 10 and not [line for line in commands if line.endswith("...")]
+    assert len(commands) == len(cli.commands) and not [line for line in commands if line.endswith("...")]
     assert "mogul demo generate --base-url" in run("serve", "--help").stdout
 
 

@@ -11,6 +11,7 @@ from .crm import CrmCommands, Filter, crm_group
 SPEC = CrmCommands(
     "contacts",
     "List, inspect, create, change, merge and delete contacts: the people at a customer (ChartMogul's /v1/contacts).",
+    "List, show, create, merge and delete contacts.",
     "contacts",
     Contact,
     ("uuid", "customer_uuid", "first_name", "last_name", "email", "title", "position"),

@@ -33,6 +33,8 @@ class CrmCommands:
 
     name: str
     help: str
+    short_help: str
+    """What `mogul --help` lists: it must fit an 80-column terminal."""
     resource: str
     cls: type[ApiObject]
     columns: Sequence[str]
@@ -102,7 +104,7 @@ def _body(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def crm_group(spec: CrmCommands) -> click.Group:
-    group = click.Group(spec.name, help=spec.help)
+    group = click.Group(spec.name, help=spec.help, short_help=spec.short_help)
 
     @group.command("list")
     @click.option("--limit", type=click.IntRange(1), help="Stop after this many.")

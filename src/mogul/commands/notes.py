@@ -12,6 +12,7 @@ notes = crm_group(
         "notes",
         "List, inspect, write, change and delete notes and call logs about customers (ChartMogul's"
         " /v1/customer_notes).",
+        "Notes and call logs about customers.",
         "customer_notes",
         CustomerNote,
         ("uuid", "customer_uuid", "type", "author", "call_duration", "created_at", "text"),

@@ -9,6 +9,7 @@ opportunities = crm_group(
     CrmCommands(
         "opportunities",
         "List, inspect, create, change and delete sales opportunities (ChartMogul's /v1/opportunities).",
+        "List, show, create and delete sales opportunities.",
         "opportunities",
         Opportunity,
         ("uuid", "customer_uuid", "pipeline", "pipeline_stage", "amount_in_cents", "currency", "estimated_close_date"),

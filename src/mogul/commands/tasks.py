@@ -11,6 +11,7 @@ tasks = crm_group(
     CrmCommands(
         "tasks",
         "List, inspect, create, complete and delete tasks about customers (ChartMogul's /v1/tasks).",
+        "List, show, create and complete tasks.",
         "tasks",
         Task,
         ("task_uuid", "customer_uuid", "assignee", "due_date", "completed_at", "task_details"),
