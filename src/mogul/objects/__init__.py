@@ -1,6 +1,7 @@
 """Every object of ChartMogul's API, declared once (see `base`). The server, the client and the source derive
 their forms of each object from these classes; this package imports none of them."""
 
+from .account import Account
 from .base import (
     NO,
     OPTIONAL,
@@ -22,11 +23,16 @@ from .base import (
 )
 from .customers import Address, Attributes, CustomAttribute, Customer
 from .data_sources import AutoChurnSetting, DataSource, InvoiceHandling, InvoiceHandlingSetting, ProcessingStatus
+from .exports import ActivitiesExport, ExportFilter, ExportParams
+from .plan_groups import PlanGroup
+from .subscription_events import SubscriptionEvent
 
 __all__ = [
     "NO",
     "OPTIONAL",
     "REQUIRED",
+    "Account",
+    "ActivitiesExport",
     "Address",
     "ApiObject",
     "Attributes",
@@ -34,14 +40,18 @@ __all__ = [
     "CustomAttribute",
     "Customer",
     "DataSource",
+    "ExportFilter",
+    "ExportParams",
     "Field",
     "Format",
     "In",
     "InvoiceHandling",
     "InvoiceHandlingSetting",
     "Out",
+    "PlanGroup",
     "ProcessingStatus",
     "SchemaStyle",
+    "SubscriptionEvent",
     "TypeInfo",
     "field",
     "field_of",

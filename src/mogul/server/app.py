@@ -17,20 +17,35 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import dashboard
 from .auth import AuthMiddleware, KeyRing
 from .errors import ApiError, coded
+from .export_jobs import ExportJobs
 from .faults import FaultPlan, Faults
 from .limits import RequestGuard
 from .metrics_cache import MetricsCache
 from .openapi import iter_routes, openapi_endpoint
 from .processing import Processor
 from .responses import json
-from .routes import account, activities, customers, data_sources, imports, metrics, plans
+from .routes import (
+    account,
+    activities,
+    customers,
+    data_sources,
+    exports,
+    imports,
+    metrics,
+    plan_groups,
+    plans,
+    subscription_events,
+)
 from .settings import ServerSettings
 from .store import Database
 from .store.activities import Activities
 from .store.customers import Customers
 from .store.data_sources import DataSources
+from .store.exports import Exports, ensure_signing_key
 from .store.invoices import Invoices
+from .store.plan_groups import PlanGroups
 from .store.plans import Plans
+from .store.subscription_events import SubscriptionEvents
 from .store.subscriptions import Subscriptions
 from .throttle import Throttle
 from .writer import WriteThread, for_database
@@ -46,10 +61,23 @@ class Stores:
     invoices: Invoices
     subscriptions: Subscriptions
     activities: Activities
+    plan_groups: PlanGroups
+    subscription_events: SubscriptionEvents
+    exports: Exports
 
     @classmethod
     def on(cls, db: Database) -> Stores:
-        return cls(DataSources(db), Customers(db), Plans(db), Invoices(db), Subscriptions(db), Activities(db))
+        return cls(
+            DataSources(db),
+            Customers(db),
+            Plans(db),
+            Invoices(db),
+            Subscriptions(db),
+            Activities(db),
+            PlanGroups(db),
+            SubscriptionEvents(db),
+            Exports(db),
+        )
 
 
 def api_routes() -> list:
@@ -58,23 +86,31 @@ def api_routes() -> list:
         *data_sources.ROUTES,
         *customers.ROUTES,
         *plans.ROUTES,
+        *plan_groups.ROUTES,
+        *subscription_events.ROUTES,
         *imports.ROUTES,
         *activities.ROUTES,
+        *exports.ROUTES,
         *metrics.ROUTES,
     ]
 
 
-def _lifespan(db: Database, writer: WriteThread | None) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
-    """While the app is served, a background processor computes what imports queued (see processing.py)."""
+def _lifespan(
+    db: Database, writer: WriteThread | None, jobs: ExportJobs
+) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """While the app is served, a background processor computes what imports queued (see processing.py); on start,
+    export jobs a restart interrupted run again (export_jobs.py)."""
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         processor = Processor(db)
         processor.start()
+        jobs.resume()
         try:
             yield
         finally:
             processor.stop()
+            jobs.close()
             if writer is not None:
                 writer.close()
 
@@ -86,7 +122,12 @@ def app_routes() -> list:
     # No slash redirects: StripTrailingSlash already serves `/v1/data_sources/`, and a 307 for a path that
     # names nothing (`/v1/data_sources//`) would send a client to a different resource.
     api = Router(api_routes(), redirect_slashes=False)
-    return [Mount("/v1", app=api), Route("/openapi.json", openapi_endpoint, methods=["GET"]), *dashboard.routes()]
+    return [
+        Mount("/v1", app=api),
+        Route("/openapi.json", openapi_endpoint, methods=["GET"]),
+        *exports.FILE_ROUTES,
+        *dashboard.routes(),
+    ]
 
 
 def create_app(database: Database | str, settings: ServerSettings | None = None) -> Starlette:
@@ -97,16 +138,19 @@ def create_app(database: Database | str, settings: ServerSettings | None = None)
     settings = settings or ServerSettings()
     db = database if isinstance(database, Database) else Database(database)
     db.migrate()
+    ensure_signing_key(db)
     writer = for_database(db)
+    jobs = ExportJobs(db)
 
     app = Starlette(
         routes=app_routes(),
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
-        lifespan=_lifespan(db, writer),
+        lifespan=_lifespan(db, writer, jobs),
     )
     app.router.redirect_slashes = False
     app.state.db = db
     app.state.writer = writer
+    app.state.export_jobs = jobs
     app.state.settings = settings
     app.state.keyring = keyring = KeyRing(db)
     app.state.stores = Stores.on(db)

@@ -158,15 +158,19 @@ def fetch(
     params: PageParams,
     *,
     count: bool = True,
+    descending: bool = False,
 ) -> Page:
-    """Run `query` (filters applied, no order) for one page, in (sort, id) order. The total, for `total_pages`,
-    is counted on a page asked for without a cursor (the only one that sends it), unless `count` is False."""
+    """Run `query` (filters applied, no order) for one page, in (sort, id) order (`descending`: newest first).
+    The total, for `total_pages`, is counted on a page asked for without a cursor (the only one that sends it),
+    unless `count` is False."""
     total = None
     if count and not params.cursor_mode:
         total = conn.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
-    paged = query.order_by(sort, ident).limit(params.per_page + 1)
+    order = (sort.desc(), ident.desc()) if descending else (sort, ident)
+    paged = query.order_by(*order).limit(params.per_page + 1)
     if params.after is not None:
-        paged = paged.where(tuple_(sort, ident) > tuple_(*params.after))
+        position, after = tuple_(sort, ident), tuple_(*params.after)
+        paged = paged.where(position < after if descending else position > after)
     elif params.page:
         paged = paged.offset((params.page - 1) * params.per_page)
     rows = conn.execute(paged).all()
