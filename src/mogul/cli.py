@@ -9,7 +9,22 @@ import click
 
 from . import __version__
 from .client.errors import ChartMogulError
-from .commands import customers, data_sources, demo, fx_rates, imports, keys, plans, serve, source, sync
+from .commands import (
+    account,
+    activities,
+    customers,
+    data_sources,
+    demo,
+    fx_rates,
+    imports,
+    keys,
+    plan_groups,
+    plans,
+    serve,
+    source,
+    subscription_events,
+    sync,
+)
 
 
 class MogulGroup(click.Group):
@@ -47,6 +62,10 @@ main.add_command(fx_rates.fx_rates)
 main.add_command(data_sources.data_sources)
 main.add_command(customers.customers)
 main.add_command(plans.plans)
+main.add_command(plan_groups.plan_groups)
+main.add_command(subscription_events.subscription_events)
+main.add_command(activities.activities)
+main.add_command(account.account)
 main.add_command(imports.import_)
 main.add_command(demo.demo)
 main.add_command(source.source)

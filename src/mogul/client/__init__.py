@@ -21,13 +21,16 @@ _WHERE = {
     "ValidationError": ".errors",
     "Timeout": ".http",
     "Account": ".models",
+    "ActivitiesExport": ".models",
     "ApiObject": ".models",
     "Customer": ".models",
     "DataSource": ".models",
     "Invoice": ".models",
     "LineItem": ".models",
     "Plan": ".models",
+    "PlanGroup": ".models",
     "Subscription": ".models",
+    "SubscriptionEvent": ".models",
     "Transaction": ".models",
     "Listing": ".pagination",
     "Page": ".pagination",
@@ -41,6 +44,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "NO_RETRY",
     "Account",
+    "ActivitiesExport",
     "ApiObject",
     "AuthenticationError",
     "ChartMogulError",
@@ -54,11 +58,13 @@ __all__ = [
     "NotFoundError",
     "Page",
     "Plan",
+    "PlanGroup",
     "RateLimitError",
     "RetryEvent",
     "RetryPolicy",
     "ServerError",
     "Subscription",
+    "SubscriptionEvent",
     "Timeout",
     "Transaction",
     "TransportError",
@@ -92,7 +98,20 @@ if TYPE_CHECKING:
         ValidationError,
     )
     from .http import Timeout
-    from .models import Account, ApiObject, Customer, DataSource, Invoice, LineItem, Plan, Subscription, Transaction
+    from .models import (
+        Account,
+        ActivitiesExport,
+        ApiObject,
+        Customer,
+        DataSource,
+        Invoice,
+        LineItem,
+        Plan,
+        PlanGroup,
+        Subscription,
+        SubscriptionEvent,
+        Transaction,
+    )
     from .pagination import Listing, Page
     from .retry import NO_RETRY, RetryPolicy
     from .transport import DEFAULT_BASE_URL, RetryEvent

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -10,8 +10,11 @@ from .http import Timeout
 from .models import Account
 from .resources.customers import Customers
 from .resources.data_sources import DataSources
+from .resources.exports import ActivitiesExports
 from .resources.imports import Invoices, Subscriptions, Transactions
+from .resources.plan_groups import PlanGroups
 from .resources.plans import Plans
+from .resources.subscription_events import SubscriptionEvents
 from .retry import RetryPolicy
 from .transport import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, RetryEvent, Transport
 
@@ -53,6 +56,9 @@ class Client:
         self.invoices = Invoices(self.transport)
         self.transactions = Transactions(self.transport)
         self.subscriptions = Subscriptions(self.transport)
+        self.plan_groups = PlanGroups(self.transport)
+        self.subscription_events = SubscriptionEvents(self.transport)
+        self.activities_exports = ActivitiesExports(self.transport)
 
     @property
     def base_url(self) -> str:
@@ -62,8 +68,10 @@ class Client:
         """`GET /v1/ping`: "pong!" when the key is valid; raises AuthenticationError when not."""
         return str(self.transport.request("GET", "/v1/ping")["data"])
 
-    def account(self) -> Account:
-        return Account(self.transport.request("GET", "/v1/account"))
+    def account(self, include: Iterable[str] = ()) -> Account:
+        """`GET /v1/account`; `include` names settings to add (`churn_recognition`, `refund_handling`, ...)."""
+        names = ",".join(include)
+        return Account(self.transport.request("GET", "/v1/account", params={"include": names or None}))
 
     def close(self) -> None:
         self.transport.close()

@@ -9,10 +9,21 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Generic, TypeVar, overload
 
-from ..objects import ApiObject, AutoChurnSetting, DataSource, InvoiceHandlingSetting, ProcessingStatus
+from ..objects import (
+    Account,
+    ActivitiesExport,
+    ApiObject,
+    AutoChurnSetting,
+    DataSource,
+    InvoiceHandlingSetting,
+    PlanGroup,
+    ProcessingStatus,
+    SubscriptionEvent,
+)
 
 __all__ = [
     "Account",
+    "ActivitiesExport",
     "Address",
     "ApiObject",
     "AutoChurnSetting",
@@ -22,8 +33,10 @@ __all__ = [
     "InvoiceHandlingSetting",
     "LineItem",
     "Plan",
+    "PlanGroup",
     "ProcessingStatus",
     "Subscription",
+    "SubscriptionEvent",
     "Transaction",
 ]
 
@@ -56,14 +69,6 @@ class Field(Generic[T]):
 
 def parse_datetime(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-class Account(ApiObject):
-    id = Field[str]()
-    name = Field[str]()
-    currency = Field[str]()
-    time_zone = Field[str]()
-    week_start_on = Field[str]()
 
 
 class Address(ApiObject):
