@@ -149,7 +149,7 @@ class SubscriptionEvents:
             total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
             seen = 0
             if params.after is not None:
-                newer = query.where(tuple_(e.c.created_at, e.c.id) > tuple_(*params.after))
+                newer = query.where(tuple_(e.c.created_at, e.c.id) >= tuple_(*params.after))  # the cursor row too
                 seen = conn.execute(select(func.count()).select_from(newer.subquery())).scalar_one()
         events = [_render(row) for row in page.rows]
         meta = {
