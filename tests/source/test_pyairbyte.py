@@ -49,7 +49,7 @@ def test_pyairbyte_reads_every_stream_into_duckdb(pyairbyte_python: Path, target
     expected = {
         "activities", "customers", "subscriptions", "invoices", "plans", "data_sources", "metrics",
         "customer_count", "customer_daily_count", "customer_weekly_count", "customer_monthly_count",
-        "customer_quarterly_count",
+        "customer_quarterly_count", "plan_groups", "subscription_events", "account",
     }  # fmt: skip
     assert set(result["streams"]) == expected
     counts = result["counts"]

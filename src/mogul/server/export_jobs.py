@@ -31,8 +31,8 @@ class ExportJobs:
         return len(waiting)
 
     def close(self) -> None:
-        """Finish the jobs already running or queued, then stop the thread."""
-        self._pool.shutdown(wait=True)
+        """Finish the job running, drop the queued ones (the next start reruns them), stop the thread."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     def _run(self, export_id: str) -> bool:
         try:
