@@ -78,37 +78,17 @@ def _query() -> Select[Any]:
 
 
 def _render(row: Row[Any]) -> dict[str, Any]:
-    values = {name: getattr(row, name) for name in _COLUMNS}
-    values.update(
-        data_source_uuid=row.ds_uuid,
-        errors={},
-        disabled=False,
-        disabled_at=None,
-        disabled_by=None,
-        user_created=False,
-    )
+    """The columns are named as the declaration's attributes; the rest is the same for every mogul event."""
+    values = {
+        **row._mapping,
+        "data_source_uuid": row.ds_uuid,
+        "errors": {},
+        "disabled": False,
+        "disabled_at": None,
+        "disabled_by": None,
+        "user_created": False,
+    }
     return render(SubscriptionEvent, values)
-
-
-_COLUMNS = (
-    "id",
-    "customer_external_id",
-    "subscription_set_external_id",
-    "subscription_external_id",
-    "plan_external_id",
-    "event_date",
-    "effective_date",
-    "event_type",
-    "external_id",
-    "created_at",
-    "updated_at",
-    "quantity",
-    "currency",
-    "amount_in_cents",
-    "tax_amount_in_cents",
-    "retracted_event_id",
-    "event_order",
-)
 
 
 def _stored(values: Mapping[str, Any]) -> dict[str, Any]:
