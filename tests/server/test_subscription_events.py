@@ -221,6 +221,14 @@ def test_update_by_id_or_by_external_id(api: httpx.Client, source: dict[str, Any
         "error": "Subscription event not found",
         "error_details": [{"param": "id", "code": "not_found", "message": "Subscription event not found"}],
     }
+    huge = 2**40  # beyond the id column: names nothing (PostgreSQL would refuse to compare it)
+    assert (
+        api.patch("/subscription_events", json={"subscription_event": {"id": huge, "quantity": 1}}).status_code == 404
+    )
+    assert api.delete(f"/subscription_events?subscription_event%5Bid%5D={huge}").status_code == 404
+    assert api.patch(f"/subscription_events/{huge}/disabled_state", json={"disabled": True}).status_code == 404
+    retract = event(source, event_type="subscription_event_retracted", retracted_event_id=str(huge))
+    assert api.post("/subscription_events", json={"subscription_event": retract}).status_code == 422
     elsewhere = {"id": made["id"], "data_source_uuid": "ds_other", "quantity": 1}
     assert api.patch("/subscription_events", json={"subscription_event": elsewhere}).status_code == 404
     nameless = api.patch("/subscription_events", json={"subscription_event": {"quantity": 1}})

@@ -200,28 +200,29 @@ class Exports:
 
     def _zip(self, row: Row[Any], csv_name: str) -> bytes:
         """The activities of the job's range, a page of `CHUNK` at a time (renewing the lease between pages), as
-        one CSV in a zip."""
-        text = io.StringIO()
-        out = csv.writer(text)
-        out.writerow(COLUMNS)
-        activities = Activities(self.db)
-        after: tuple[int, int] | None = None
-        while True:
-            page = activities.list(
-                ActivityQuery(
+        one CSV in a zip. Rows are compressed as they are written: only the zip is held in memory."""
+        buffer = io.BytesIO()
+        with (
+            zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+            archive.open(csv_name, "w", force_zip64=True) as member,
+            io.TextIOWrapper(member, encoding="utf-8", newline="") as text,
+        ):
+            out = csv.writer(text)
+            out.writerow(COLUMNS)
+            activities = Activities(self.db)
+            after: tuple[int, int] | None = None
+            while True:
+                query = ActivityQuery(
                     start=row.start_at, end=row.end_before, type=row.activity_type, per_page=CHUNK, after=after
                 )
-            )
-            for body in page.bodies:
-                entry = orjson.loads(body)
-                out.writerow([entry.get(column) for column in COLUMNS])
-            if not page.has_more or page.cursor is None:
-                break
-            after = decode_cursor(page.cursor)
-            self._renew(row.id)
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(csv_name, text.getvalue().encode("utf-8"))
+                page = activities.list(query)
+                for body in page.bodies:
+                    entry = orjson.loads(body)
+                    out.writerow([entry.get(column) for column in COLUMNS])
+                if not page.has_more or page.cursor is None:
+                    break
+                after = decode_cursor(page.cursor)
+                self._renew(row.id)
         return buffer.getvalue()
 
     # --- rendering

@@ -34,6 +34,7 @@ NOT_DISABLEABLE = (
     "SaaSync) can be disabled; this data source is fed through the API: delete the event instead."
 )
 DAY_US = 86_400 * MICROS
+MAX_ID = 2**31 - 1  # the id column's INTEGER: a larger id names no event (PostgreSQL would refuse the comparison)
 NUMBERS = ("quantity", "amount_in_cents", "tax_amount_in_cents")
 # The list's filters that match a column exactly.
 TEXT_FILTERS = ("customer_external_id", "external_id", "subscription_external_id", "plan_external_id", "event_type")
@@ -215,7 +216,7 @@ def _target(values: Mapping[str, Any]) -> Target:
     """The event a request names: by `id`, or by `data_source_uuid` and `external_id`; 400 when neither."""
     if values.get("id") not in (None, ""):
         event_id = int(values["id"])
-        if event_id > 2**63 - 1:
+        if event_id > MAX_ID:
             raise _event_not_found("id")
         return Target(id=event_id, data_source_uuid=values.get("data_source_uuid"))
     if values.get("data_source_uuid") and values.get("external_id"):
@@ -256,7 +257,7 @@ def _customer_exists(conn: Connection, ds_id: int, external_id: str) -> bool:
 
 
 def _event_exists(conn: Connection, ds_id: int, event_id: int) -> bool:
-    if event_id > 2**63 - 1:
+    if event_id > MAX_ID:
         return False
     return conn.execute(select(e.c.id).where(and_(e.c.id == event_id, e.c.data_source_id == ds_id))).first() is not None
 
