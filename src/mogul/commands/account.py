@@ -25,7 +25,16 @@ def _show(accounts: Sequence[Account]) -> None:
 )
 @api_options
 def account(api_key: str, base_url: str, as_json: bool, names: tuple[str, ...]) -> None:
-    """Show the account: id, name, currency, time zone, week start, and the settings asked for."""
+    """Show the account and the settings asked for.
+
+    \b
+    The account's id, name, currency, time zone and week start, and with
+    --include its settings (churn recognition, refund handling...).
+
+    \b
+    Example:
+      mogul account --include all --json
+    """
     wanted = SETTINGS if "all" in names else names
     with make_client(api_key, base_url) as cm:
         found = cm.account(include=wanted)

@@ -14,7 +14,7 @@ from .common import api_options, emit, make_client, print_json, print_table
 
 @click.group("activities")
 def activities() -> None:
-    """The account's activities (MRR movements)."""
+    """Export the account's activities (MRR movements)."""
 
 
 @activities.command("export")
@@ -43,8 +43,10 @@ def export(
     no_wait: bool,
     timeout: float,
 ) -> None:
-    """Export activities to a zip holding one CSV (ChartMogul's /v1/activities_export): start the export, wait
-    for it, download its file.
+    """Export activities to a zip holding one CSV.
+
+    ChartMogul's /v1/activities_export: start the export, wait for it, download
+    its file.
 
     \b
     Example:

@@ -19,7 +19,10 @@ def _show(groups: Iterable[PlanGroup]) -> None:
 
 @click.group("plan-groups")
 def plan_groups() -> None:
-    """List, inspect, create, change and delete plan groups (ChartMogul's /v1/plan_groups)."""
+    """List, show, create, change and delete plan groups.
+
+    ChartMogul's /v1/plan_groups: named sets of plans, for reports.
+    """
 
 
 @plan_groups.command("list")

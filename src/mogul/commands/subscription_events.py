@@ -60,8 +60,11 @@ def _given(values: dict[str, Any]) -> dict[str, Any]:
 
 @click.group("subscription-events")
 def subscription_events() -> None:
-    """Subscription events (ChartMogul's /v1/subscription_events): scheduled and immediate starts, updates and
-    cancellations, for committed MRR. They change no MRR, activity or metric."""
+    """List, create, change and delete subscription events.
+
+    ChartMogul's /v1/subscription_events: scheduled and immediate starts, updates
+    and cancellations, for committed MRR. They change no MRR, activity or metric.
+    """
 
 
 @subscription_events.command("list")
@@ -126,7 +129,11 @@ def update(
     new_external_id: str | None,
     **changes: Any,
 ) -> None:
-    """Change an event, named by --id or by --data-source-uuid and --external-id."""
+    """Change an event's fields.
+
+    Name it by --id, or by --data-source-uuid and --external-id; the field options
+    given replace the event's.
+    """
     changes = _given(changes)
     if new_external_id is not None:
         if event_id is None:
@@ -152,7 +159,10 @@ def delete(
     data_source_uuid: str | None,
     external_id: str | None,
 ) -> None:
-    """Delete an event, named by --id or by --data-source-uuid and --external-id."""
+    """Delete an event.
+
+    Name it by --id, or by --data-source-uuid and --external-id.
+    """
     with make_client(api_key, base_url) as cm:
         cm.subscription_events.delete(id=event_id, data_source_uuid=data_source_uuid, external_id=external_id)
     named = event_id if event_id is not None else f"{data_source_uuid}/{external_id}"
@@ -180,11 +190,10 @@ def _disabled_command(name: str, disabled: bool) -> None:
             )
         emit([event], as_json, _show)
 
-    command.__doc__ = (
-        f"{name.capitalize()} an event (ChartMogul: automatic sources' events only; `mogul serve` refuses, as "
-        "ChartMogul does for API sources)."
+    command.help = (
+        f"{name.capitalize()} an event.\n\nName it by --id, or by --data-source-uuid and --external-id. ChartMogul "
+        "allows it for automatic sources' events only; `mogul serve` refuses, as ChartMogul does for API sources."
     )
-    command.help = command.__doc__
 
 
 _disabled_command("disable", True)
