@@ -10,6 +10,8 @@ import click
 from . import __version__
 from .client.errors import ChartMogulError
 from .commands import (
+    account,
+    activities,
     contacts,
     customers,
     data_sources,
@@ -19,9 +21,11 @@ from .commands import (
     keys,
     notes,
     opportunities,
+    plan_groups,
     plans,
     serve,
     source,
+    subscription_events,
     sync,
     tasks,
 )
@@ -84,6 +88,10 @@ main.add_command(contacts.contacts)
 main.add_command(notes.notes)
 main.add_command(opportunities.opportunities)
 main.add_command(tasks.tasks)
+main.add_command(plan_groups.plan_groups)
+main.add_command(subscription_events.subscription_events)
+main.add_command(activities.activities)
+main.add_command(account.account)
 main.add_command(imports.import_)
 main.add_command(demo.demo)
 main.add_command(source.source)

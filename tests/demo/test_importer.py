@@ -17,7 +17,7 @@ from mogul.demo.importer import import_dataset
 
 
 class FakeImportAPI:
-    """Answers the five calls the importer makes, in ChartMogul's shapes, and records them."""
+    """Answers the seven calls the importer makes, in ChartMogul's shapes, and records them."""
 
     def __init__(self, *, fail_customer: str | None = None) -> None:
         self.fail_customer = fail_customer
@@ -56,6 +56,13 @@ class FakeImportAPI:
                             self.subscriptions[sub_uuid] = (customer_uuid, item["subscription_external_id"])
                             item["subscription_uuid"] = sub_uuid
                 return self.json(201, body)
+            if (method, path) == ("POST", "/v1/plan_groups"):
+                assert body["plans"] and set(body["plans"]) <= set(self.plans)
+                return self.json(200, {"name": body["name"], "uuid": "plg_fake", "plans_count": len(body["plans"])})
+            if (method, path) == ("POST", "/v1/subscription_events"):
+                event = body["subscription_event"]
+                assert event["customer_external_id"] in self.customers.values()
+                return self.json(201, {"id": len(self.calls), **event})
             if method == "PATCH" and path.startswith("/v1/import/subscriptions/"):
                 sub_uuid = path.rsplit("/", 1)[1]
                 assert sub_uuid in self.subscriptions
@@ -100,6 +107,14 @@ def test_imports_everything_in_order(dataset: DemoDataset) -> None:
 
     methods = [(m, p.split("/")[2]) for m, p, _ in api.calls]
     assert methods[0] == ("POST", "data_sources") and methods[1:10] == [("POST", "plans")] * 9
+    groups = [b for m, p, b in api.calls if p == "/v1/plan_groups"]
+    assert sorted(g["name"] for g in groups)[0] == "Annual plans" and methods[10 : 10 + len(groups)] == [
+        ("POST", "plan_groups")
+    ] * len(groups)
+    assert sorted(u for g in groups for u in g["plans"]) == sorted(api.plans)  # every plan in one group
+    events = [b["subscription_event"] for m, p, b in api.calls if p == "/v1/subscription_events"]
+    assert len(events) == counts["cancellations"]
+    assert {e["event_type"] for e in events} == {"subscription_cancelled"}
     assert sorted(api.customers.values()) == [h.customer["external_id"] for h in dataset.customers]
     # One invoice POST per customer with invoices, carrying all of them.
     imports = [(p, b) for m, p, b in api.calls if p.startswith("/v1/import/customers/")]

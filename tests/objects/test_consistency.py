@@ -7,6 +7,7 @@ and its stream (if it has one).
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,17 +18,22 @@ import pytest
 
 from mogul.client import models
 from mogul.objects import (
+    Account,
+    ActivitiesExport,
     ApiObject,
     Contact,
     CustomerNote,
     DataSource,
     Note,
     Opportunity,
+    PlanGroup,
+    SubscriptionEvent,
     Task,
     key_tree,
     schema_key_tree,
     undeclared,
 )
+from mogul.objects.account import SETTINGS
 from mogul.server.embedded import EmbeddedServer
 from mogul.source.streams import BY_NAME
 
@@ -93,6 +99,56 @@ def tasks(api: httpx.Client) -> list[dict[str, Any]]:
     return [*sent, attached.json()]
 
 
+def plan_groups(api: httpx.Client) -> list[dict[str, Any]]:
+    source = api.post("/data_sources", json={"name": "Plans"}).json()["uuid"]
+    body = {"data_source_uuid": source, "name": "Gold", "interval_count": 1, "interval_unit": "month"}
+    plan = api.post("/plans", json=body).json()["uuid"]
+    created = api.post("/plan_groups", json={"name": "Group", "plans": [plan]})
+    assert created.status_code == 200, created.text
+    uuid = created.json()["uuid"]
+    changed = api.patch(f"/plan_groups/{uuid}", json={"name": "Renamed"}).json()
+    return [
+        created.json(),
+        changed,
+        api.get(f"/plan_groups/{uuid}").json(),
+        *api.get("/plan_groups").json()["plan_groups"],
+    ]
+
+
+def subscription_events(api: httpx.Client) -> list[dict[str, Any]]:
+    source = api.post("/data_sources", json={"name": "Events"}).json()["uuid"]
+    api.post("/customers", json={"data_source_uuid": source, "external_id": "c1"})
+    event = {
+        "data_source_uuid": source,
+        "customer_external_id": "c1",
+        "subscription_external_id": "s1",
+        "event_type": "subscription_cancellation_scheduled",
+        "event_date": "2024-01-01",
+        "effective_date": "2024-02-01",
+        "external_id": "e1",
+    }
+    created = api.post("/subscription_events", json={"subscription_event": event})
+    assert created.status_code == 201, created.text
+    changed = api.patch(
+        "/subscription_events", json={"subscription_event": {"id": created.json()["id"], "quantity": 1}}
+    )
+    return [created.json(), changed.json(), *api.get("/subscription_events").json()["subscription_events"]]
+
+
+def activities_exports(api: httpx.Client) -> list[dict[str, Any]]:
+    created = api.post("/activities_export", json={"type": "churn", "start-date": "2024-01-01"})
+    assert created.status_code == 200, created.text
+    deadline = time.monotonic() + 30
+    while (done := api.get(f"/activities_export/{created.json()['id']}").json())["status"] == "pending":
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    return [created.json(), done]
+
+
+def accounts(api: httpx.Client) -> list[dict[str, Any]]:
+    return [api.get("/account").json(), api.get(f"/account?include={','.join(SETTINGS)}").json()]
+
+
 @dataclass(frozen=True)
 class Case:
     cls: type[ApiObject]
@@ -111,6 +167,10 @@ CASES = [
     Case(Note, entity_notes, "Note"),
     Case(Opportunity, opportunities, "Opportunity", "opportunities"),
     Case(Task, tasks, "Task", "tasks"),
+    Case(PlanGroup, plan_groups, "PlanGroup", "plan_groups", added=("plan_uuids",)),
+    Case(SubscriptionEvent, subscription_events, "SubscriptionEvent", "subscription_events"),
+    Case(ActivitiesExport, activities_exports, "ActivitiesExport"),
+    Case(Account, accounts, "Account", "account"),
 ]
 
 

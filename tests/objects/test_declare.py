@@ -12,7 +12,7 @@ from mogul.objects import OPTIONAL, REQUIRED, ApiObject, Format, Out, field, fie
 from mogul.objects.base import schema_key_tree
 from mogul.server.errors import ApiError
 from mogul.server.render import render
-from mogul.server.validation import checked, coded_first, legacy, parse
+from mogul.server.validation import Problem, checked, coded_first, detailed, full_message, legacy, parse, rails
 
 
 class Part(ApiObject):
@@ -158,3 +158,35 @@ def test_a_day_is_written_yyyy_mm_dd(day: str):
     _, problems = parse(Owned, {"owner": "x", "when": day}, "create")
     assert [p.param for p in problems] == ["when"]
     assert parse(Owned, {"owner": "x", "when": "2024-03-01"}, "create")[0]["when"] == date(2024, 3, 1)
+
+
+class Group(ApiObject):
+    name: str = field(create=REQUIRED, not_blank=True, messages={"missing": "can't be blank"})
+    members: list[str] = field(create=REQUIRED, not_blank=True, param="member_ids")
+
+
+def test_the_newest_error_generations_name_fields_as_the_api_does():
+    with pytest.raises(ApiError) as raised:
+        checked(Group, {"name": " ", "members": []}, "create", rails)  # an empty list is blank too
+    assert raised.value.body == {
+        "name": ["Name can't be blank"],
+        "member_ids": ["Member ids can't be blank"],
+        "error_details": [
+            {"param": "name", "code": "blank", "message": "Name can't be blank"},
+            {"param": "member_ids", "code": "blank", "message": "Member ids can't be blank"},
+        ],
+    }
+    with pytest.raises(ApiError) as raised:
+        checked(Thing, {"name": "ok", "count": 12}, "create", detailed)
+    assert (raised.value.status, raised.value.body) == (
+        422,
+        {
+            "error": "Count must be at most 9",
+            "error_details": [
+                {"param": "count", "code": "less_than_or_equal_to", "message": "Count must be at most 9"}
+            ],
+        },
+    )
+    # A message that names the field itself is kept whole.
+    assert full_message(Problem("name", "missing", "Name it.")) == "Name it."
+    assert parse(Group, {"name": "a", "members": ["x"]}, "create") == ({"name": "a", "members": ["x"]}, [])

@@ -1,7 +1,8 @@
 """A stand-in ChartMogul API on a real port, for the endpoints `mogul serve` does not have yet.
 
 Deterministic data in the API's exact shapes (chartmogul-api.md): customers, activities, plans,
-invoices, per-customer subscriptions, metrics (customer-count and all) and data sources; cursor
+invoices, per-customer subscriptions, metrics (customer-count and all), data sources, plan groups and their
+plans, subscription events and the account; cursor
 pagination, `start-date`/`end-date` filters, Basic auth, and optional throttling (token bucket
 answering 429 + Retry-After) and added latency, as the benchmark needs. Run standalone:
 
@@ -44,6 +45,10 @@ class Data:
     invoices: list[dict[str, Any]] = field(default_factory=list)
     subscriptions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     data_sources: list[dict[str, Any]] = field(default_factory=list)
+    plan_groups: list[dict[str, Any]] = field(default_factory=list)
+    group_plans: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    subscription_events: list[dict[str, Any]] = field(default_factory=list)
+    account: dict[str, Any] = field(default_factory=dict)
 
 
 def generate(customers: int = 50, activities: int = 200, *, days: int = 365, seed: int = 7) -> Data:
@@ -70,6 +75,17 @@ def generate(customers: int = 50, activities: int = 200, *, days: int = 365, see
                 "data_source_uuid": ds,
             }
         )
+    for members in (data.plans[:2], data.plans[2:]):
+        group = {"name": f"Group of {len(members)}", "uuid": f"plg_{_uuid(rng)}", "plans_count": len(members)}
+        data.plan_groups.append(group)
+        data.group_plans[group["uuid"]] = list(reversed(members))  # newest plan first
+    data.account = {
+        "id": f"acc_{_uuid(rng)}",
+        "name": "Example Test Company",
+        "currency": "EUR",
+        "time_zone": "Europe/Berlin",
+        "week_start_on": "sunday",
+    }
     for i in range(customers):
         cid = f"cus_{_uuid(rng)}"
         since = EPOCH + timedelta(seconds=rng.randrange(days * 86400))
@@ -158,6 +174,29 @@ def generate(customers: int = 50, activities: int = 200, *, days: int = 365, see
             }
         )
     data.activities.sort(key=lambda a: (a["date"], a["uuid"]))
+    for i, customer in enumerate(data.customers[:30]):
+        data.subscription_events.append(
+            {
+                "id": 378040197 - i,  # newest first
+                "data_source_uuid": ds,
+                "customer_external_id": customer["external_id"],
+                "subscription_set_external_id": None,
+                "subscription_external_id": f"sub_{i}",
+                "plan_external_id": "plan_0",
+                "event_date": "2023-12-14T00:00:00Z",
+                "effective_date": "2024-01-01T00:00:00Z",
+                "event_type": "subscription_start_scheduled",
+                "external_id": f"event_{i}",
+                "errors": {},
+                "created_at": "2023-12-14T15:33:55Z",
+                "updated_at": "2023-12-14T15:33:55Z",
+                "quantity": 1,
+                "currency": "EUR",
+                "amount_in_cents": 1000,
+                "tax_amount_in_cents": None,
+                "retracted_event_id": None,
+            }
+        )
     for i, customer in enumerate(data.customers[: min(len(data.customers), 200)]):
         data.invoices.append(
             {
@@ -347,6 +386,19 @@ class FakeChartMogul:
             return 200, self._page("invoices", d.invoices, query)
         if path.startswith("/v1/metrics/"):
             return self._metrics(path, query)
+        if path == "/v1/account":
+            settings = {"churn_recognition": "churn_at_time_of_cancelation", "churn_when_zero_mrr": False}
+            wanted = query.get("include", "").split(",")
+            return 200, orjson.dumps({**d.account, **{k: v for k, v in settings.items() if k in wanted}})
+        if path == "/v1/plan_groups":
+            return 200, self._page("plan_groups", d.plan_groups, query)
+        if path.startswith("/v1/plan_groups/") and path.endswith("/plans"):
+            members = d.group_plans.get(path.split("/")[3])
+            if members is None:
+                return 404, b'{"code":404,"message":"Plan group not found","param":"plan_group_uuid"}'
+            return 200, self._page("plans", members, query)
+        if path == "/v1/subscription_events":
+            return 200, self._page("subscription_events", d.subscription_events, query)
         if path.startswith("/v1/customers/") and path.endswith("/subscriptions"):
             uuid = path.split("/")[3]
             if uuid not in self._customer_uuids:

@@ -31,6 +31,9 @@ class Seeded:
     invoices: int = 0
     processed: int = 0
     activities: int = 0
+    plan_groups: dict[str, list[str]] = field(default_factory=dict)
+    """plan group uuid -> its plans' uuids"""
+    subscription_events: int = 0
 
 
 def usd(history: CustomerHistory) -> CustomerHistory:
@@ -48,11 +51,24 @@ def seed(db: Database, config: GeneratorConfig, *, data_sources: int = 1, proces
     for source in sources:
         created = {p["external_id"]: stores.plans.create(with_source(p, source["uuid"]))["uuid"] for p in dataset.plans}
         plans.append(created)
+        group = stores.plan_groups.create({"name": f"{source['name']} plans", "plans": list(created.values())})
+        out.plan_groups[group["uuid"]] = list(created.values())
     for n, history in enumerate(dataset.customers):
         ds_uuid, plan_uuids = out.data_sources[n % data_sources], plans[n % data_sources]
         history = usd(history)
         customer = stores.customers.create(with_source(history.customer, ds_uuid))
         out.customers[customer["uuid"]] = ds_uuid
+        if n % 5 == 0:  # a scheduled cancellation for every fifth customer (events change no MRR)
+            event = {
+                "data_source_uuid": ds_uuid,
+                "customer_external_id": customer["external_id"],
+                "subscription_external_id": f"{customer['external_id']}-sub",
+                "event_type": "subscription_cancellation_scheduled",
+                "event_date": "2024-01-01",
+                "effective_date": "2024-02-01",
+            }
+            stores.subscription_events.create({"subscription_event": event})
+            out.subscription_events += 1
         if not history.invoices:
             continue
         invoices = resolve_invoices(history.invoices, ds_uuid, plan_uuids)

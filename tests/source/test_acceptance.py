@@ -294,3 +294,8 @@ def test_serve_every_record_exactly_once(work: Path, serve_target: Target) -> No
     assert len(records["activities"]) == seeded.activities
     movements = sum(a["activity-mrr-movement"] for a in records["activities"])
     assert movements == records["metrics"][-1]["mrr"]  # the activities add up to today's MRR
+    groups = {g["uuid"]: sorted(g["plan_uuids"]) for g in records["plan_groups"]}
+    assert groups == {uuid: sorted(plans) for uuid, plans in seeded.plan_groups.items()}  # paged by 7
+    assert len(records["subscription_events"]) == seeded.subscription_events
+    [account] = records["account"]
+    assert account["id"].startswith("acc_") and "churn_recognition" in account

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -11,10 +11,13 @@ from .models import Account
 from .resources.contacts import Contacts
 from .resources.customers import Customers
 from .resources.data_sources import DataSources
+from .resources.exports import ActivitiesExports
 from .resources.imports import Invoices, Subscriptions, Transactions
 from .resources.notes import CustomerNotes, Notes
 from .resources.opportunities import Opportunities
+from .resources.plan_groups import PlanGroups
 from .resources.plans import Plans
+from .resources.subscription_events import SubscriptionEvents
 from .resources.tasks import Tasks
 from .retry import RetryPolicy
 from .transport import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, RetryEvent, Transport
@@ -62,6 +65,9 @@ class Client:
         self.notes = Notes(self.transport)
         self.opportunities = Opportunities(self.transport)
         self.tasks = Tasks(self.transport)
+        self.plan_groups = PlanGroups(self.transport)
+        self.subscription_events = SubscriptionEvents(self.transport)
+        self.activities_exports = ActivitiesExports(self.transport)
 
     @property
     def base_url(self) -> str:
@@ -71,8 +77,10 @@ class Client:
         """`GET /v1/ping`: "pong!" when the key is valid; raises AuthenticationError when not."""
         return str(self.transport.request("GET", "/v1/ping")["data"])
 
-    def account(self) -> Account:
-        return Account(self.transport.request("GET", "/v1/account"))
+    def account(self, include: Iterable[str] = ()) -> Account:
+        """`GET /v1/account`; `include` names settings to add (`churn_recognition`, `refund_handling`, ...)."""
+        names = ",".join(include)
+        return Account(self.transport.request("GET", "/v1/account", params={"include": names or None}))
 
     def close(self) -> None:
         self.transport.close()

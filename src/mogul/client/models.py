@@ -10,6 +10,8 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar, overload
 
 from ..objects import (
+    Account,
+    ActivitiesExport,
     ApiObject,
     AutoChurnSetting,
     Contact,
@@ -18,12 +20,15 @@ from ..objects import (
     InvoiceHandlingSetting,
     Note,
     Opportunity,
+    PlanGroup,
     ProcessingStatus,
+    SubscriptionEvent,
     Task,
 )
 
 __all__ = [
     "Account",
+    "ActivitiesExport",
     "Address",
     "ApiObject",
     "AutoChurnSetting",
@@ -37,8 +42,10 @@ __all__ = [
     "Note",
     "Opportunity",
     "Plan",
+    "PlanGroup",
     "ProcessingStatus",
     "Subscription",
+    "SubscriptionEvent",
     "Task",
     "Transaction",
 ]
@@ -72,14 +79,6 @@ class Field(Generic[T]):
 
 def parse_datetime(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-class Account(ApiObject):
-    id = Field[str]()
-    name = Field[str]()
-    currency = Field[str]()
-    time_zone = Field[str]()
-    week_start_on = Field[str]()
 
 
 class Address(ApiObject):

@@ -1,8 +1,10 @@
-"""Send a generated `DemoDataset` through the Import API: data source, plans, then every customer in parallel.
+"""Send a generated `DemoDataset` through the Import API: data source, plans and a plan group per billing
+interval, then every customer in parallel.
 
 Per customer, in order: `POST /v1/customers`, one `POST /v1/import/customers/{uuid}/invoices` carrying all its
-invoices, and a `PATCH /v1/import/subscriptions/{uuid}` per cancelled subscription. Customers are independent,
-so a thread pool runs many at once; the server, not this loop, is the bottleneck.
+invoices, and a `PATCH /v1/import/subscriptions/{uuid}` per cancelled subscription, with the billing system's
+`subscription_cancelled` event for each cancellation (events change no MRR). Customers are independent, so a
+thread pool runs many at once; the server, not this loop, is the bottleneck.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ def import_dataset(
     started = time.perf_counter()
     source = client.data_sources.create(dataset.data_source["name"])
     plan_uuids = create_plans(client.transport, dataset.plans, source.uuid)
+    create_plan_groups(client.transport, dataset.plans, plan_uuids)
     total = len(dataset.customers)
     if progress:
         progress(0, total)
@@ -83,6 +86,21 @@ def create_plans(transport: Transport, plans: list[dict[str, Any]], data_source_
     return uuids
 
 
+def create_plan_groups(transport: Transport, plans: list[dict[str, Any]], plan_uuids: Mapping[str, str]) -> None:
+    """`POST /v1/plan_groups`: one group per billing interval ("Monthly plans", "Annual plans", ...)."""
+    groups: dict[str, list[str]] = {}
+    for plan in plans:
+        groups.setdefault(_interval_name(plan), []).append(plan_uuids[plan["external_id"]])
+    for name, uuids in groups.items():
+        transport.request("POST", "/v1/plan_groups", json={"name": name, "plans": uuids})
+
+
+def _interval_name(plan: Mapping[str, Any]) -> str:
+    count, unit = plan["interval_count"], plan["interval_unit"]
+    named = {(1, "month"): "Monthly", (3, "month"): "Quarterly", (1, "year"): "Annual"}
+    return f"{named.get((count, unit), f'Every {count} {unit}')} plans"
+
+
 def import_customer(
     transport: Transport, history: CustomerHistory, data_source_uuid: str, plan_uuids: Mapping[str, str]
 ) -> None:
@@ -99,6 +117,16 @@ def import_customer(
             subscriptions = _subscription_uuids(transport, customer["uuid"], imported)
             for subscription, body in cancellation_bodies(history.cancellations):
                 transport.request("PATCH", f"/v1/import/subscriptions/{subscriptions[subscription]}", json=body)
+            for cancellation in history.cancellations:
+                event = {
+                    "data_source_uuid": data_source_uuid,
+                    "customer_external_id": external_id,
+                    "subscription_external_id": cancellation["subscription_external_id"],
+                    "event_type": "subscription_cancelled",
+                    "event_date": cancellation["cancelled_at"],
+                    "effective_date": cancellation["cancelled_at"],
+                }
+                transport.request("POST", "/v1/subscription_events", json={"subscription_event": event})
     except ChartMogulError as exc:
         exc.message = f"importing customer {external_id}: {exc.message}"
         raise

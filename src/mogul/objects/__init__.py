@@ -1,6 +1,7 @@
 """Every object of ChartMogul's API, declared once (see `base`). The server, the client and the source derive
 their forms of each object from these classes; this package imports none of them."""
 
+from .account import Account
 from .associations import AssociatedObjectIdentifier
 from .base import (
     NO,
@@ -24,14 +25,19 @@ from .base import (
 from .contacts import Contact, CustomValue
 from .customers import Address, Attributes, CustomAttribute, Customer
 from .data_sources import AutoChurnSetting, DataSource, InvoiceHandling, InvoiceHandlingSetting, ProcessingStatus
+from .exports import ActivitiesExport, ExportFilter, ExportParams
 from .notes import CustomerNote, Note
 from .opportunities import Opportunity
+from .plan_groups import PlanGroup
+from .subscription_events import SubscriptionEvent
 from .tasks import Task
 
 __all__ = [
     "NO",
     "OPTIONAL",
     "REQUIRED",
+    "Account",
+    "ActivitiesExport",
     "Address",
     "ApiObject",
     "AssociatedObjectIdentifier",
@@ -43,6 +49,8 @@ __all__ = [
     "Customer",
     "CustomerNote",
     "DataSource",
+    "ExportFilter",
+    "ExportParams",
     "Field",
     "Format",
     "In",
@@ -51,8 +59,10 @@ __all__ = [
     "Note",
     "Opportunity",
     "Out",
+    "PlanGroup",
     "ProcessingStatus",
     "SchemaStyle",
+    "SubscriptionEvent",
     "Task",
     "TypeInfo",
     "field",

@@ -108,7 +108,10 @@ class Field:
     pattern: str | None = None
     max_items: int | None = None
     not_blank: bool = False
-    """A request's blank string counts as missing."""
+    """A request's blank string (or empty list) counts as missing."""
+    param: str | None = None
+    """The name the API's refusals give the field, where its model calls it otherwise (a plan group's `plans`
+    are `plan_ids` in its errors)."""
     request: Any = None
     """The type a request sends where it differs from the response's (a customer's custom attributes are sent as
     a list of typed values and answered as an object)."""
@@ -182,6 +185,7 @@ def field(
     pattern: str | None = None,
     max_items: int | None = None,
     not_blank: bool = False,
+    param: str | None = None,
     request: Any = None,
     messages: Mapping[str, str] | None = None,
     doc: str = "",
@@ -201,6 +205,7 @@ def field(
         pattern=pattern,
         max_items=max_items,
         not_blank=not_blank,
+        param=param,
         request=request,
         messages=dict(messages or {}),
         doc=doc,

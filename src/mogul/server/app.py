@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import dashboard
 from .auth import AuthMiddleware, KeyRing
 from .errors import ApiError, coded
+from .export_jobs import ExportJobs
 from .faults import FaultPlan, Faults
 from .limits import RequestGuard
 from .metrics_cache import MetricsCache
@@ -29,11 +30,14 @@ from .routes import (
     contacts,
     customers,
     data_sources,
+    exports,
     imports,
     metrics,
     notes,
     opportunities,
+    plan_groups,
     plans,
+    subscription_events,
     tasks,
 )
 from .settings import ServerSettings
@@ -42,10 +46,13 @@ from .store.activities import Activities
 from .store.contacts import Contacts
 from .store.customers import Customers
 from .store.data_sources import DataSources
+from .store.exports import Exports, ensure_signing_key
 from .store.invoices import Invoices
 from .store.notes import CustomerNotes, Notes
 from .store.opportunities import Opportunities
+from .store.plan_groups import PlanGroups
 from .store.plans import Plans
+from .store.subscription_events import SubscriptionEvents
 from .store.subscriptions import Subscriptions
 from .store.tasks import Tasks
 from .throttle import Throttle
@@ -67,6 +74,9 @@ class Stores:
     opportunities: Opportunities
     tasks: Tasks
     notes: Notes
+    plan_groups: PlanGroups
+    subscription_events: SubscriptionEvents
+    exports: Exports
 
     @classmethod
     def on(cls, db: Database) -> Stores:
@@ -78,6 +88,9 @@ class Stores:
             Subscriptions(db),
             Activities(db),
             *(crm(db) for crm in (Contacts, CustomerNotes, Opportunities, Tasks, Notes)),
+            PlanGroups(db),
+            SubscriptionEvents(db),
+            Exports(db),
         )
 
 
@@ -87,8 +100,11 @@ def api_routes() -> list:
         *data_sources.ROUTES,
         *customers.ROUTES,
         *plans.ROUTES,
+        *plan_groups.ROUTES,
+        *subscription_events.ROUTES,
         *imports.ROUTES,
         *activities.ROUTES,
+        *exports.ROUTES,
         *metrics.ROUTES,
         *contacts.ROUTES,
         *notes.ROUTES,
@@ -97,17 +113,22 @@ def api_routes() -> list:
     ]
 
 
-def _lifespan(db: Database, writer: WriteThread | None) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
-    """While the app is served, a background processor computes what imports queued (see processing.py)."""
+def _lifespan(
+    db: Database, writer: WriteThread | None, jobs: ExportJobs
+) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """While the app is served, a background processor computes what imports queued (see processing.py); on start,
+    export jobs a restart interrupted run again (export_jobs.py)."""
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         processor = Processor(db)
         processor.start()
+        jobs.resume()
         try:
             yield
         finally:
             processor.stop()
+            jobs.close()
             if writer is not None:
                 writer.close()
 
@@ -119,7 +140,12 @@ def app_routes() -> list:
     # No slash redirects: StripTrailingSlash already serves `/v1/data_sources/`, and a 307 for a path that
     # names nothing (`/v1/data_sources//`) would send a client to a different resource.
     api = Router(api_routes(), redirect_slashes=False)
-    return [Mount("/v1", app=api), Route("/openapi.json", openapi_endpoint, methods=["GET"]), *dashboard.routes()]
+    return [
+        Mount("/v1", app=api),
+        Route("/openapi.json", openapi_endpoint, methods=["GET"]),
+        *exports.FILE_ROUTES,
+        *dashboard.routes(),
+    ]
 
 
 def create_app(database: Database | str, settings: ServerSettings | None = None) -> Starlette:
@@ -130,16 +156,19 @@ def create_app(database: Database | str, settings: ServerSettings | None = None)
     settings = settings or ServerSettings()
     db = database if isinstance(database, Database) else Database(database)
     db.migrate()
+    ensure_signing_key(db)
     writer = for_database(db)
+    jobs = ExportJobs(db)
 
     app = Starlette(
         routes=app_routes(),
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
-        lifespan=_lifespan(db, writer),
+        lifespan=_lifespan(db, writer, jobs),
     )
     app.router.redirect_slashes = False
     app.state.db = db
     app.state.writer = writer
+    app.state.export_jobs = jobs
     app.state.settings = settings
     app.state.keyring = keyring = KeyRing(db)
     app.state.stores = Stores.on(db)

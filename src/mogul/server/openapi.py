@@ -201,6 +201,22 @@ CODED_ERROR = component(
     obj({"code": INTEGER, "message": STRING, "param": NULLABLE_STRING}),
 )
 LEGACY_ERROR = component("LegacyError", obj({"error": STRING}))
+# The newest generation (reference more §0.4): `error_details` lists each problem.
+_ERROR_DETAILS = {
+    "type": "array",
+    "items": obj({"param": NULLABLE_STRING, "code": STRING, "message": STRING}),
+    "minItems": 1,
+}
+DETAILED_ERRORS = component("DetailedError", obj({"error": STRING, "error_details": _ERROR_DETAILS}))
+FIELD_ERRORS = component(
+    "FieldErrors",
+    {
+        "type": "object",
+        "properties": {"error_details": _ERROR_DETAILS},
+        "required": ["error_details"],
+        "additionalProperties": {"type": "array", "items": STRING, "minItems": 1},
+    },
+)
 VALIDATION_ERRORS = component(
     "ValidationErrors",
     obj({"errors": {"type": "object", "additionalProperties": STRING, "minProperties": 1}}),
@@ -214,6 +230,7 @@ class Reply:
     description: str
     schema: JsonSchema | None = None
     headers: Mapping[str, JsonSchema] = field(default_factory=dict)
+    media_type: str = "application/json"
 
 
 @dataclass(frozen=True)
@@ -245,6 +262,7 @@ class Operation:
     query: Sequence[Param] = ()
     path_params: Mapping[str, JsonSchema] = field(default_factory=dict)  # default: a non-empty string
     body: JsonSchema | None = None
+    body_required: bool = True
     description: str = ""
     tag: str = ""
     authenticated: bool = True
@@ -387,7 +405,7 @@ def _render(op: Operation, method: str, route: Route, limits: RequestLimits) -> 
     if parameters:
         out["parameters"] = parameters
     if op.body is not None:
-        out["requestBody"] = {"required": True, "content": {"application/json": {"schema": op.body}}}
+        out["requestBody"] = {"required": op.body_required, "content": {"application/json": {"schema": op.body}}}
     out["responses"] = {str(status): _render_reply(reply) for status, reply in sorted(replies.items())}
     if not op.authenticated:
         out["security"] = []
@@ -399,7 +417,7 @@ def _render(op: Operation, method: str, route: Route, limits: RequestLimits) -> 
 def _render_reply(reply: Reply) -> dict[str, Any]:
     out: dict[str, Any] = {"description": reply.description}
     if reply.schema is not None:
-        out["content"] = {"application/json": {"schema": reply.schema}}
+        out["content"] = {reply.media_type: {"schema": reply.schema}}
     if reply.headers:
         out["headers"] = {name: {**spec, "required": True} for name, spec in reply.headers.items()}
     return out

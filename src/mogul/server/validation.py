@@ -79,6 +79,45 @@ def coded_first(problems: list[Problem]) -> ApiError:
     return coded(422, first.message, first.param)
 
 
+# Rails' error codes (`error_details[].code`) for the kinds of problem.
+_CODES = {
+    "missing": "blank",
+    "date": "invalid",
+    "too_many": "too_long",
+    "below": "greater_than_or_equal_to",
+    "above": "less_than_or_equal_to",
+}
+
+
+def full_message(problem: Problem) -> str:
+    """Rails' full message: the attribute's name, humanized, before a message that does not name it itself
+    (`can't be blank` -> `Plan ids can't be blank`)."""
+    text = problem.message
+    if not text[:1].islower():
+        return text
+    name = problem.param.rsplit(".", 1)[-1].replace("_", " ")
+    return f"{name[:1].upper()}{name[1:]} {text}"
+
+
+def _details(problems: list[Problem]) -> list[dict[str, str]]:
+    return [{"param": p.param, "code": _CODES.get(p.kind, p.kind), "message": full_message(p)} for p in problems]
+
+
+def detailed(problems: list[Problem]) -> ApiError:
+    """422 `{"error": "...", "error_details": [{"param", "code", "message"}]}`: the newest generation
+    (invoices since 2023, subscription events); `error` joins the full messages."""
+    return ApiError(422, {"error": ", ".join(full_message(p) for p in problems), "error_details": _details(problems)})
+
+
+def rails(problems: list[Problem]) -> ApiError:
+    """422 `{"name": ["Name can't be blank"], ..., "error_details": [...]}`: plan groups (recorded 2023)."""
+    body: dict[str, Any] = {}
+    for p in problems:
+        body.setdefault(p.param, []).append(full_message(p))
+    body["error_details"] = _details(problems)
+    return ApiError(422, body)
+
+
 def message(f: Field, kind: str) -> str:
     """The declaration's wording for a problem, or the generic one."""
     generic = {
@@ -103,10 +142,10 @@ def _accepted(cls: type[ApiObject], view: View) -> tuple[Field, ...]:
 def _object(cls: type[ApiObject], body: Mapping[str, Any], view: RequestView, path: str, out: list[Problem]) -> Values:
     values: Values = {}
     for f in _accepted(cls, view):
-        param = path + f.name
+        param = path + (f.param or f.name)
         present = f.name in body
         value = body.get(f.name)
-        blank = f.not_blank and isinstance(value, str) and not value.strip()
+        blank = f.not_blank and ((isinstance(value, str) and not value.strip()) or value == [])
         if value is None and not f.required(view):
             if present:
                 values[f.attr] = None

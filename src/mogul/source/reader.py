@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..client.pagination import Page, follow_cursors, iter_pages, page_of, page_query
+from ..client.pagination import Page, follow_cursors, iter_items, iter_pages, page_of, page_query
 from ..client.retry import RetryPolicy
 from ..client.transport import RetryEvent, Transport, decode_body
 from . import protocol
@@ -31,7 +31,7 @@ from .passthrough import decode_page
 from .protocol import Message, RecordBatch
 from .ratelimit import HIGH, NORMAL, RateLimiter
 from .split import CustomerSplit, Group, Step
-from .streams import Stream
+from .streams import Members, Stream
 from .workers import Workers
 
 FULL_REFRESH_STATE = {"__ab_no_cursor_state_message": True}
@@ -155,6 +155,8 @@ class Reader:
                 if part.customer_uuid is not None:
                     for item in items:
                         item["customer_uuid"] = part.customer_uuid
+                if stream.members is not None:
+                    self._add_members(transport, stream.members, items)
                 self._put(("page", run, items, part))
             self._put(("done", run, part, boundary))
         except Cancelled:
@@ -184,15 +186,21 @@ class Reader:
         key = "entries" if part.lists_parents else stream.records_key
         if not stream.paginated:
             body = transport.request("GET", part.path, params=part.params)
-            yield (body or {}).get(key) or []
+            yield ([body] if body else []) if not key else (body or {}).get(key) or []
             return
-        if self.passthrough and part.customer_uuid is None and not part.lists_parents:
+        if self.passthrough and part.customer_uuid is None and not part.lists_parents and stream.members is None:
             fetch = functools.partial(self._passthrough_page, transport, part.path, key, part.params)
             for page in follow_cursors(fetch):
                 yield page.items
             return
         for page in iter_pages(transport, part.path, key=key, params=part.params, per_page=self.config.page_size):
             yield page.items
+
+    def _add_members(self, transport: Transport, members: Members, items: list[dict[str, Any]]) -> None:
+        for item in items:
+            path = members.path.format(uuid=item["uuid"])
+            found = iter_items(transport, path, key=members.records_key, per_page=self.config.page_size)
+            item[members.field] = [member.get("uuid") for member in found]
 
     def _passthrough_page(
         self, transport: Transport, path: str, key: str, params: dict[str, Any], cursor: str | None

@@ -10,12 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from ..objects import (
+    Account,
     ApiObject,
     Contact,
     CustomerNote,
     DataSource,
     Opportunity,
+    PlanGroup,
     SchemaStyle,
+    SubscriptionEvent,
     Task,
     TypeInfo,
     json_schema,
@@ -36,9 +39,26 @@ def _leaf(info: TypeInfo) -> Schema:
     return out
 
 
+def _plain(schema: Schema) -> Schema:
+    """`anyOf` of plain types as one list of types (`str | bool` -> `["string", "boolean", "null"]`): Airbyte's
+    schemas name types, they do not combine schemas."""
+    if "anyOf" in schema:
+        options = [_plain(option) for option in schema["anyOf"]]
+        if all(set(option) == {"type"} for option in options):
+            kinds = [
+                k
+                for option in options
+                for k in ([option["type"]] if isinstance(option["type"], str) else option["type"])
+            ]
+            return {"type": list(dict.fromkeys(kinds))}
+    if "properties" in schema:
+        return {**schema, "properties": {key: _plain(value) for key, value in schema["properties"].items()}}
+    return schema
+
+
 def declared(cls: type[ApiObject], required: tuple[str, ...] = ("uuid",)) -> Schema:
     """A stream's JSON schema from an object's declaration: open objects, every field nullable, `required` keys."""
-    schema = json_schema(cls, "response", _STYLE)
+    schema = _plain(json_schema(cls, "response", _STYLE))
     for key in required:  # a key is never null
         schema["properties"][key] = {**schema["properties"][key], "type": schema["properties"][key]["type"][0]}
     return {"$schema": "http://json-schema.org/draft-07/schema#", **schema, "required": list(required)}
@@ -83,6 +103,11 @@ CONTACT = declared(Contact)
 CUSTOMER_NOTE = declared(CustomerNote)
 OPPORTUNITY = declared(Opportunity)
 TASK = declared(Task, required=("task_uuid",))
+ACCOUNT = declared(Account, required=("id",))
+SUBSCRIPTION_EVENT = declared(SubscriptionEvent, required=("id",))
+# A plan group as the API sends it, plus the uuids of its plans (read from the group's plan list).
+PLAN_GROUP = declared(PlanGroup)
+PLAN_GROUP["properties"]["plan_uuids"] = {"type": ["array", "null"], "items": {"type": "string"}}
 
 CUSTOMER = root(
     {

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..objects.account import SETTINGS
 from . import schemas
 from .config import Config
 from .schemas import Schema
@@ -41,11 +42,22 @@ class DateRange:
 
 
 @dataclass(frozen=True)
+class Members:
+    """A list each record's own members come from, added to the record as their uuids (a plan group's plans)."""
+
+    field: str
+    path: str
+    """With `{uuid}`: the record's uuid."""
+    records_key: str
+
+
+@dataclass(frozen=True)
 class Stream:
     name: str
     path: str
     schema: Schema
     records_key: str = "entries"
+    """Where a response holds the records; `""`: the response is the one record (`/v1/account`)."""
     primary_key: tuple[str, ...] = ("uuid",)
     cursor_field: str | None = None
     """Set on streams that support incremental sync (cursor always `date`, source-defined)."""
@@ -61,6 +73,7 @@ class Stream:
     priority."""
     split_customers: bool = False
     """`/v1/customers`, read as parallel chains per data source and status (split.py)."""
+    members: Members | None = None
     description: str = ""
 
     @property
@@ -92,6 +105,10 @@ def _configured_interval(config: Config) -> dict[str, Any]:
 
 def _data_source_flags(_: Config) -> dict[str, Any]:
     return {"with_processing_status": True, "with_auto_churn_subscription_setting": True}
+
+
+def _account_settings(_: Config) -> dict[str, Any]:
+    return {"include": ",".join(SETTINGS)}
 
 
 METRIC_RANGE = DateRange(dates_only=True)
@@ -178,6 +195,34 @@ STREAMS: tuple[Stream, ...] = (
         params=_configured_interval,
         date_range=METRIC_RANGE,
         description="All key metrics (MRR, ARR, ARPA, ASP, churn rates, LTV, customers) at `interval`.",
+    ),
+    Stream(
+        "plan_groups",
+        "/v1/plan_groups",
+        schemas.PLAN_GROUP,
+        records_key="plan_groups",
+        sequential=True,
+        members=Members("plan_uuids", "/v1/plan_groups/{uuid}/plans", "plans"),
+        description="Plan groups, each with `plan_uuids`: its plans, from `/v1/plan_groups/{uuid}/plans`.",
+    ),
+    Stream(
+        "subscription_events",
+        "/v1/subscription_events",
+        schemas.SUBSCRIPTION_EVENT,
+        records_key="subscription_events",
+        primary_key=("id",),
+        sequential=True,
+        description="Subscription events; full refresh (the API filters by no date range, and shows no deletion).",
+    ),
+    Stream(
+        "account",
+        "/v1/account",
+        schemas.ACCOUNT,
+        records_key="",
+        primary_key=("id",),
+        paginated=False,
+        params=_account_settings,
+        description="The account, with every setting (`include=`).",
     ),
     _count_stream("customer_count", _configured_interval, "Customer count at the configured `interval`."),
     _count_stream("customer_daily_count", _interval("day"), "Customer count per day (Airbyte's stream)."),

@@ -5,14 +5,23 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..openapi import STRING, Reply, component, obj, operation
+from ...objects import Account
+from ...objects.account import SETTINGS
+from ..openapi import STRING, Param, Reply, declared, obj, operation
+from ..render import render
 from ..responses import json
-from ..store.account import DEFAULT_SETTINGS, get_account
+from ..store.account import get_account
 
-ACCOUNT = component(
-    "Account",
-    obj({key: STRING for key in ("name", "currency", "time_zone", "week_start_on", "id", *DEFAULT_SETTINGS)}),
-)
+ACCOUNT = declared(Account)
+_FALSE = frozenset({"0", "false", "no", ""})
+
+
+def included(request: Request) -> set[str]:
+    """The settings asked for: `include=a,b` (repeatable; unknown names ignored), or php's `?a=1&b=1`."""
+    q = request.query_params
+    names = {name.strip() for value in q.getlist("include") for name in value.split(",")}
+    names |= {name for name in SETTINGS if name in q and q[name].strip().lower() not in _FALSE}
+    return names & set(SETTINGS)
 
 
 @operation(
@@ -28,11 +37,17 @@ async def ping(_request: Request) -> Response:
 @operation(
     "retrieveAccount",
     "The account's name, currency, time zone and settings",
-    {200: Reply("The account.", ACCOUNT)},
+    {200: Reply("The account; each setting only when `include` names it.", ACCOUNT)},
+    query=[
+        Param("include", STRING, f"Settings to add, comma-separated: {', '.join(SETTINGS)}; others are ignored."),
+        *(Param(name, STRING, "php's form of `include`: present and not false adds the setting.") for name in SETTINGS),
+    ],
     tag="account",
 )
 async def account(request: Request) -> Response:
-    return json(await run_in_threadpool(get_account, request.app.state.db))
+    values = await run_in_threadpool(get_account, request.app.state.db)
+    wanted = included(request)
+    return json(render(Account, {key: value for key, value in values.items() if key not in SETTINGS or key in wanted}))
 
 
 ROUTES = [

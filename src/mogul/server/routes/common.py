@@ -90,10 +90,15 @@ async def list_page(
 # The handlers below write: on SQLite their store calls run on the app's one write thread (see writer.py).
 
 
-async def create_from_body(request: Request, create: Callable[[dict[str, Any]], Any]) -> Response:
-    """201 with what `create(body)` returns."""
+async def write(request: Request, fn: Callable[..., T], *args: Any) -> T:
+    """`fn(*args)`, a store call that writes, on the app's writer."""
+    return await run_write(request.app.state.writer, fn, *args)
+
+
+async def create_from_body(request: Request, create: Callable[[dict[str, Any]], Any], *, status: int = 201) -> Response:
+    """`status` (201) with what `create(body)` returns."""
     body = await json_body(request)
-    return json(await run_write(request.app.state.writer, create, body), status=201)
+    return json(await run_write(request.app.state.writer, create, body), status=status)
 
 
 async def apply_body(request: Request, apply: Callable[[str, dict[str, Any]], Any], *, status: int) -> Response:

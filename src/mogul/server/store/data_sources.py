@@ -132,7 +132,14 @@ class DataSources:
             if ds_id is None:
                 raise not_found(NOT_FOUND)
             merges.forget_source(conn, ds_id, uuid)
-            tables = (schema.invoices, schema.subscriptions, schema.merged_customers, schema.customers, schema.plans)
+            tables = (
+                schema.invoices,
+                schema.subscriptions,
+                schema.subscription_events,
+                schema.merged_customers,
+                schema.customers,
+                schema.plans,
+            )
             for table in tables:
                 conn.execute(delete(table).where(table.c.data_source_id == ds_id))
 

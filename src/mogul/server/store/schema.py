@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -380,3 +381,70 @@ Index("ix_tasks_contact", tasks.c.contact_id)
 
 # Rows that belong to a customer and move with it when it is merged into another.
 CRM_TABLES = (contacts, customer_notes, opportunities, tasks)
+
+
+# --- Plan groups, subscription events and activities exports (issue 20). New tables: `create_all` makes them.
+
+plan_groups = Table(
+    "plan_groups",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("uuid", String(64), nullable=False, unique=True),
+    Column("name", String(255), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+Index("ix_plan_groups_created", plan_groups.c.created_at, plan_groups.c.id)
+
+# A group's plans; a plan deleted (or its data source) leaves its groups.
+plan_group_plans = Table(
+    "plan_group_plans",
+    metadata,
+    Column("plan_group_id", Integer, ForeignKey("plan_groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("plan_id", Integer, ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True),
+)
+Index("ix_plan_group_plans_plan", plan_group_plans.c.plan_id)
+
+# Stored as sent (integers as integers), read by nothing but their own endpoints: they change no MRR.
+subscription_events = Table(
+    "subscription_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _ds_fk(),
+    Column("customer_external_id", String(255), nullable=False),
+    Column("subscription_set_external_id", String(255), nullable=True),
+    Column("subscription_external_id", String(255), nullable=False),
+    Column("plan_external_id", String(255), nullable=True),
+    Column("event_date", BigInteger, nullable=False),
+    Column("effective_date", BigInteger, nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("external_id", String(255), nullable=True),
+    Column("quantity", BigInteger, nullable=True),
+    Column("currency", String(3), nullable=True),
+    Column("amount_in_cents", BigInteger, nullable=True),
+    Column("tax_amount_in_cents", BigInteger, nullable=True),
+    Column("retracted_event_id", String(255), nullable=True),
+    Column("event_order", BigInteger, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    UniqueConstraint("data_source_id", "external_id", name="uq_subscription_events_external_id"),
+)
+Index("ix_subscription_events_created", subscription_events.c.created_at, subscription_events.c.id)
+
+# `POST /activities_export` jobs and their files (a zip, kept in the database so every worker process can serve
+# it, until it expires). `claimed_at` is the lease of the process running the job (store/exports.py).
+activities_exports = Table(
+    "activities_exports",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("activity_type", String(16), nullable=True),
+    Column("start_at", BigInteger, nullable=True),
+    Column("end_at", BigInteger, nullable=True),
+    Column("end_before", BigInteger, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("claimed_at", BigInteger, nullable=True),
+    Column("finished_at", BigInteger, nullable=True),
+    Column("expires_at", BigInteger, nullable=True),
+    Column("file", LargeBinary, nullable=True),
+)
+Index("ix_activities_exports_status", activities_exports.c.status)

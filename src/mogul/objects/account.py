@@ -1,0 +1,23 @@
+"""The account: its name, currency, time zone, and (asked for by `include=`) its settings (reference more §8)."""
+
+from __future__ import annotations
+
+from .base import ApiObject, Out, field
+
+_INCLUDED = "Only when `include=` names it."
+
+
+class Account(ApiObject):
+    id: str = field(pattern="^acc_")
+    name: str = field()
+    currency: str = field()
+    time_zone: str = field()
+    week_start_on: str = field(doc="`monday` or `sunday`.")
+    churn_recognition: str = field(out=Out.OPTIONAL, doc=_INCLUDED)
+    churn_when_zero_mrr: str | bool = field(out=Out.OPTIONAL, doc=_INCLUDED)
+    auto_churn_subscription: str | bool = field(out=Out.OPTIONAL, doc=_INCLUDED)
+    refund_handling: str = field(out=Out.OPTIONAL, doc=_INCLUDED)
+    proximate_movement_reclassification: str = field(out=Out.OPTIONAL, doc=_INCLUDED)
+
+
+SETTINGS = tuple(f.name for f in Account.__fields__ if f.out is Out.OPTIONAL)
