@@ -26,7 +26,9 @@ def test_help_says_where_to_start_without_cut_summaries() -> None:
     assert top.returncode == 0
     assert "Start here:" in top.stdout and "mogul demo " in top.stdout and "mogul serve " in top.stdout
     commands = top.stdout.split("Commands:")[1].splitlines()[1:]
-    assert len(commands) == len(cli.commands) and not [line for line in commands if line.endswith("...")]
+    names = [line.split()[0] for line in commands if line.startswith("  ") and not line.startswith("   ")]
+    assert names == sorted(cli.commands) and not [line for line in commands if line.endswith("...")]
+    assert len(commands) == len(names), "a summary wraps onto a second line"
     assert "mogul demo generate --base-url" in run("serve", "--help").stdout
 
 
