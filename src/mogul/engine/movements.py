@@ -90,10 +90,13 @@ class Movements:
     active: bool
 
 
-def _rank(change: SubChange) -> tuple[int, int, int, int]:
+def _rank(change: SubChange) -> tuple[int, int, int, tuple[int, str, int], str, str]:
     # Same instant: decreases before increases, so a switch between two unrelated subscriptions reads as
-    # churn then reactivation (§3.1); then event_order, then creation order.
-    return (change.at, 0 if change.delta < 0 or not change.new_active else 1, change.order, change.seq)
+    # churn then reactivation (§3.1); then event_order, then creation order as the data tells it (invoice
+    # date, invoice, line), then the subscription: a total order, so activities never depend on input order.
+    sub = change.sub
+    flag = 0 if change.delta < 0 or not change.new_active else 1
+    return (change.at, flag, change.order, change.seq, sub.external_id, sub.uuid)
 
 
 def _linked(a: Subscription, b: Subscription) -> bool:
