@@ -9,7 +9,7 @@ import click
 
 from . import __version__
 from .client.errors import ChartMogulError
-from .commands import customers, data_sources, demo, fx_rates, imports, keys, plans, serve, source, sync
+from .commands import customers, data_sources, demo, fx_rates, imports, keys, plans, serve, settings, source, sync
 
 
 class MogulGroup(click.Group):
@@ -44,6 +44,7 @@ def main() -> None:
 main.add_command(serve.serve)
 main.add_command(keys.keys)
 main.add_command(fx_rates.fx_rates)
+main.add_command(settings.settings)
 main.add_command(data_sources.data_sources)
 main.add_command(customers.customers)
 main.add_command(plans.plans)

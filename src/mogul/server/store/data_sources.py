@@ -21,10 +21,11 @@ NOT_FOUND = "Data source not found"
 MAX_NAME = 255
 MAX_SYSTEM = 64  # the column's width: PostgreSQL refuses longer values with an error, not a 422
 
-# What a new custom source reports under `invoice_handling_setting` (the recorded defaults, §1.1).
+# What a new custom source reports under `invoice_handling_setting` (the recorded shape, §1.1). New subscribers
+# need a fully paid first invoice, the default of ChartMogul's "Invoice handling" page (docs/metrics.md).
 DEFAULT_INVOICE_HANDLING: dict[str, Any] = {
     mode: {
-        "create_subscription_when_invoice_is": "open",
+        "create_subscription_when_invoice_is": "paid",
         "update_subscription_when_invoice_is": "open",
         "prevent_subscription_for_invoice_voided": True,
         "prevent_subscription_for_invoice_refunded": False,
