@@ -144,6 +144,22 @@ def test_the_clock_makes_a_customer_past_due_without_a_new_import(api: httpx.Cli
     assert subscription_statuses(api, cus["uuid"]) == ["past_due"]
 
 
+def test_auto_churn_of_a_source_churns_delinquent_subscriptions(api: httpx.Client, db: Database) -> None:
+    # "Automatically cancel subscriptions that are [X] days past due or missing a renewal invoice".
+    ds = source(api)
+    gold = plan(api, ds, "Gold")
+    cus = customer(api, ds, "late")
+    import_invoices(api, cus["uuid"], invoice("l-1", gold["uuid"], "2024-01-01", "2024-02-01", 5000, sub="ls"))
+    settle(api)
+    assert get_customer(api, cus["uuid"])["status"] == "Past Due"
+    set_source_settings(db, ds, auto_churn_days=10, auto_churn=True)
+    settle(api)
+    assert get_customer(api, cus["uuid"])["status"] == "Cancelled"
+    assert activities(api, cus["uuid"]) == [("2024-01-01", "new_biz", 5000), ("2024-02-11", "churn", -5000)]
+    body = api.get(f"/data_sources/{ds}", params={"with_auto_churn_subscription_setting": "true"}).json()
+    assert body["auto_churn_subscription_setting"] == {"enabled": True, "interval": 10}
+
+
 # 3. Partial payments and invoice handling ("Invoice handling") -----------------------------------------------
 
 
