@@ -137,16 +137,19 @@ def compute_customer(
         by_sub.setdefault(key, []).append(item)
 
     histories: list[SubHistory] = []
+    connected = False
     for sub in subs.values():
         if subscription_filter is not None and not subscription_filter(sub):
             continue
+        if sub.connection_key is not None:
+            connected = True
         histories.append(
             subscription_history(
                 sub, by_sub.get(sub.uuid, ()), plans, settings, ctx.fx, ctx.source(sub.data_source_uuid), as_of
             )
         )
 
-    if any(h.sub.connection_key is not None for h in histories):
+    if connected:
         _smooth_connected_gaps(histories)
     changes = [c for h in histories for c in h.changes]
     moves = classify(customer, changes, plans, settings.currency, ctx.calendar, settings.smart_activity_window_minutes)
@@ -172,7 +175,9 @@ def compute_customer(
         mrr_history={h.sub.uuid: tuple((c.at, c.new_mrr) for c in h.changes) for h in histories},
         flows=moves.flows,
         spans=moves.spans,
-        recompute_at=min((h.recompute_at for h in histories if h.recompute_at is not None), default=None),
+        recompute_at=None
+        if as_of is None
+        else min((h.recompute_at for h in histories if h.recompute_at is not None), default=None),
     )
 
 

@@ -90,7 +90,7 @@ class SubChange:
 
     at: int
     order: int  # event_order of the item causing it (0 for cancellations)
-    seq: tuple[int, str, int]  # (invoice date, invoice external id, line position) of that item: creation order
+    item: LineItem | None  # the first item of the group causing it (None for a stop): its creation order
     sub: Subscription
     old_mrr: int
     new_mrr: int
@@ -128,7 +128,7 @@ class SubHistory:
 
 _ITEM, _CANCEL = 0, 1
 _FOREVER = 1 << 62  # µs, far beyond any real date: "no as_of"
-_STOP_SEQ = (-1, "", -1)
+_STOP_SEQ = (-1, "", -1)  # a stop's place among changes at its instant (stops come first anyway)
 _ANY_INVOICE = object()  # no item has set the group's MRR yet
 _start = attrgetter("service_period_start")
 
@@ -140,7 +140,10 @@ def _tie_key(item: LineItem) -> tuple[bool, int, int, str, int, str]:
     return (order is None, order or 0, item.invoice_date, item.invoice_external_id or "", item.position, item.uuid)
 
 
-def _seq(item: LineItem) -> tuple[int, str, int]:
+def creation_order(item: LineItem | None) -> tuple[int, str, int]:
+    """Where the item causing a change was created, as the data tells it: invoice date, invoice, line."""
+    if item is None:
+        return _STOP_SEQ
     return (item.invoice_date, item.invoice_external_id or "", item.position)
 
 
@@ -313,7 +316,7 @@ def subscription_history(
                 SubChange(
                     at,
                     first.event_order or 0,
-                    _seq(first),
+                    first,
                     sub,
                     0,
                     new_mrr,
@@ -347,7 +350,7 @@ def subscription_history(
                     SubChange(
                         at,
                         first.event_order or 0,
-                        _seq(first),
+                        first,
                         sub,
                         mrr,
                         new_mrr,
@@ -408,7 +411,7 @@ def subscription_history(
 
 
 def _stop(sub: Subscription, at: int, mrr: int, plan_uuid: str | None, qty: int) -> SubChange:
-    return SubChange(at, 0, _STOP_SEQ, sub, mrr, 0, True, False, plan_uuid, plan_uuid, qty, qty, False, False)
+    return SubChange(at, 0, None, sub, mrr, 0, True, False, plan_uuid, plan_uuid, qty, qty, False, False)
 
 
 def _end_of_service(cancel_at: int, ordered: list[LineItem]) -> int:
