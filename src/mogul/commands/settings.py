@@ -19,7 +19,7 @@ def _db(url: str) -> Database:
     return db
 
 
-@click.group()
+@click.group(short_help="Settings that change MRR and the metrics.")
 def settings() -> None:
     """Account and data-source settings that change MRR, activities and metrics.
 
