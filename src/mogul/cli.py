@@ -9,7 +9,23 @@ import click
 
 from . import __version__
 from .client.errors import ChartMogulError
-from .commands import customers, data_sources, demo, fx_rates, imports, keys, plans, serve, settings, source, sync
+from .commands import (
+    contacts,
+    customers,
+    data_sources,
+    demo,
+    fx_rates,
+    imports,
+    keys,
+    notes,
+    opportunities,
+    plans,
+    serve,
+    settings,
+    source,
+    sync,
+    tasks,
+)
 
 
 class MogulGroup(click.Group):
@@ -66,6 +82,10 @@ main.add_command(settings.settings)
 main.add_command(data_sources.data_sources)
 main.add_command(customers.customers)
 main.add_command(plans.plans)
+main.add_command(contacts.contacts)
+main.add_command(notes.notes)
+main.add_command(opportunities.opportunities)
+main.add_command(tasks.tasks)
 main.add_command(imports.import_)
 main.add_command(demo.demo)
 main.add_command(source.source)

@@ -24,7 +24,7 @@ def test_help_says_where_to_start_without_cut_summaries() -> None:
     assert top.returncode == 0
     assert "Start here:" in top.stdout and "mogul demo " in top.stdout and "mogul serve " in top.stdout
     commands = top.stdout.split("Commands:")[1].splitlines()[1:]
-    assert len(commands) == 11 and not [line for line in commands if line.endswith("...")]
+    assert len(commands) == 15 and not [line for line in commands if line.endswith("...")]
     assert "mogul demo generate --base-url" in run("serve", "--help").stdout
 
 

@@ -1,5 +1,5 @@
 """Targets for the source tests: `mogul serve` and the stand-in API of fake_api.py, both real HTTP servers on
-loopback ports, and both answering every stream."""
+loopback ports, both answering every stream they are read for (the stand-in has no CRM objects)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from mogul.server.app import Stores
 from mogul.server.embedded import EmbeddedServer
 from mogul.server.store import Database
 from mogul.server.store.keys import create_key
+from mogul.source.streams import BY_NAME
 
 from .fake_api import API_KEY, FakeServer, generate
 from .seed import seed
@@ -22,6 +23,8 @@ from .seed import seed
 # Every stream is read from `mogul serve` (None: the whole catalog), as from the stand-in API.
 SERVE_STREAMS: set[str] | None = None
 SERVE_CUSTOMERS = 60
+# The stand-in API has no CRM objects: those streams are read from `mogul serve` only.
+FAKE_STREAMS = set(BY_NAME) - {"contacts", "customer_notes", "opportunities", "tasks"}
 
 
 @dataclass
@@ -68,7 +71,7 @@ def serve_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
 
 @pytest.fixture(scope="module")
 def fake_target(fake_server: FakeServer) -> Target:
-    return Target("fake", fake_server.base_url, API_KEY, None)
+    return Target("fake", fake_server.base_url, API_KEY, FAKE_STREAMS)
 
 
 @pytest.fixture(params=["serve", "fake"])

@@ -8,10 +8,14 @@ from typing import TYPE_CHECKING
 
 from .http import Timeout
 from .models import Account
+from .resources.contacts import Contacts
 from .resources.customers import Customers
 from .resources.data_sources import DataSources
 from .resources.imports import Invoices, Subscriptions, Transactions
+from .resources.notes import CustomerNotes, Notes
+from .resources.opportunities import Opportunities
 from .resources.plans import Plans
+from .resources.tasks import Tasks
 from .retry import RetryPolicy
 from .transport import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, RetryEvent, Transport
 
@@ -53,6 +57,11 @@ class Client:
         self.invoices = Invoices(self.transport)
         self.transactions = Transactions(self.transport)
         self.subscriptions = Subscriptions(self.transport)
+        self.contacts = Contacts(self.transport)
+        self.customer_notes = CustomerNotes(self.transport)
+        self.notes = Notes(self.transport)
+        self.opportunities = Opportunities(self.transport)
+        self.tasks = Tasks(self.transport)
 
     @property
     def base_url(self) -> str:

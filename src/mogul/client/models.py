@@ -9,21 +9,37 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Generic, TypeVar, overload
 
-from ..objects import ApiObject, AutoChurnSetting, DataSource, InvoiceHandlingSetting, ProcessingStatus
+from ..objects import (
+    ApiObject,
+    AutoChurnSetting,
+    Contact,
+    CustomerNote,
+    DataSource,
+    InvoiceHandlingSetting,
+    Note,
+    Opportunity,
+    ProcessingStatus,
+    Task,
+)
 
 __all__ = [
     "Account",
     "Address",
     "ApiObject",
     "AutoChurnSetting",
+    "Contact",
     "Customer",
+    "CustomerNote",
     "DataSource",
     "Invoice",
     "InvoiceHandlingSetting",
     "LineItem",
+    "Note",
+    "Opportunity",
     "Plan",
     "ProcessingStatus",
     "Subscription",
+    "Task",
     "Transaction",
 ]
 

@@ -139,6 +139,26 @@ STREAMS: tuple[Stream, ...] = (
         description="MRR movements from start_date; incremental on `date` with a lookback window.",
     ),
     Stream("invoices", "/v1/invoices", schemas.INVOICE, records_key="invoices", sequential=True),
+    # The CRM lists take no updated-since filter and page newest first: full refresh only.
+    Stream("contacts", "/v1/contacts", schemas.CONTACT, sequential=True, description="Every contact."),
+    Stream(
+        "customer_notes",
+        "/v1/customer_notes",
+        schemas.CUSTOMER_NOTE,
+        sequential=True,
+        description="Every note and call log.",
+    ),
+    Stream(
+        "opportunities", "/v1/opportunities", schemas.OPPORTUNITY, sequential=True, description="Every opportunity."
+    ),
+    Stream(
+        "tasks",
+        "/v1/tasks",
+        schemas.TASK,
+        primary_key=("task_uuid",),
+        sequential=True,
+        description="Every task; the key is `task_uuid`.",
+    ),
     Stream("plans", "/v1/plans", schemas.PLAN, records_key="plans", sequential=True),
     Stream(
         "data_sources",
