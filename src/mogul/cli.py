@@ -24,6 +24,7 @@ from .commands import (
     plan_groups,
     plans,
     serve,
+    settings,
     source,
     subscription_events,
     sync,
@@ -81,6 +82,7 @@ def main() -> None:
 main.add_command(serve.serve)
 main.add_command(keys.keys)
 main.add_command(fx_rates.fx_rates)
+main.add_command(settings.settings)
 main.add_command(data_sources.data_sources)
 main.add_command(customers.customers)
 main.add_command(plans.plans)

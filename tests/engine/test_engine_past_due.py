@@ -85,7 +85,9 @@ def test_auto_churn_after_a_missing_renewal_never_later_than_as_of():
     assert acts(churned) == [("2024-01-01", "new_biz", 5000, 5000), ("2024-02-11", "churn", -5000, 0)]
     assert churned.status == "Cancelled"
     assert churned.subscriptions[0]["end-date"] == "2024-02-11T00:00:00+00:00"
-    assert _result(book, c, "2024-02-10").status == "Active"  # the grace period is not over yet
+    # The grace period is not over yet, but the renewal is missing: Past Due ("Handling past-due subscriptions").
+    assert _result(book, c, "2024-02-10").status == "Past Due"
+    assert _result(book, c, "2024-01-31").status == "Active"  # the paid period still runs
     assert _result(book, c, "2024-02-11").status == "Cancelled"  # at the very moment it may fire
     # Without a "now" only a later event can prove the renewal missing.
     assert _result(book, c, None).status == "Active"
@@ -135,11 +137,11 @@ def test_auto_churn_is_per_data_source_and_off_by_default():
     book = Book()
     c, s = _monthly_customer(book)
     book.item(s, "2024-01-01", "2024-02-01", 5000)
-    assert _result(book, c, "2025-01-01").status == "Active"
+    assert _result(book, c, "2025-01-01").status == "Past Due"  # not churned: Past Due until cancelled
     on = Settings(data_sources={"ds_1": SourceSettings(auto_churn_days=30)})
     other = Settings(data_sources={"ds_other": SourceSettings(auto_churn_days=30)})
     assert book.result(c, on, as_of=ts("2025-01-01")).status == "Cancelled"
-    assert book.result(c, other, as_of=ts("2025-01-01")).status == "Active"
+    assert book.result(c, other, as_of=ts("2025-01-01")).status == "Past Due"
 
 
 def test_auto_churn_feeds_the_metrics():

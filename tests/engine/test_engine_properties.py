@@ -19,6 +19,8 @@ sub_strategy = st.fixed_dictionaries(
         # service period starts as day offsets; duplicates and overlaps are allowed on purpose
         "starts": st.lists(st.integers(0, 150), min_size=1, max_size=6),
         "amounts": st.lists(st.sampled_from([1000, 2000, 3500, 5000, 12000]), min_size=6, max_size=6),
+        # which invoice bills each item: same-start items on one invoice add up, on two the later replaces
+        "invoices": st.lists(st.integers(0, 2), min_size=6, max_size=6),
         "cancels": st.lists(st.integers(0, 170), max_size=2),
         "annual": st.booleans(),
     }
@@ -45,8 +47,9 @@ def _build(customers: list, engine_settings: Settings) -> Book:
         for j, spec in enumerate(subs):
             plan = annual if spec["annual"] else monthly
             sub = book.sub(c, f"S{j}", plan)
-            for start, amount in zip(spec["starts"], spec["amounts"], strict=False):
-                book.item(sub, _day(start), _day(start + (365 if spec["annual"] else 30)), amount)
+            for start, amount, invoice in zip(spec["starts"], spec["amounts"], spec["invoices"], strict=False):
+                end = _day(start + (365 if spec["annual"] else 30))
+                book.item(sub, _day(start), end, amount, invoice_external_id=f"i{start}-{invoice}")
             for cancel in spec["cancels"]:
                 book.cancel(sub, _day(cancel))
     return book

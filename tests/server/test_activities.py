@@ -121,7 +121,8 @@ def test_customer_activities_and_subscriptions(api: httpx.Client, history: dict)
     subs = api.get(f"/customers/{c0}/subscriptions").json()
     assert list(subs) == ["entries", "has_more", "per_page", "page", "cursor"]
     (sub,) = subs["entries"]
-    assert (sub["mrr"], sub["arr"], sub["quantity"], sub["status"], sub["plan"]) == (2500, 30000, 3, "active", "Gold")
+    # "past_due": the period ended without a renewal, the subscription is not cancelled (docs/metrics.md §4).
+    assert (sub["mrr"], sub["arr"], sub["quantity"], sub["status"], sub["plan"]) == (2500, 30000, 3, "past_due", "Gold")
     assert not sub["uuid"].startswith("sub_")  # a bare UUID in this view, as the real API
     assert sub["billing-cycle"] == "month" and sub["billing-cycle-count"] == 1
 

@@ -59,7 +59,7 @@ def test_with_flags_add_their_blocks_only_when_true(api: httpx.Client) -> None:
         assert item["auto_churn_subscription_setting"] == {"enabled": False, "interval": None}
         handling = item["invoice_handling_setting"]
         assert set(handling) == {"manual", "automatic"}
-        assert handling["manual"]["create_subscription_when_invoice_is"] == "open"
+        assert handling["manual"]["create_subscription_when_invoice_is"] == "paid"  # "Invoice handling" page
     false_flags = api.get("/data_sources", params={k: "false" for k in params}).json()["data_sources"][0]
     assert set(false_flags) == SEED_KEYS
 

@@ -69,7 +69,7 @@ def test_activities_and_metrics_through_the_official_client(config: chartmogul.C
     mine = chartmogul.CustomerActivity.all(config, uuid=made["customer"]["uuid"]).get()
     assert [a.activity_mrr_movement for a in mine.entries] == [5000, 3000]
     subs = chartmogul.CustomerSubscription.all(config, uuid=made["customer"]["uuid"]).get()
-    assert [(s.mrr, s.plan, s.status) for s in subs.entries] == [(8000, "Gold", "active")]
+    assert [(s.mrr, s.plan, s.status) for s in subs.entries] == [(8000, "Gold", "past_due")]  # no renewal
 
     dates = {"start_date": "2024-01-01", "end_date": "2024-04-30", "interval": "month"}
     mrr = chartmogul.Metrics.mrr(config, **dates).get()

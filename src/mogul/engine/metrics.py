@@ -129,8 +129,18 @@ def _ltv(arpa: int, churn_rate: float | Fraction) -> int:
     return div_round(arpa * 100 * rate.denominator, rate.numerator)
 
 
+def _trailing_ltv(arpa: int, rates: list[float]) -> int:
+    """round(arpa / (mean(rates) / 100)), exactly; 0 when the mean is 0. Rates have 2 decimals, so in
+    hundredths the mean is an integer fraction: arpa × 10000 × n / Σ hundredths."""
+    hundredths = [_hundredths(rate) for rate in rates]
+    if None in hundredths:
+        return _ltv(arpa, sum(map(_exact, rates)) / len(rates))
+    total = sum(hundredths)  # type: ignore[arg-type]
+    return div_round(arpa * 10_000 * len(rates), total) if total > 0 else 0
+
+
 def period_series(
-    agg: MetricsAggregate, first_start: int, count: int, interval: str, ltv_mode: str = "arpa_over_churn"
+    agg: MetricsAggregate, first_start: int, count: int, interval: str, ltv_mode: str = "trailing_six"
 ) -> list[PeriodValues]:
     """`count` consecutive periods from the one starting at `first_start` (a period start day)."""
     if interval not in INTERVALS:
@@ -162,7 +172,7 @@ def period_series(
             ltv = _ltv(arpa, churn_rate)
         else:
             trailing = [v.customer_churn_rate for v in values[-TRAILING:] if v.customers_at_start]
-            ltv = _ltv(arpa, sum(map(_exact, trailing)) / len(trailing)) if trailing else 0
+            ltv = _trailing_ltv(arpa, trailing) if trailing else 0
         values.append(
             PeriodValues(
                 start=start,
@@ -228,7 +238,7 @@ def metrics_response(
     start_date: date,
     end_date: date,
     interval: str = "month",
-    ltv_mode: str = "arpa_over_churn",
+    ltv_mode: str = "trailing_six",
     as_of: date | None = None,
 ) -> dict[str, Any]:
     """The JSON body of `GET /v1/metrics/{metric}`: `{"entries": [...], "summary": {...}}`.

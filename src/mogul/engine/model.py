@@ -98,6 +98,12 @@ class LineItem:
     # When the item's unpaid invoice became past due (its first failed payment or its due date); None when
     # paid or not due. Drives the Past Due status and auto-churn.
     past_due_at: int | None = None
+    # The item's invoice (its external id, unique per data source) and the line's index in it. Items of one
+    # invoice that start a subscription at one instant add up; a later invoice for that instant replaces them
+    # (docs/metrics.md §2). Both also order same-instant items, so results depend on the data alone. Items
+    # without an invoice id count as one invoice.
+    invoice_external_id: str | None = None
+    position: int = 0
 
     def state_rank(self) -> int:
         """0 open, 1 partially paid, 2 paid (index in INVOICE_STATES)."""
@@ -175,9 +181,11 @@ class Settings:
     churn_recognition: ChurnRecognition = "at_cancellation"
     # "active": a paying customer moved to $0 stays Active (contraction); "churn": the move is churn.
     free_customer_handling: FreeCustomerHandling = "active"
-    # Smart Activity Classification window; None disables it.
-    smart_activity_window_minutes: int | None = None
-    ltv_mode: LtvMode = "arpa_over_churn"
+    # Smart Activity Classification window, on by default ("Understanding MRR movements"); None disables it.
+    smart_activity_window_minutes: int | None = 60
+    # LTV = ARPA / six-month trailing churn rate ("Chart: Customer Lifetime Value"); "arpa_over_churn" is the
+    # older page's ARPA / the period's churn rate.
+    ltv_mode: LtvMode = "trailing_six"
     # Average days per month: MRR of a day-unit plan = amount × day_normalisation / interval_count.
     day_normalisation: float = 365.25 / 12
     new_sub_requires_paid_invoice: bool = True

@@ -13,10 +13,11 @@ import hashlib
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from mogul.engine.model import Customer, Plan, Subscription
-from mogul.engine.mrr import SubChange
+from mogul.engine.mrr import SubChange, creation_order
 from mogul.engine.timeutil import MICROS, LocalCalendar
 
 NEW_BIZ, EXPANSION, CONTRACTION, CHURN, REACTIVATION, FX = range(6)
@@ -90,10 +91,16 @@ class Movements:
     active: bool
 
 
-def _rank(change: SubChange) -> tuple[int, int, int, int]:
+_AT = attrgetter("at")
+
+
+def _rank(change: SubChange) -> tuple[int, int, tuple[int, str, int], str, str]:
     # Same instant: decreases before increases, so a switch between two unrelated subscriptions reads as
-    # churn then reactivation (§3.1); then event_order, then creation order.
-    return (change.at, 0 if change.delta < 0 or not change.new_active else 1, change.order, change.seq)
+    # churn then reactivation (§3.1); then event_order, then creation order as the data tells it (invoice
+    # date, invoice, line), then the subscription: a total order, so activities never depend on input order.
+    sub = change.sub
+    flag = 0 if change.delta < 0 or not change.new_active else 1
+    return (flag, change.order, creation_order(change.item), sub.external_id, sub.uuid)
 
 
 def _linked(a: Subscription, b: Subscription) -> bool:
@@ -153,14 +160,17 @@ def classify(
     calendar: LocalCalendar,
     smart_window_minutes: int | None = None,
 ) -> Movements:
-    changes = sorted(changes, key=_rank)
-    # Group same-instant changes so linked set members can pair up.
+    changes = sorted(changes, key=_AT)
+    # Group same-instant changes so linked set members can pair up; order each group (the rare case) by rank.
     batches: list[list[SubChange]] = []
     for change in changes:
         if batches and batches[-1][0].at == change.at:
             batches[-1].append(change)
         else:
             batches.append([change])
+    for batch in batches:
+        if len(batch) > 1:
+            batch.sort(key=_rank)
 
     active_subs = 0
     mrr = 0

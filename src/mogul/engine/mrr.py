@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
+from operator import attrgetter
 
 from mogul.engine.model import (
     INVOICE_STATES,
@@ -89,7 +90,7 @@ class SubChange:
 
     at: int
     order: int  # event_order of the item causing it (0 for cancellations)
-    seq: int  # input position, the final tie-breaker (creation order)
+    item: LineItem | None  # the first item of the group causing it (None for a stop): its creation order
     sub: Subscription
     old_mrr: int
     new_mrr: int
@@ -118,47 +119,62 @@ class SubHistory:
     first_start: int | None  # first activation (start of its service period)
     end: int | None  # cancellation time if cancelled, else end of the latest applied service period
     cancelled: bool
-    past_due: bool = False  # active, and its most recent billing period has a past-due invoice (§5)
+    # Active, and its most recent billing period has a past-due invoice or has ended without a renewal (§5).
+    past_due: bool = False
+    # When time alone (no new data) next changes this history: an invoice falling due, a period ending without
+    # renewal, auto-churn, a future period starting. None without `as_of`, or when nothing is pending.
+    recompute_at: int | None = None
 
 
 _ITEM, _CANCEL = 0, 1
 _FOREVER = 1 << 62  # µs, far beyond any real date: "no as_of"
+_STOP_SEQ = (-1, "", -1)  # a stop's place among changes at its instant (stops come first anyway)
+_ANY_INVOICE = object()  # no item has set the group's MRR yet
+_start = attrgetter("service_period_start")
 
 
-def _item_key(indexed: tuple[int, LineItem]) -> tuple[int, bool, int, int]:
-    i, item = indexed
+def _tie_key(item: LineItem) -> tuple[bool, int, int, str, int, str]:
+    """Order of items starting at one instant: event_order, then creation order read from the data (the
+    invoice's date and external id, the line's position in it), then the item's uuid: never the input order."""
     order = item.event_order
-    return (item.service_period_start, order is None, order or 0, i)
+    return (order is None, order or 0, item.invoice_date, item.invoice_external_id or "", item.position, item.uuid)
+
+
+def creation_order(item: LineItem | None) -> tuple[int, str, int]:
+    """Where the item causing a change was created, as the data tells it: invoice date, invoice, line."""
+    if item is None:
+        return _STOP_SEQ
+    return (item.invoice_date, item.invoice_external_id or "", item.position)
 
 
 def subscription_history(
     sub: Subscription,
-    items: Iterable[tuple[int, LineItem]],
+    items: Iterable[LineItem],
     plans: Mapping[str, Plan],
     settings: Settings,
     fx: FxTable,
     source: SourceSettings | None = None,
     as_of: int | None = None,
 ) -> SubHistory:
-    """Replay one subscription's items and cancellations in time order. `items` carry their input index.
+    """Replay one subscription's items (any order) and cancellations in time order.
 
     `source` is the subscription's data-source settings (default: `settings.source(...)`); `as_of` is "now":
     auto-churn never fires after it and the Past Due state is read at it.
     """
     if source is None:
         source = settings.source(sub.data_source_uuid)
-    ordered = sorted(items, key=_item_key)
+    ordered = sorted(items, key=_start)
     if source.exclude_refunded or source.exclude_voided:  # as if those invoices were never issued
         ordered = [
-            (i, item)
-            for i, item in ordered
+            item
+            for item in ordered
             if not (item.refunded and source.exclude_refunded) and not (item.voided and source.exclude_voided)
         ]
     # Same-start items form one group, applied together (several items on one invoice, §1.4, or several
-    # invoices starting the subscription at the same instant: one MRR change, one movement).
-    timeline: list[tuple[int, int, int, int, list[LineItem]]] = []
+    # invoices for the same period: one MRR change, one movement).
+    timeline: list[tuple[int, int, list[LineItem]]] = []
     cancels = set(sub.cancellation_dates)
-    for i, item in ordered:
+    for item in ordered:
         if item.proration_type is not None and item.proration_type not in PRORATION_TYPES:
             raise EngineInputError(f"line item {item.uuid}: unknown proration_type {item.proration_type!r}")
         if item.service_period_end < item.service_period_start:
@@ -166,16 +182,19 @@ def subscription_history(
         if item.cancelled_at is not None:
             cancels.add(item.cancelled_at)
         if timeline and timeline[-1][0] == item.service_period_start:
-            timeline[-1][4].append(item)
+            timeline[-1][2].append(item)
         else:
-            timeline.append((item.service_period_start, _ITEM, item.event_order or 0, i, [item]))
+            timeline.append((item.service_period_start, _ITEM, [item]))
+    for _, _, group in timeline:
+        if len(group) > 1:  # rare: same-instant items in their data order (the common case sorts nothing)
+            group.sort(key=_tie_key)
 
     if cancels:
         if settings.churn_recognition == "end_of_service_period":
             cancels = {_end_of_service(c, ordered) for c in cancels}
         # At one instant items apply before a cancellation: a cancellation wins over a renewal at its time.
-        timeline.extend((c, _CANCEL, 0, -1, []) for c in cancels)
-        timeline.sort(key=lambda e: (e[0], e[1], e[2], e[3]))
+        timeline.extend((c, _CANCEL, []) for c in cancels)
+        timeline.sort(key=lambda e: (e[0], e[1]))
 
     free_is_active = settings.free_customer_handling == "active"
     account_currency = fx.account_currency
@@ -199,17 +218,18 @@ def subscription_history(
     past_due: int | None = None  # when the most recent applied group's invoice fell past due
     auto_at: int | None = None  # when auto-churn stops the subscription unless an event comes first
     horizon = as_of if as_of is not None else _FOREVER
+    future: int | None = None  # the first item group after `as_of`: "the most recent billing period" moves then
 
     # (No closure for "stop": variables a nested function writes become cells, slowing this whole loop.)
-    for at, kind, order, seq, group in timeline:
+    for at, kind, group in timeline:
         # Auto-churn (§2.2) fires when nothing renewed the subscription in time, but never after "now".
         if auto_at is not None and auto_at < at and auto_at <= horizon:
-            changes.append(_stop(sub, auto_at, -1, mrr, plan_uuid, qty))
+            changes.append(_stop(sub, auto_at, mrr, plan_uuid, qty))
             active, mrr, native, currency, end, cancelled, past_due = False, 0, 0.0, None, auto_at, True, None
             auto_at = None
         if kind == _CANCEL:
             if active:
-                changes.append(_stop(sub, at, seq, mrr, plan_uuid, qty))
+                changes.append(_stop(sub, at, mrr, plan_uuid, qty))
                 active, mrr, native, currency, end, cancelled, past_due, auto_at = (
                     False, 0, 0.0, None, at, True, None, None
                 )  # fmt: skip
@@ -224,12 +244,16 @@ def subscription_history(
                 continue
         if not active and create_rank and not any(item.state_rank() >= create_rank for item in group):
             continue  # unpaid items never start a subscription: still a lead, or still cancelled
+        if at > horizon and future is None:
+            future = at
 
         new_mrr, new_native, new_qty = (mrr, native, qty) if active else (0, 0.0, 0)
         new_plan = plan_uuid
         group_currency: str | None = group[0].currency
         group_past_due: int | None = None
-        replaced = False
+        # Whose non-prorated items set the MRR: more of that invoice add up, another invoice for the same
+        # period replaces them (a re-sent, corrected or refund invoice restates the period, §2).
+        setter: object = _ANY_INVOICE
         for item in group:
             if item.type != "subscription":
                 continue
@@ -257,29 +281,53 @@ def subscription_history(
                     item_mrr = div_round(net * f_num * rate_num, f_den * rate_den)
             if item.currency != group_currency:
                 group_currency = None
-            if item.past_due_at is not None and item.state_rank() < 2:
-                group_past_due = item.past_due_at if group_past_due is None else min(group_past_due, item.past_due_at)
             new_plan = plan.uuid
             signed_qty = item.quantity if item.amount_in_cents >= 0 else -item.quantity
-            if (not item.prorated and not replaced) or (item.prorated and item.proration_type == "full"):
-                new_mrr, new_native, new_qty = item_mrr, item_native, item.quantity
-                replaced = not item.prorated
-            else:  # more non-prorated items of the same start add up; differential items add on top
-                new_mrr += item_mrr
+            if item.prorated:
+                if item.proration_type == "full":
+                    new_mrr, new_native, new_qty, setter, group_past_due = (
+                        item_mrr, item_native, item.quantity, _ANY_INVOICE, None
+                    )  # fmt: skip
+                else:  # differential items add on top
+                    new_mrr += item_mrr
+                    new_native += item_native
+                    new_qty += signed_qty
+            elif setter is not _ANY_INVOICE and item.invoice_external_id == setter:
+                new_mrr += item_mrr  # more lines of the invoice that set the MRR
                 new_native += item_native
                 new_qty += signed_qty
+            else:
+                new_mrr, new_native, new_qty, setter, group_past_due = (
+                    item_mrr, item_native, item.quantity, item.invoice_external_id, None
+                )  # fmt: skip
+            if item.past_due_at is not None and item.state_rank() < 2:
+                group_past_due = item.past_due_at if group_past_due is None else min(group_past_due, item.past_due_at)
         # A subscription's MRR never goes below 0 (an item billed below its tax, a credit larger than the
         # current MRR): clamping here keeps every movement equal to the change of a non-negative MRR.
         if new_mrr < 0 or new_native < 0 or new_qty < 0:
             new_mrr, new_native, new_qty = max(new_mrr, 0), max(new_native, 0.0), max(new_qty, 0)
         group_end = group[0].service_period_end if len(group) == 1 else max(i.service_period_end for i in group)
+        first = group[0]
 
         if not active:
             if new_mrr <= 0:
                 continue  # $0 items never start a subscription (§2.1): still a lead or cancelled
             changes.append(
                 SubChange(
-                    at, order, seq, sub, 0, new_mrr, False, True, plan_uuid, new_plan, 0, new_qty, ever_active, False
+                    at,
+                    first.event_order or 0,
+                    first,
+                    sub,
+                    0,
+                    new_mrr,
+                    False,
+                    True,
+                    plan_uuid,
+                    new_plan,
+                    0,
+                    new_qty,
+                    ever_active,
+                    False,
                 )
             )
             if first_start is None:
@@ -301,8 +349,8 @@ def subscription_history(
                 changes.append(
                     SubChange(
                         at,
-                        order,
-                        seq,
+                        first.event_order or 0,
+                        first,
                         sub,
                         mrr,
                         new_mrr,
@@ -335,19 +383,38 @@ def subscription_history(
 
     if auto_at is not None and as_of is not None and auto_at <= as_of:
         # No event after it: only a known "now" can tell that the renewal is missing.
-        changes.append(_stop(sub, auto_at, -1, mrr, plan_uuid, qty))
+        changes.append(_stop(sub, auto_at, mrr, plan_uuid, qty))
         active, end, cancelled = False, auto_at, True
-    is_past_due = active and past_due is not None and (as_of is None or past_due <= as_of)
+    is_past_due = False
+    recompute_at: int | None = None
+    if active:
+        # Past Due (§5): an unpaid invoice of the most recent billing period fell due, or that period ended
+        # and no renewal came ("Adding paused subscriptions": invoices stopped, subscription not cancelled).
+        is_past_due = past_due is not None and (as_of is None or past_due <= as_of)
+        if as_of is not None:
+            is_past_due = is_past_due or paid_through <= as_of
+            pending = [t for t in (past_due, paid_through, auto_at, future) if t is not None and t > as_of]
+            recompute_at = min(pending) if pending else None
     return SubHistory(
-        sub, changes, mrr if active else 0, active, plan_uuid, qty, first_start, end, cancelled, is_past_due
+        sub,
+        changes,
+        mrr if active else 0,
+        active,
+        plan_uuid,
+        qty,
+        first_start,
+        end,
+        cancelled,
+        is_past_due,
+        recompute_at,
     )
 
 
-def _stop(sub: Subscription, at: int, seq: int, mrr: int, plan_uuid: str | None, qty: int) -> SubChange:
-    return SubChange(at, 0, seq, sub, mrr, 0, True, False, plan_uuid, plan_uuid, qty, qty, False, False)
+def _stop(sub: Subscription, at: int, mrr: int, plan_uuid: str | None, qty: int) -> SubChange:
+    return SubChange(at, 0, None, sub, mrr, 0, True, False, plan_uuid, plan_uuid, qty, qty, False, False)
 
 
-def _end_of_service(cancel_at: int, ordered: list[tuple[int, LineItem]]) -> int:
+def _end_of_service(cancel_at: int, ordered: list[LineItem]) -> int:
     """Churn at the end of the last service period billed on or before the cancellation (§2.3 option 2)."""
-    ends = [item.service_period_end for _, item in ordered if item.service_period_start <= cancel_at]
+    ends = [item.service_period_end for item in ordered if item.service_period_start <= cancel_at]
     return max([cancel_at, *ends])

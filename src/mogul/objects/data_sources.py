@@ -24,8 +24,9 @@ class AutoChurnSetting(ApiObject):
 class InvoiceHandling(ApiObject):
     """When an invoice creates or updates a subscription, for one kind of invoice collection."""
 
-    create_subscription_when_invoice_is: Literal["open", "paid"] = field()
-    update_subscription_when_invoice_is: Literal["open", "paid"] = field()
+    # "Invoice handling": issued (open), partially paid or fully paid; `mogul settings source` sets them.
+    create_subscription_when_invoice_is: Literal["open", "partially_paid", "paid"] = field()
+    update_subscription_when_invoice_is: Literal["open", "partially_paid", "paid"] = field()
     prevent_subscription_for_invoice_voided: bool = field()
     prevent_subscription_for_invoice_refunded: bool = field()
     prevent_subscription_for_invoice_written_off: bool = field()

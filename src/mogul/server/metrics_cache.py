@@ -18,6 +18,7 @@ from .store import schema
 from .store.database import Database
 from .store.engine_io import load_inputs
 from .store.results_schema import customer_results
+from .timefmt import now_us
 
 _FILTER_CACHE = 16
 _RESPONSE_CACHE = 256
@@ -161,6 +162,7 @@ class MetricsCache:
                 customer_query = customer_query.join(c, c.c.id == li.c.customer_id).where(c.c.country.in_(geo))
             ids = [row[0] for row in conn.execute(customer_query)]
             agg = MetricsAggregate(settings.time_zone, settings.week_start)
+            as_of = now_us()  # as the processor computes the stored results
             for start in range(0, len(ids), 500):
                 inputs, plan_map = load_inputs(conn, ids[start : start + 500])
                 for inp in inputs:
@@ -172,6 +174,7 @@ class MetricsCache:
                             plan_map,
                             settings,
                             subscription_filter=lambda sub: sub.plan_uuid in plan_uuids,
+                            as_of=as_of,
                         )
                     except EngineInputError:
                         continue  # counted as failed by processing; contributes nothing, as unfiltered

@@ -3,6 +3,10 @@ computes them with the metrics engine and swaps their results in, one transactio
 
 While a customer of a data source is queued, that source reports `status: "working"` and counts it as
 `pending`; readers keep seeing the previous results until the new ones are committed whole.
+
+Results are computed as of "now" (Past Due, auto-churn), so time alone changes some of them: each result
+says when (`recompute_at`, kept in `recompute_schedule`), and the processor re-queues those customers once
+that moment passes, without a new import.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from .store.bulk import mark
 from .store.database import Database
 from .store.engine_io import CustomerInput, engine_settings, load_inputs, next_version, write_results
 from .store.fx import loaded_rates
-from .store.results_schema import processing_queue
+from .store.metric_settings import load_sources
+from .store.results_schema import processing_queue, recompute_schedule
 
 log = logging.getLogger("mogul.processing")
 BATCH = 100
@@ -33,6 +38,8 @@ POLL_SECONDS = 0.05  # how soon another process's imports are noticed
 # one customer) a batch starts at most this often unless a full one is waiting. A lone import (the last batch
 # had one customer, or none for a while) is computed at once: import-to-metrics latency stays a few ms.
 GATHER_SECONDS = 0.1
+# How often the processor looks for customers whose results time has changed (an invoice fell due...).
+SCHEDULE_SECONDS = 1.0
 
 
 def enqueue(conn: Connection, customers: Iterable[tuple[int, int]]) -> None:
@@ -71,7 +78,7 @@ def load_settings(db: Database) -> Settings:
 
 
 def settings_in(conn: Connection) -> Settings:
-    return engine_settings(conn.execute(select(schema.account)).one(), loaded_rates(conn))
+    return engine_settings(conn.execute(select(schema.account)).one(), loaded_rates(conn), load_sources(conn))
 
 
 _q, _c = processing_queue, schema.customers
@@ -101,10 +108,11 @@ def process_batch(db: Database, limit: int = BATCH) -> int:
         # computed with the rates from before it.
         settings = settings_in(conn)
         inputs, plans = load_inputs(conn, [row.customer_id for row in claimed])
+        now = timefmt.now_us()
         done: list[tuple[CustomerInput, CustomerResult | None, str | None]] = []
         for inp in inputs:
             try:
-                result = compute_customer(inp.customer, inp.subscriptions, inp.line_items, plans, settings)
+                result = compute_customer(inp.customer, inp.subscriptions, inp.line_items, plans, settings, as_of=now)
             except EngineInputError as exc:
                 log.warning("customer %s cannot be computed: %s", inp.customer.uuid, exc)
                 done.append((inp, None, str(exc)))
@@ -113,6 +121,31 @@ def process_batch(db: Database, limit: int = BATCH) -> int:
         write_results(conn, next_version(conn), done)
         conn.execute(UNQUEUE, [{"cid": row.customer_id, "token": row.token} for row in claimed])
     return len(claimed)
+
+
+_rs = recompute_schedule
+DUE = (
+    select(_rs.c.customer_id, _c.c.data_source_id)
+    .join(_c, _c.c.id == _rs.c.customer_id)
+    .where(_rs.c.due_at <= bindparam("now"))
+    .order_by(_rs.c.due_at, _rs.c.customer_id)
+)
+UNSCHEDULE = delete(_rs).where(_rs.c.customer_id == bindparam("cid"), _rs.c.due_at <= bindparam("now"))
+_ANY_DUE = select(_rs.c.customer_id).where(_rs.c.due_at <= bindparam("now")).limit(1)
+
+
+def enqueue_due(db: Database, now: int | None = None) -> int:
+    """Queue the customers whose results time alone has changed by `now` (default: the clock). Returns how many."""
+    now = timefmt.now_us() if now is None else now
+    with db.read() as conn:
+        if conn.execute(_ANY_DUE, {"now": now}).first() is None:
+            return 0
+    with db.begin() as conn:
+        due = conn.execute(DUE, {"now": now}).all()
+        if due:
+            enqueue(conn, [(row.customer_id, row.data_source_id) for row in due])
+            conn.execute(UNSCHEDULE, [{"cid": row.customer_id, "now": now} for row in due])
+    return len(due)
 
 
 def queued(db: Database) -> int:
@@ -158,9 +191,12 @@ class Processor:
         self._thread.join(timeout=30)
 
     def _run(self) -> None:
-        last_batch, last_count = 0.0, 0
+        last_batch, last_count, last_schedule = 0.0, 0, 0.0
         while not self._stop.is_set():
             try:
+                if time.monotonic() - last_schedule >= SCHEDULE_SECONDS:
+                    last_schedule = time.monotonic()
+                    enqueue_due(self.db)
                 while not self._stop.is_set():
                     wait = last_batch + GATHER_SECONDS - time.monotonic()
                     if last_count > 1 and wait > 0 and queued(self.db) < BATCH:

@@ -84,7 +84,7 @@ CUSTOMER_SUBSCRIPTION = component(
             "uuid": STRING,
             "mrr": INTEGER,
             "arr": INTEGER,
-            "status": {"enum": ["active", "inactive"]},
+            "status": {"enum": ["active", "past_due", "inactive"]},
             "plan": STRING,
             "billing-cycle": {"enum": [*INTERVAL_UNITS, None]},
             "billing-cycle-count": {"type": ["integer", "null"]},

@@ -49,6 +49,25 @@ METRICS_BODY = obj(
     {"entries": {"type": "array", "items": {"anyOf": _ENTRIES}, "minItems": 1}, "summary": {"anyOf": _SUMMARIES}}
 )
 _DAYS_PER = {"day": 1, "week": 7, "month": 28, "quarter": 90, "year": 365}
+# The reference's intervals per metric. Customer and MRR churn rates and LTV are monthly figures: their
+# endpoints take no interval (its examples call them without one; chartmogul-node's `ParamsNoInterval`), so
+# one given is checked and otherwise ignored. ASP is month, quarter or year. The others take every interval
+# and, without one, answer daily entries (as recorded from the API).
+MONTHLY_ONLY = frozenset({"customer-churn-rate", "mrr-churn-rate", "ltv"})
+ALLOWED_INTERVALS: dict[str, tuple[str, ...]] = {"asp": ("month", "quarter", "year")}
+DEFAULT_INTERVAL = {"asp": "month"}
+
+
+def interval_for(metric: str, requested: str | None) -> str:
+    """The interval a metric's entries use, or a 400 for one the metric does not take."""
+    if requested and requested not in INTERVALS:
+        raise bad_request(f"interval must be one of {', '.join(INTERVALS)}", "interval")
+    if metric in MONTHLY_ONLY:
+        return "month"
+    allowed = ALLOWED_INTERVALS.get(metric, INTERVALS)
+    if requested and requested not in allowed:
+        raise bad_request(f"{metric} takes interval {', '.join(allowed)}", "interval")
+    return requested or DEFAULT_INTERVAL.get(metric, "day")
 
 
 def _day(request: Request, name: str) -> date:
@@ -81,7 +100,12 @@ def _csv(request: Request, name: str) -> list[str]:
     query=[
         Param("start-date", DAY_PARAM, "The first day (YYYY-MM-DD).", required=True),
         Param("end-date", DAY_PARAM, "The last day, not before `start-date`.", required=True),
-        Param("interval", {"enum": ["", *INTERVALS]}, "Period of each entry (default `day`)."),
+        Param(
+            "interval",
+            {"enum": ["", *INTERVALS]},
+            "Period of each entry: default `day`; `asp` takes month, quarter or year (default month); "
+            "customer-churn-rate, mrr-churn-rate and ltv are monthly whatever is given.",
+        ),
         Param("geo", {"type": "string"}, "Comma-separated ISO country codes."),
         Param("plans", {"type": "string"}, "Comma-separated plan names."),
     ],
@@ -96,9 +120,7 @@ async def metric(request: Request) -> Response:
     start, end = _day(request, "start-date"), _day(request, "end-date")
     if end < start:
         raise bad_request("end-date must not be before start-date", "end-date")
-    interval = request.query_params.get("interval") or "day"  # the recorded default: daily entries
-    if interval not in INTERVALS:
-        raise bad_request(f"interval must be one of {', '.join(INTERVALS)}", "interval")
+    interval = interval_for(name, request.query_params.get("interval"))
     if (end - start).days // _DAYS_PER[interval] > MAX_ENTRIES:
         raise bad_request(
             f"at most {MAX_ENTRIES} entries per request: shorten the range or widen the interval", "interval"

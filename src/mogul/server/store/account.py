@@ -12,12 +12,15 @@ from . import schema
 from .database import Database
 from .ids import new_uuid
 
+# Smart Activity Classification is on by default ("Understanding MRR movements"). `ltv_formula` is mogul's own:
+# the LTV form the metrics use (the current "Chart: Customer Lifetime Value" page by default).
 DEFAULT_SETTINGS: dict[str, Any] = {
     "churn_recognition": "immediate",
     "churn_when_zero_mrr": "ignore",
     "auto_churn_subscription": "disabled",
     "refund_handling": "ignore",
-    "proximate_movement_reclassification": "disabled",
+    "proximate_movement_reclassification": "one_hour_reclassification",
+    "ltv_formula": "arpa_over_trailing_six_month_churn",
 }
 
 

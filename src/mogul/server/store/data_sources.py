@@ -21,10 +21,11 @@ from .results_schema import customer_results, processing_queue
 NOT_FOUND = "Data source not found"
 NAME = field_of(DataSource, "name")
 
-# What a new custom source reports under `invoice_handling_setting` (the recorded defaults, §1.1).
+# What a new custom source reports under `invoice_handling_setting` (the recorded shape, §1.1). New subscribers
+# need a fully paid first invoice, the default of ChartMogul's "Invoice handling" page (docs/metrics.md).
 DEFAULT_INVOICE_HANDLING: dict[str, Any] = {
     mode: {
-        "create_subscription_when_invoice_is": "open",
+        "create_subscription_when_invoice_is": "paid",
         "update_subscription_when_invoice_is": "open",
         "prevent_subscription_for_invoice_voided": True,
         "prevent_subscription_for_invoice_refunded": False,

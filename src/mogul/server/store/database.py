@@ -251,7 +251,9 @@ def _upgrade(conn: Connection, version: int) -> None:
 
     1 -> 2 added the Import API tables. 2 -> 3 replaced the data source processing counters with counts derived
     from the processing queue and results, so the old counter columns go. 3 -> 4 indexed the customers list by
-    data source and status (create_all adds no index to a table that exists).
+    data source and status (create_all adds no index to a table that exists). 4 -> 5 moved two defaults that
+    earlier versions stored though nothing read them, to ChartMogul's documented ones (docs/metrics.md): new
+    subscribers need a fully paid first invoice, and Smart Activity Classification is on.
     """
     if version < 3:
         present = {col["name"] for col in inspect(conn).get_columns("data_sources")}
@@ -261,6 +263,10 @@ def _upgrade(conn: Connection, version: int) -> None:
     if version < 4:
         for index in schema.CUSTOMER_LIST_INDEXES:
             index.create(conn, checkfirst=True)
+    if version < 5:
+        from .metric_settings import upgrade_stored_defaults
+
+        upgrade_stored_defaults(conn)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -13,13 +13,57 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
-from ...engine import Customer, CustomerResult, LineItem, Plan, Settings, Subscription
+from ...engine import Customer, CustomerResult, LineItem, Plan, Settings, SourceSettings, Subscription
 from . import schema
 from .fx import converter
-from .results_schema import activities, customer_results, results_version
+from .metric_settings import engine_options
+from .results_schema import activities, customer_results, recompute_schedule, results_version
 
 # Statuses a person sets by hand; the engine only decides between lead, Active and Cancelled.
 LEAD_STATUSES = frozenset({"New Lead", "Working Lead", "Qualified Lead", "Unqualified Lead"})
+
+
+# (state, fully refunded, first failed payment) of an invoice without transactions: API imports often carry
+# none, and ChartMogul accepts subscriptions without transactions (docs/metrics.md, open question 6).
+_NO_TRANSACTIONS: tuple[str, bool, int | None] = ("paid", False, None)
+
+
+def payment_state(total: int, transactions: Iterable[Any]) -> tuple[str, bool, int | None]:
+    """An invoice's (payment state, fully refunded, first failed payment µs) from its transactions ("Invoice
+    handling"): `paid` when successful payments cover its total, `partially_paid` when they cover part of it,
+    else `open`. A transaction without `amount_in_cents` counts as the whole total. An invoice whose only
+    successful transactions are refunds is a refund invoice ("Adding refunds using the Import API"): it
+    restates a period already paid, so it counts as settled, not as an unpaid bill."""
+    paid = refunds = 0
+    paid_seen = refund_seen = False
+    failed_at: int | None = None
+    for tx in transactions:
+        if tx.result != "successful":
+            if tx.type == "payment" and (failed_at is None or tx.date < failed_at):
+                failed_at = tx.date
+            continue
+        amount = total if tx.amount_in_cents is None else tx.amount_in_cents
+        if tx.type == "payment":
+            paid += amount
+            paid_seen = True
+        else:
+            refunds += amount
+            refund_seen = True
+    if paid_seen and paid >= total:
+        state = "paid"
+    elif paid > 0:
+        state = "partially_paid"
+    else:
+        state = "paid" if refund_seen else "open"
+    return state, refund_seen and refunds >= total, failed_at
+
+
+def past_due_at(state: str, failed_at: int | None, due_date: int | None) -> int | None:
+    """When an unpaid invoice fell (or falls) past due: its first failed payment or its due date, the earlier."""
+    if state == "paid":
+        return None
+    moments = [t for t in (failed_at, due_date) if t is not None]
+    return min(moments) if moments else None
 
 
 @dataclass(frozen=True)
@@ -45,10 +89,13 @@ sc = schema.subscription_connections
 # The processor's statements, built once: under a stream of imports it runs small batches, and building and
 # cache-keying a dozen statements per batch was a large part of a batch's fixed cost.
 IDS = bindparam("ids", expanding=True)
+# Every load has an ORDER BY, though the engine orders its input itself (a total order on the data): the
+# rows of a batch come back the same on every backend and every run.
 LOAD_CUSTOMERS = (
     select(c.c.id, c.c.uuid, c.c.external_id, c.c.name, c.c.country, c.c.status, c.c.data_source_id, ds.c.uuid)
     .join(ds, ds.c.id == c.c.data_source_id)
     .where(c.c.id.in_(IDS))
+    .order_by(c.c.id)
 )
 LOAD_SUBSCRIPTIONS = (
     select(
@@ -69,8 +116,13 @@ LOAD_SUBSCRIPTIONS = (
     .outerjoin(p, p.c.id == s.c.plan_id)
     .outerjoin(sc, sc.c.subscription_id == s.c.id)
     .where(s.c.customer_id.in_(IDS))
+    .order_by(s.c.id)
 )
-LOAD_TRANSACTIONS = select(tx.c.invoice_id, tx.c.type, tx.c.result).where(tx.c.customer_id.in_(IDS))
+LOAD_TRANSACTIONS = (
+    select(tx.c.invoice_id, tx.c.type, tx.c.result, tx.c.amount_in_cents, tx.c.date)
+    .where(tx.c.customer_id.in_(IDS))
+    .order_by(tx.c.invoice_id, tx.c.date, tx.c.id)
+)
 LOAD_LINE_ITEMS = (
     select(
         li.c.customer_id,
@@ -95,11 +147,15 @@ LOAD_LINE_ITEMS = (
         s.c.external_id,
         s.c.set_external_id,
         p.c.uuid,
+        inv.c.external_id,
+        inv.c.due_date,
     )
     .join(inv, inv.c.id == li.c.invoice_id)
     .outerjoin(s, s.c.id == li.c.subscription_id)
     .outerjoin(p, p.c.id == li.c.plan_id)
     .where(li.c.customer_id.in_(IDS))
+    # An invoice's lines in the order they were imported: a line's position in its invoice is data.
+    .order_by(li.c.customer_id, li.c.invoice_id, li.c.id)
 )
 LOAD_PLANS = select(p).where(p.c.id.in_(IDS))
 BUMP_VERSION = update(results_version).where(results_version.c.id == 1).values(version=results_version.c.version + 1)
@@ -108,6 +164,8 @@ READ_VERSION = select(results_version.c.version).where(results_version.c.id == 1
 KEPT_ACTIVITIES = select(activities.c.uuid, activities.c.id).where(activities.c.customer_id.in_(IDS))
 DROP_ACTIVITIES = delete(activities).where(activities.c.customer_id.in_(IDS))
 DROP_RESULTS = delete(customer_results).where(customer_results.c.customer_id.in_(IDS))
+DROP_SCHEDULE = delete(recompute_schedule).where(recompute_schedule.c.customer_id.in_(IDS))
+INSERT_SCHEDULE = insert(recompute_schedule)
 INSERT_ACTIVITIES = insert(activities)
 INSERT_RESULTS = insert(customer_results)
 UPDATE_CUSTOMERS = (
@@ -139,15 +197,16 @@ def load_inputs(conn: Connection, customer_ids: Sequence[int]) -> tuple[list[Cus
                 connection_key=row.group_key,
             )
         )
-    # An invoice counts as paid when it has a successful payment, or no transactions at all: API imports often
-    # carry none, and ChartMogul accepts subscriptions without transactions (docs/metrics.md).
-    seen: set[int] = set()
-    paid: set[int] = set()
+    transactions: dict[int, list[Any]] = {}
     for row in conn.execute(LOAD_TRANSACTIONS, ids):
-        seen.add(row.invoice_id)
-        if row.type == "payment" and row.result == "successful":
-            paid.add(row.invoice_id)
+        transactions.setdefault(row.invoice_id, []).append(row)
+    rows = conn.execute(LOAD_LINE_ITEMS, ids).all()
+    totals: dict[int, int] = {}
+    for row in rows:
+        totals[row[1]] = totals.get(row[1], 0) + row[7]
+    payments = {invoice_id: payment_state(totals.get(invoice_id, 0), txs) for invoice_id, txs in transactions.items()}
     items: dict[int, list[LineItem]] = {}
+    last_invoice, position = None, 0
     # Named columns unpacked by position: the loop runs once per line item of the batch, and attribute access
     # by name on each of twenty columns was most of the processor's per-customer cost.
     for (
@@ -173,9 +232,14 @@ def load_inputs(conn: Connection, customer_ids: Sequence[int]) -> tuple[list[Cus
         sub_external_id,
         set_external_id,
         plan_uuid,
-    ) in conn.execute(LOAD_LINE_ITEMS, ids):
+        invoice_external_id,
+        due_date,
+    ) in rows:
         if plan_id is not None:
             plan_ids.add(plan_id)
+        position = position + 1 if invoice_id == last_invoice else 0
+        last_invoice = invoice_id
+        state, refunded, failed_at = payments.get(invoice_id, _NO_TRANSACTIONS)
         start = service_period_start if service_period_start is not None else invoice_date
         items.setdefault(customer_id, []).append(
             LineItem(
@@ -198,7 +262,12 @@ def load_inputs(conn: Connection, customer_ids: Sequence[int]) -> tuple[list[Cus
                 cancelled_at=cancelled_at,
                 discount_amount_in_cents=discount_amount_in_cents,
                 discount_code=discount_code,
-                paid=invoice_id in paid or invoice_id not in seen,
+                paid=state == "paid",
+                invoice_state=state,
+                refunded=refunded,
+                past_due_at=past_due_at(state, failed_at, due_date),
+                invoice_external_id=invoice_external_id,
+                position=position,
             )
         )
     plans = {
@@ -236,7 +305,8 @@ def write_results(
     version: int,
     done: Iterable[tuple[CustomerInput, CustomerResult | None, str | None]],
 ) -> None:
-    """Replace the results of each customer: activities, metrics inputs, subscriptions view, customer row."""
+    """Replace the results of each customer: activities, metrics inputs, subscriptions view, customer row, and
+    when time alone next changes them (recompute_schedule)."""
     done = list(done)
     ids = {"ids": [inp.id for inp, _, _ in done]}
     # Unchanged activities keep their row id: list cursors are (date, id) positions, and a recompute must not
@@ -244,6 +314,8 @@ def write_results(
     kept_ids = dict(conn.execute(KEPT_ACTIVITIES, ids).all())
     conn.execute(DROP_ACTIVITIES, ids)
     conn.execute(DROP_RESULTS, ids)
+    conn.execute(DROP_SCHEDULE, ids)
+    schedule_rows: list[dict[str, Any]] = []
     activity_rows: list[dict[str, Any]] = []
     result_rows: list[dict[str, Any]] = []
     customer_rows: list[dict[str, Any]] = []
@@ -282,6 +354,8 @@ def write_results(
                 "error": None,
             }
         )
+        if result.recompute_at is not None:
+            schedule_rows.append({"customer_id": inp.id, "due_at": result.recompute_at})
         status = inp.status if result.status == "New Lead" and inp.status in LEAD_STATUSES else result.status
         customer_rows.append(
             {"cid": inp.id, "status": status, "mrr": result.mrr, "arr": result.arr, "since": result.customer_since}
@@ -296,16 +370,23 @@ def write_results(
         conn.execute(INSERT_RESULTS, result_rows)
     if customer_rows:
         conn.execute(UPDATE_CUSTOMERS, customer_rows)
+    if schedule_rows:
+        conn.execute(INSERT_SCHEDULE, schedule_rows)
 
 
-def engine_settings(account_row: Any, rates: list[tuple[str, date, float]] | None = None) -> Settings:
-    """The engine's settings from the account row (currency, time zone, week start, churn recognition) and the
-    loaded exchange rates (see fx.py)."""
-    recognition = (account_row.settings or {}).get("churn_recognition", "immediate")
+def engine_settings(
+    account_row: Any,
+    rates: list[tuple[str, date, float]] | None = None,
+    sources: dict[str, SourceSettings] | None = None,
+) -> Settings:
+    """The engine's settings from the account row (currency, time zone, week start, churn recognition, Smart
+    Activity Classification, LTV form), the loaded exchange rates (see fx.py) and the data sources' settings
+    (metric_settings.py)."""
     return Settings(
         currency=account_row.currency,
         time_zone=account_row.time_zone,
         week_start=account_row.week_start_on,
-        churn_recognition="end_of_service_period" if recognition == "end_of_service_period" else "at_cancellation",
         fx_rates=converter(account_row.currency, rates or []),
+        data_sources=sources or {},
+        **engine_options(account_row.settings),
     )

@@ -61,3 +61,13 @@ results_version = Table(
     Column("id", Integer, primary_key=True),
     Column("version", BigInteger, nullable=False),
 )
+
+# When a customer's result next changes with time alone (an unpaid invoice falls due, a period ends without a
+# renewal, auto-churn fires): the processor re-queues the customer then, without a new import.
+recompute_schedule = Table(
+    "recompute_schedule",
+    metadata,
+    Column("customer_id", Integer, ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True),
+    Column("due_at", BigInteger, nullable=False),
+)
+Index("ix_recompute_schedule_due", recompute_schedule.c.due_at)

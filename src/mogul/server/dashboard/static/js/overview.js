@@ -22,6 +22,12 @@ const SMALL = [
   ["ltv", "LTV", (v) => money(v), 100],
 ];
 
+// The LTV form the server computes (`ltv_formula` in /account; docs/metrics.md "Settings").
+const LTV_FORMS = {
+  arpa_over_trailing_six_month_churn: "ARPA ÷ the average customer churn rate of the six months before",
+  arpa_over_churn: "ARPA ÷ the period's customer churn rate",
+};
+
 // auto: the range is the data's own, worked out again on every visit (an import may have extended it)
 // until the user picks dates.
 const state = { interval: "month", start: null, end: null, auto: true, empty: false };
@@ -78,9 +84,9 @@ async function load(page, body) {
   const mine = ++generation;
   const params = { "start-date": state.start, "end-date": state.end, interval: state.interval };
   Object.assign(page.dataset, { state: "loading", interval: state.interval, start: state.start, end: state.end });
-  let all, mrr;
+  let all, mrr, account;
   try {
-    [all, mrr] = await Promise.all([get("/metrics/all", params), get("/metrics/mrr", params)]);
+    [all, mrr, account] = await Promise.all([get("/metrics/all", params), get("/metrics/mrr", params), get("/account")]);
   } catch (error) {
     if (mine !== generation) return;
     body.replaceChildren(h("p", { class: "error", id: "overview-error" }, `Could not load the metrics: ${error.message}`));
@@ -88,7 +94,11 @@ async function load(page, body) {
     return;
   }
   if (mine !== generation) return;
-  body.replaceChildren(mrrCard(all, mrr), h("div", { class: "grid" }, SMALL.map((m) => smallCard(all, ...m))));
+  const cards = SMALL.map((m) => smallCard(all, ...m));
+  const ltv = cards.find((card) => card.dataset.metric === "ltv");
+  const form = account.ltv_formula;
+  ltv.append(h("p", { class: "caption", "data-ltv-form": form }, LTV_FORMS[form] || form));
+  body.replaceChildren(mrrCard(all, mrr), h("div", { class: "grid" }, cards));
   // Charts draw on the next microtask; mark the page ready after that.
   await Promise.resolve();
   page.dataset.state = "ready";
