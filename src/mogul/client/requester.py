@@ -1,27 +1,31 @@
-"""HTTP to ChartMogul: Basic auth, JSON, timeouts, and the retry loop. Every resource call goes through here."""
+"""`Requester`: one API call over httpx, with Basic auth, JSON, timeouts and mogul's retry rules.
+
+Every resource call goes through `Requester.request`. httpx does the HTTP (connections, TLS, proxies from
+HTTP(S)_PROXY/NO_PROXY, gzip); this module decides what a failure means and whether repeating the call is safe.
+"""
 
 from __future__ import annotations
 
 import base64
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import httpx
 import orjson
 
 from .. import __version__
 from .errors import ChartMogulError, TransportError, error_for
-from .http import HTTPError, Pool, Response, Timeout, as_timeout, proxies_configured
 from .retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
 
-if TYPE_CHECKING:
-    import httpx
-
 DEFAULT_BASE_URL = "https://api.chartmogul.com"
-DEFAULT_TIMEOUT = Timeout(connect=10.0, read=60.0, write=60.0, pool=60.0)
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=60.0)
 # Requests a server may have applied before failing are retried only when repeating them is harmless.
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
+# Failures before the request left this process: repeating even a POST cannot apply it twice.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ def normalise_base_url(url: str) -> str:
 
 
 def clean_params(params: Mapping[str, Any] | None) -> dict[str, str] | None:
-    """Drop None values; booleans as ChartMogul expects them (`true`/`false`)."""
+    """Drop None values; booleans as ChartMogul expects them (`true`/`false`), sequences comma-separated."""
     if not params:
         return None
     out: dict[str, str] = {}
@@ -67,18 +71,25 @@ def clean_params(params: Mapping[str, Any] | None) -> dict[str, str] | None:
     return out
 
 
-class Transport:
+class Requester:
+    """Sends API calls through one `httpx.Client` and retries them per a `RetryPolicy`.
+
+    `transport` is any httpx transport (`httpx.MockTransport`, `httpx.ASGITransport`, an `httpx.HTTPTransport`
+    with its own TLS or proxy settings); without one, httpx builds its own from `max_connections` and the
+    environment (HTTP(S)_PROXY, NO_PROXY, SSL_CERT_FILE).
+    """
+
     def __init__(
         self,
         api_key: str,
         base_url: str = DEFAULT_BASE_URL,
         *,
         retry: RetryPolicy | None = None,
-        timeout: Timeout | httpx.Timeout | float | None = DEFAULT_TIMEOUT,
+        timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
         on_retry: Callable[[RetryEvent], None] | None = None,
         before_request: Callable[[], None] | None = None,
         max_connections: int = 20,
-        http: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         if not api_key or not api_key.strip():
             raise ValueError("an API key is required")
@@ -86,24 +97,24 @@ class Transport:
         self.retry = retry or RetryPolicy()
         self.on_retry = on_retry
         self.before_request = before_request
-        self.sleep: Callable[[float], None] = time.sleep
-        self._pool = Pool(self.base_url, as_timeout(timeout), max_connections)
-        # httpx only when given one, or when a proxy is configured (httpx honours HTTP(S)_PROXY and NO_PROXY).
-        self._http = http if http is not None else _httpx_client(self.base_url, timeout, max_connections)
-        self._headers = {
-            "Authorization": "Basic " + base64.b64encode(f"{api_key}:".encode()).decode(),
-            "User-Agent": f"mogul/{__version__}",
-            "Accept": "application/json",
-            "Accept-Encoding": "gzip",
-        }
+        self.http = httpx.Client(
+            base_url=self.base_url,
+            headers={
+                # The header itself rather than httpx.BasicAuth, whose auth flow runs on every request.
+                "Authorization": "Basic " + base64.b64encode(f"{api_key}:".encode()).decode(),
+                "User-Agent": f"mogul/{__version__}",
+                "Accept": "application/json",
+            },
+            timeout=timeout,
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            transport=transport,
+        )
 
     def __repr__(self) -> str:  # never the key
-        return f"Transport(base_url={self.base_url!r})"
+        return f"Requester(base_url={self.base_url!r})"
 
     def close(self) -> None:
-        self._pool.close()
-        if self._http is not None:
-            self._http.close()
+        self.http.close()
 
     def request(
         self,
@@ -114,24 +125,9 @@ class Transport:
         json: Any = None,
     ) -> Any:
         """Send one API call, retrying per the policy; returns the decoded JSON body (None when empty)."""
-        return decode_body(self.send(method, path, params=params, json=json), path)
-
-    def send(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-    ) -> Response:
-        """`request()` without the decoding: the successful response, for callers that decode the body
-        their own way (`decode_body` is the usual one)."""
         method = method.upper()
-        headers = dict(self._headers)
-        content = None
-        if json is not None:
-            content = orjson.dumps(json)
-            headers["Content-Type"] = "application/json"
+        content = None if json is None else orjson.dumps(json)
+        headers = None if json is None else {"Content-Type": "application/json"}
         query = clean_params(params)
         started = time.monotonic()
         attempt = 0
@@ -141,21 +137,19 @@ class Transport:
                 self.before_request()
             retry_after = None
             try:
-                if self._http is None:
-                    response = self._pool.request(method, self._pool.target(path, query), headers, content)
-                else:
-                    response = _httpx_send(self._http, method, path, query, content, headers)
-            except HTTPError as exc:
+                response = self.http.request(method, path, params=query, content=content, headers=headers)
+            except httpx.RequestError as exc:
                 status = None
-                failure: ChartMogulError = TransportError(f"{exc.name} talking to {self.base_url}: {exc}")
-                # A connect failure never reached the server; anything later might have been applied.
-                retryable = method in IDEMPOTENT or exc.connect_failure
+                failure: ChartMogulError = self._transport_error(exc)
+                # A request that never left may be repeated; anything later might have been applied.
+                retryable = not _certificate_error(exc) and (method in IDEMPOTENT or isinstance(exc, NOT_SENT))
             else:
-                status = response.status
+                status = response.status_code
                 if status < 400:
-                    return response
+                    return _decode(response, path)
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                failure = error_for(status, _decode_error(response), reason=response.reason, retry_after=retry_after)
+                body = _error_body(response)
+                failure = error_for(status, body, reason=response.reason_phrase, retry_after=retry_after)
                 # 429 and 503 are refused before any work is done, so even a POST may be repeated.
                 retryable = status in RETRY_STATUSES and (method in IDEMPOTENT or status in (429, 503))
             if not retryable or attempt >= self.retry.max_attempts:
@@ -168,40 +162,33 @@ class Transport:
                 raise failure
             if self.on_retry:
                 self.on_retry(RetryEvent(method, path, attempt, wait, status, failure))
-            self.sleep(wait)
+            self.retry.sleep(wait)
+
+    def _transport_error(self, exc: httpx.RequestError) -> TransportError:
+        certificate = _certificate_error(exc)
+        if certificate is not None:
+            return TransportError(
+                f"the TLS certificate of {self.base_url} was rejected ({certificate.verify_message}): the host is "
+                "not the one base_url names, or its certificate authority is not trusted here"
+            )
+        return TransportError(f"{type(exc).__name__} talking to {self.base_url}: {exc}")
 
 
-def _httpx_client(base_url: str, timeout: Any, max_connections: int) -> httpx.Client | None:
-    if not proxies_configured():
-        return None
-    import httpx
-
-    limit = as_timeout(timeout)
-    return httpx.Client(
-        base_url=base_url,
-        timeout=httpx.Timeout(connect=limit.connect, read=limit.read, write=limit.write, pool=limit.pool),
-        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-    )
+def _certificate_error(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate verification failure under an httpx error, if that is what it is: never worth a retry."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
-def _httpx_send(
-    http: httpx.Client, method: str, path: str, query: dict[str, str] | None, content: bytes | None, headers: Any
-) -> Response:
-    import httpx
-
-    try:
-        response = http.request(method, path, params=query, content=content, headers=headers)
-    except httpx.TransportError as exc:
-        connect = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
-        raise HTTPError(type(exc).__name__, str(exc), connect_failure=connect) from exc
-    return Response(response.status_code, response.reason_phrase, response.headers, response.content)
-
-
-def _text(response: Response) -> str:
+def _text(response: httpx.Response) -> str:
     return response.content[:2000].decode("utf-8", "replace")[:500]
 
 
-def decode_body(response: Response, path: str) -> Any:
+def _decode(response: httpx.Response, path: str) -> Any:
     """The JSON body (None when empty); a body that is not JSON is a `TransportError`."""
     if not response.content:
         return None
@@ -210,13 +197,13 @@ def decode_body(response: Response, path: str) -> Any:
     except orjson.JSONDecodeError as exc:
         raise TransportError(
             f"expected JSON from {path}, got {response.headers.get('content-type')!r}",
-            status=response.status,
+            status=response.status_code,
             body=_text(response),
         ) from exc
 
 
-def _decode_error(response: Response) -> Any:
-    # Edge 5xx pages are plain text (reference §0.1); keep them as text.
+def _error_body(response: httpx.Response) -> Any:
+    # The edge's 5xx pages are plain text; keep them as text.
     try:
         return orjson.loads(response.content) if response.content else None
     except orjson.JSONDecodeError:
