@@ -1,3 +1,3 @@
-from .cli import run
+from .process import mogul
 
-run()
+mogul()

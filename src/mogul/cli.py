@@ -16,7 +16,6 @@ import click
 
 from . import __version__
 from .client.errors import ChartMogulError
-from .process import tune_process
 
 
 @dataclass(frozen=True)
@@ -142,13 +141,3 @@ def main() -> None:
     `pip install mogul` runs the API commands and `source`; `serve`, `keys` and
     `fx-rates` need mogul[server], `sync` mogul[sync], `demo` mogul[demo].
     """
-
-
-def run() -> None:
-    """The `mogul` console script: the process tuned for mogul's work, then the command."""
-    tune_process()
-    main()
-
-
-if __name__ == "__main__":
-    run()

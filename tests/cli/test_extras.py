@@ -27,8 +27,8 @@ class Hide:
 
 sys.meta_path.insert(0, Hide())
 sys.argv = ["mogul", *sys.argv[2:]]
-from mogul.cli import run
-run()
+from mogul.process import mogul
+mogul()
 """
 
 

@@ -13,7 +13,6 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
-import anyio.from_thread
 import httpx
 
 ASGIApp = Callable[..., Any]
@@ -22,6 +21,8 @@ ASGIApp = Callable[..., Any]
 
 class ASGIAppTransport(httpx.BaseTransport):
     def __init__(self, app: ASGIApp) -> None:
+        import anyio.from_thread  # here: 0.1 s to import, and most clients never call an app in-process
+
         self._inner = httpx.ASGITransport(app=app)
         self._stack = contextlib.ExitStack()
         self._portal = self._stack.enter_context(anyio.from_thread.start_blocking_portal())

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import orjson
@@ -99,6 +100,7 @@ class Requester:
         self.before_request = before_request
         self.http = httpx.Client(
             base_url=self.base_url,
+            verify=True if self.base_url.startswith("https://") else _plain_http_context(),
             headers={
                 # The header itself rather than httpx.BasicAuth, whose auth flow runs on every request.
                 "Authorization": "Basic " + base64.b64encode(f"{api_key}:".encode()).decode(),
@@ -129,6 +131,9 @@ class Requester:
         content = None if json is None else orjson.dumps(json)
         headers = None if json is None else {"Content-Type": "application/json"}
         query = clean_params(params)
+        # One absolute URL: given a relative path and params, httpx parses (and checks character by character)
+        # the URL three times over, about 0.3 ms of CPU a request.
+        url = self.base_url + path + ("?" + urlencode(query) if query else "")
         started = time.monotonic()
         attempt = 0
         while True:
@@ -137,7 +142,7 @@ class Requester:
                 self.before_request()
             retry_after = None
             try:
-                response = self.http.request(method, path, params=query, content=content, headers=headers)
+                response = self.http.request(method, url, content=content, headers=headers)
             except httpx.RequestError as exc:
                 status = None
                 failure: ChartMogulError = self._transport_error(exc)
@@ -172,6 +177,13 @@ class Requester:
                 "not the one base_url names, or its certificate authority is not trusted here"
             )
         return TransportError(f"{type(exc).__name__} talking to {self.base_url}: {exc}")
+
+
+def _plain_http_context() -> ssl.SSLContext:
+    """For an `http://` origin: no certificate authorities, so none are loaded (certifi's bundle costs 0.2 s of
+    CPU at every start). Verification stays on, so a TLS connection (an HTTPS proxy) fails rather than goes
+    unchecked; give the client a transport with `verify=` for that."""
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 def _certificate_error(exc: BaseException) -> ssl.SSLCertVerificationError | None:

@@ -14,7 +14,6 @@ from typing import IO, Any
 
 import orjson
 
-from ..process import tune_process
 from . import protocol
 from .connector import check, discover, read_batches, spec
 from .errors import ReadFailed, classify
@@ -120,9 +119,3 @@ def launch(argv: Sequence[str]) -> int:
     """`run` on this process's stdout and stderr; the exit code."""
     out = open(sys.stdout.fileno(), "wb", buffering=1 << 16, closefd=False)  # noqa: SIM115
     return run(argv, out, sys.stderr.buffer)
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """The `source-chartmogul` console script."""
-    tune_process()
-    sys.exit(launch(sys.argv[1:] if argv is None else argv))
