@@ -1,11 +1,37 @@
 """Typed views over API JSON. Attributes are typed and snake_case; `obj["customer-since"]` reaches any JSON
-field by its own name, and `obj.to_dict()` returns the JSON as received."""
+field by its own name, and `obj.to_dict()` returns the JSON as received.
+
+The objects declared in `mogul.objects` are their own typed views: they are re-exported here."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar, overload
+
+from ..objects import ApiObject, AutoChurnSetting, DataSource, InvoiceHandlingSetting, ProcessingStatus
+
+__all__ = [
+    "Account",
+    "Activity",
+    "Address",
+    "ApiObject",
+    "AutoChurnSetting",
+    "Customer",
+    "CustomerActivity",
+    "CustomerSubscription",
+    "DataSource",
+    "Invoice",
+    "InvoiceHandlingSetting",
+    "LineItem",
+    "MetricEntry",
+    "MetricSummary",
+    "MetricsReport",
+    "Plan",
+    "ProcessingStatus",
+    "Subscription",
+    "Transaction",
+]
 
 T = TypeVar("T")
 
@@ -34,60 +60,8 @@ class Field(Generic[T]):
         return self.parse(value)
 
 
-class ApiObject(Mapping[str, Any]):
-    __slots__ = ("_data",)
-
-    def __init__(self, data: Mapping[str, Any]) -> None:
-        self._data = dict(data)
-
-    def __getitem__(self, key: str) -> Any:
-        return self._data[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, ApiObject):
-            return type(self) is type(other) and self._data == other._data
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self._data)
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{k}={v!r}" for k, v in list(self._data.items())[:6])
-        return f"{type(self).__name__}({fields}{', ...' if len(self._data) > 6 else ''})"
-
-
 def parse_datetime(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-class ProcessingStatus(ApiObject):
-    processed = Field[int]()
-    pending = Field[int]()
-    failed = Field[int]()
-
-
-class AutoChurnSetting(ApiObject):
-    enabled = Field[bool]()
-    interval = Field[int | None]()
-
-
-class DataSource(ApiObject):
-    uuid = Field[str]()
-    name = Field[str]()
-    system = Field[str]()
-    status = Field[str]()
-    created_at = Field[datetime](parse=parse_datetime)
-    processing_status = Field[ProcessingStatus](parse=ProcessingStatus)
-    auto_churn_subscription_setting = Field[AutoChurnSetting](parse=AutoChurnSetting)
-    invoice_handling_setting = Field[dict[str, Any]]()
 
 
 class Account(ApiObject):

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
+from ..objects.base import ApiObject, Field, Format, SchemaStyle, TypeInfo, View, json_schema
 from .responses import json
 from .settings import RequestLimits
 
@@ -122,6 +123,70 @@ REQUEST_TIMESTAMP: JsonSchema = {
     "pattern": REQUEST_TIMESTAMP_PATTERN,
     "description": "`2016-01-01`, `2016-01-01 12:00:00 UTC`, `2016-01-01T12:00:00.123Z`, `2000-01-01 00:00 +0200`.",
 }
+
+_INSTANT_PATTERNS = {
+    Format.TIMESTAMP: TIMESTAMP,
+    Format.OFFSET: OFFSET_TIMESTAMP,
+    Format.SECONDS: {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"},
+}
+
+
+def _response_leaf(f: Field, info: TypeInfo, view: View) -> JsonSchema:
+    """What the server writes: instants in their declared format, strings with their declared pattern."""
+    if info.enum is not None:
+        return {"enum": list(info.enum)}
+    if info.kind == "datetime":
+        assert f.fmt is not None
+        return dict(_INSTANT_PATTERNS[f.fmt])
+    if info.kind == "date":
+        return dict(DATE)
+    if info.kind == "string":
+        return {"type": "string", "pattern": f.pattern} if f.pattern else dict(STRING)
+    if info.kind in ("integer", "number"):
+        bounds = {"minimum": f.minimum, "maximum": f.maximum}
+        return {"type": info.kind, **{k: v for k, v in bounds.items() if v is not None}}
+    if info.kind == "array":
+        assert info.items is not None
+        return {"type": "array", "items": _response_leaf(f, info.items, view)}
+    return {"map": {"type": "object"}, "any": {}}.get(info.kind, {"type": info.kind})
+
+
+def _request_leaf(f: Field, info: TypeInfo, view: View) -> JsonSchema:
+    """What the server accepts: strings within the request limits (no NUL; not blank where declared so),
+    instants in any form `timefmt.parse_timestamp` reads, integers within 64 bits."""
+    if info.enum is not None:
+        return {"enum": list(info.enum)}
+    if info.kind == "datetime":
+        return dict(REQUEST_TIMESTAMP)
+    if info.kind == "date":
+        return {"type": "string", "pattern": f"^{calendar_date()}$"}
+    if info.kind == "string":
+        schema = text(f.max_length or MAX_STRING, not_blank=f.not_blank)
+        if f.min_length:
+            schema["minLength"] = f.min_length
+        if f.pattern:
+            schema["allOf"] = [{"pattern": f.pattern}]
+        return schema
+    if info.kind == "integer":
+        bounds = {"minimum": f.minimum, "maximum": f.maximum}
+        return {**INT64, **{k: v for k, v in bounds.items() if v is not None}}
+    if info.kind == "array":
+        assert info.items is not None
+        return array(_request_leaf(f, info.items, view), **({"maxItems": f.max_items} if f.max_items else {}))
+    return {"map": {"type": "object"}, "any": {}}.get(info.kind, {"type": info.kind})
+
+
+_RESPONSE_STYLE = SchemaStyle(closed=True, leaf=_response_leaf)
+_REQUEST_STYLE = SchemaStyle(closed=True, leaf=_request_leaf)
+_VIEW_NAMES = {"response": "{}", "create": "New{}", "update": "{}Update"}
+
+
+def declared(cls: type[ApiObject], view: View = "response") -> JsonSchema:
+    """A `$ref` to the schema of a declared object (`objects`): as a response carries it (`DataSource`), or as a
+    create (`NewDataSource`) or update (`DataSourceUpdate`) body sends it."""
+    style = _RESPONSE_STYLE if view == "response" else _REQUEST_STYLE
+    return component(_VIEW_NAMES[view].format(cls.__name__), json_schema(cls, view, style))
+
 
 # The three error generations of reference §0.4.
 CODED_ERROR = component(

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from ..engine.timeutil import MICROS, from_us, to_us
 
-__all__ = ["MICROS", "from_us", "iso_millis", "iso_offset", "now_us", "parse_timestamp", "to_us"]
+__all__ = ["MICROS", "from_us", "iso_millis", "iso_offset", "iso_seconds", "now_us", "parse_timestamp", "to_us"]
 
 # ChartMogul accepts "2016-01-01 12:00:00 UTC", "2022-11-10 00:00:00", "2000-01-01 00:00:00 +0200" and ISO-8601.
 # ASCII digits only (`\d` would take any script's digits); `\s` is what str.strip() removes.
@@ -48,6 +48,14 @@ def iso_offset(us: int | None) -> str | None:
     if us is None:
         return None
     return (_NAIVE_EPOCH + timedelta(microseconds=us)).isoformat(timespec="seconds") + "+00:00"
+
+
+@lru_cache(maxsize=65_536)
+def iso_seconds(us: int | None) -> str | None:
+    """`2022-02-16T00:00:00Z`: the format of subscription events' dates."""
+    if us is None:
+        return None
+    return (_NAIVE_EPOCH + timedelta(microseconds=us)).isoformat(timespec="seconds") + "Z"
 
 
 @lru_cache(maxsize=65_536)

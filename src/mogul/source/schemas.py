@@ -1,14 +1,37 @@
 """JSON schemas of the streams, field for field as ChartMogul sends them (chartmogul-api.md §1–§5).
 
-Names stay the API's own (kebab-case where the API uses it). A field is nullable only where the
-API sends null; fields the API sometimes omits are simply not `required`.
+Names stay the API's own (kebab-case where the API uses it). The objects' schemas derive from their declarations
+(`mogul.objects`): every field may be null or missing, since a reader must not refuse a record the real API sends
+without one; only the primary key is required.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..objects import ApiObject, DataSource, SchemaStyle, TypeInfo, json_schema
+
 Schema = dict[str, Any]
+_STYLE = SchemaStyle(closed=False, lenient=True, leaf=lambda f, info, view: _leaf(info))
+
+
+def _leaf(info: TypeInfo) -> Schema:
+    """A field's type and date format; the server's bounds and patterns are its own business, not a reader's."""
+    kinds = {"datetime": "string", "date": "string", "map": "object"}
+    out: Schema = {} if info.kind == "any" else {"type": kinds.get(info.kind, info.kind)}
+    if info.kind in ("datetime", "date"):
+        out["format"] = "date-time" if info.kind == "datetime" else "date"
+    if info.kind == "array" and info.items is not None:
+        out["items"] = _leaf(info.items)
+    return out
+
+
+def declared(cls: type[ApiObject], required: tuple[str, ...] = ("uuid",)) -> Schema:
+    """A stream's JSON schema from an object's declaration: open objects, every field nullable, `required` keys."""
+    schema = json_schema(cls, "response", _STYLE)
+    for key in required:  # a key is never null
+        schema["properties"][key] = {**schema["properties"][key], "type": schema["properties"][key]["type"][0]}
+    return {"$schema": "http://json-schema.org/draft-07/schema#", **schema, "required": list(required)}
 
 
 def t(kind: str, *, null: bool = False, fmt: str | None = None, **extra: Any) -> Schema:
@@ -45,19 +68,7 @@ def root(properties: dict[str, Schema], required: list[str]) -> Schema:
 
 FREE_OBJECT = obj({})
 
-DATA_SOURCE = root(
-    {
-        "uuid": S,
-        "name": S,
-        "system": S,
-        "created_at": DT,
-        "status": S,
-        "processing_status": obj({"processed": INT0, "pending": INT0, "failed": INT0}, null=True),
-        "auto_churn_subscription_setting": obj({"enabled": B0, "interval": INT0}, null=True),
-        "invoice_handling_setting": obj({}, null=True),
-    },
-    ["uuid"],
-)
+DATA_SOURCE = declared(DataSource)
 
 CUSTOMER = root(
     {

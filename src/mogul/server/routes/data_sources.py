@@ -5,25 +5,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ...objects import DataSource
 from ..openapi import (
     BAD_REQUEST,
-    BOOLEAN,
-    INTEGER,
-    NOT_BLANK,
     NOT_FOUND,
     STRING,
-    TIMESTAMP,
     UNPROCESSABLE,
     WHITESPACE,
     Param,
     Reply,
-    component,
+    declared,
     obj,
     operation,
 )
 from ..requests import query_bool, query_str
 from ..responses import json
-from ..store.data_sources import MAX_NAME, MAX_SYSTEM, DataSources, Detail
+from ..store.data_sources import DataSources, Detail
 from .common import DELETED, create_from_body, delete_by_uuid
 
 # `query_bool`'s spellings, any case, with surrounding whitespace.
@@ -36,41 +33,7 @@ FLAGS = [
     Param("with_auto_churn_subscription_setting", FLAG, "Add `auto_churn_subscription_setting`."),
     Param("with_invoice_handling_setting", FLAG, "Add `invoice_handling_setting`."),
 ]
-_HANDLING = obj(
-    {
-        "create_subscription_when_invoice_is": STRING,
-        "update_subscription_when_invoice_is": STRING,
-        "prevent_subscription_for_invoice_voided": BOOLEAN,
-        "prevent_subscription_for_invoice_refunded": BOOLEAN,
-        "prevent_subscription_for_invoice_written_off": BOOLEAN,
-    }
-)
-DATA_SOURCE = component(
-    "DataSource",
-    obj(
-        {
-            "uuid": {"type": "string", "pattern": "^ds_"},
-            "name": STRING,
-            "system": STRING,
-            "created_at": TIMESTAMP,
-            "status": {"enum": ["idle", "working"]},
-            "processing_status": obj({"processed": INTEGER, "failed": INTEGER, "pending": INTEGER}),
-            "auto_churn_subscription_setting": obj({"enabled": BOOLEAN, "interval": {"type": ["integer", "null"]}}),
-            "invoice_handling_setting": obj({"manual": _HANDLING, "automatic": _HANDLING}),
-        },
-        required=["uuid", "name", "system", "created_at", "status"],
-    ),
-)
-NEW_DATA_SOURCE = component(
-    "NewDataSource",
-    obj(
-        {
-            "name": {"type": "string", "pattern": NOT_BLANK, "maxLength": MAX_NAME},
-            "system": {"type": "string", "pattern": NOT_BLANK, "maxLength": MAX_SYSTEM, "default": "Custom"},
-        },
-        required=["name"],
-    ),
-)
+DATA_SOURCE = declared(DataSource)
 
 
 def _store(request: Request) -> DataSources:
@@ -128,7 +91,7 @@ async def get_source(request: Request) -> Response:
             "No name, a blank or overlong name, a name already taken, an overlong system.", UNPROCESSABLE.schema
         ),
     },
-    body=NEW_DATA_SOURCE,
+    body=declared(DataSource, "create"),
     tag="data sources",
 )
 async def create_source(request: Request) -> Response:

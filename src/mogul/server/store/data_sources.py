@@ -8,18 +8,18 @@ from typing import Any
 from sqlalchemy import Row, Select, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import bad_request, invalid, not_found
-from ..timefmt import iso_millis, now_us
+from ...objects import DataSource, field_of
+from ..errors import invalid, not_found
+from ..render import render as render_object
+from ..timefmt import now_us
+from ..validation import checked, legacy, message
 from . import merges, schema
 from .database import Database
 from .ids import new_uuid
 from .results_schema import customer_results, processing_queue
 
-NAME_REQUIRED = "A name is required for each data source."
-NAME_TAKEN = "Has already been taken."
 NOT_FOUND = "Data source not found"
-MAX_NAME = 255
-MAX_SYSTEM = 64  # the column's width: PostgreSQL refuses longer values with an error, not a 422
+NAME = field_of(DataSource, "name")
 
 # What a new custom source reports under `invoice_handling_setting` (the recorded defaults, §1.1).
 DEFAULT_INVOICE_HANDLING: dict[str, Any] = {
@@ -44,23 +44,23 @@ class Detail:
 
 
 def render(row: Row[Any], detail: Detail = Detail()) -> dict[str, Any]:
-    out: dict[str, Any] = {
+    values: dict[str, Any] = {
         "uuid": row.uuid,
         "name": row.name,
         "system": row.system,
-        "created_at": iso_millis(row.created_at),
+        "created_at": row.created_at,
         "status": "working" if row.pending else "idle",
     }
     if detail.processing_status:
-        out["processing_status"] = {"processed": row.processed, "failed": row.failed, "pending": row.pending}
+        values["processing_status"] = {"processed": row.processed, "failed": row.failed, "pending": row.pending}
     if detail.auto_churn_subscription_setting:
-        out["auto_churn_subscription_setting"] = {
+        values["auto_churn_subscription_setting"] = {
             "enabled": row.auto_churn_enabled,
             "interval": row.auto_churn_interval,
         }
     if detail.invoice_handling_setting:
-        out["invoice_handling_setting"] = row.invoice_handling
-    return out
+        values["invoice_handling_setting"] = row.invoice_handling
+    return render_object(DataSource, values)
 
 
 def _with_pending(query: Select[Any]) -> Select[Any]:
@@ -104,22 +104,11 @@ class DataSources:
         return render(row, detail)
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
-        name = body.get("name")
-        if name is not None and not isinstance(name, str):
-            raise bad_request("name must be a string", "name")
-        if name is None or not name.strip():
-            raise invalid({"name": NAME_REQUIRED})
-        if len(name) > MAX_NAME:
-            raise invalid({"name": f"is too long (maximum is {MAX_NAME} characters)"})
-        system = body.get("system", "Custom")
-        if not isinstance(system, str) or not system.strip():
-            raise bad_request("system must be a non-empty string", "system")
-        if len(system) > MAX_SYSTEM:
-            raise invalid({"system": f"is too long (maximum is {MAX_SYSTEM} characters)"})
+        parsed = checked(DataSource, body, "create", legacy)
         values = {
             "uuid": new_uuid("ds_"),
-            "name": name,
-            "system": system,
+            "name": parsed["name"],
+            "system": parsed.get("system") or "Custom",
             "created_at": now_us(),
             "auto_churn_enabled": False,
             "auto_churn_interval": None,
@@ -132,7 +121,7 @@ class DataSources:
                     _with_pending(select(schema.data_sources)).where(schema.data_sources.c.uuid == values["uuid"])
                 ).one()
         except IntegrityError as exc:
-            raise invalid({"name": NAME_TAKEN}) from exc
+            raise invalid({"name": message(NAME, "taken")}) from exc
         return render(row)
 
     def empty(self, uuid: str) -> None:
