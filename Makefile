@@ -6,8 +6,10 @@ STAMP  := $(VENV)/.installed
 
 # PyAirbyte runs mogul's source in its own virtualenv: its pins (duckdb, sqlalchemy) conflict with mogul's.
 PYAIRBYTE := .venv-pyairbyte/.installed-airbyte-0.71.3
+# ChartMogul's official Node client, for tests/server/test_official_node_client.py (node_modules is git-ignored).
+NODE_CLIENT := tests/node/node_modules/chartmogul-node/package.json
 
-.PHONY: install constraints demo test lint format fuzz bench-airbyte clean chromium
+.PHONY: install constraints demo test lint format fuzz bench-airbyte clean chromium node-client
 
 install: $(STAMP)
 
@@ -28,7 +30,7 @@ constraints:
 demo: install
 	$(BIN)/mogul demo
 
-test: install lint chromium $(PYAIRBYTE)
+test: install lint chromium $(PYAIRBYTE) $(NODE_CLIENT)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # The dashboard's browser tests drive Debian's Chromium (Playwright never downloads a browser here).
@@ -37,6 +39,12 @@ chromium:
 
 $(PYAIRBYTE):
 	PYTHON=$(PYTHON) sh tests/source/pyairbyte_env.sh
+
+node-client: $(NODE_CLIENT)
+
+$(NODE_CLIENT): tests/node/package.json
+	cd tests/node && npm install --no-package-lock --no-audit --no-fund --loglevel=error
+	touch $(NODE_CLIENT)
 
 # A longer schemathesis run than the one in `make test` (see docs/reliability.md).
 fuzz: install
@@ -58,4 +66,4 @@ format: install
 	$(BIN)/ruff format src tests bench
 
 clean:
-	rm -rf $(VENV) .venv-pyairbyte .pytest_cache .ruff_cache .mypy_cache .hypothesis test-artifacts
+	rm -rf $(VENV) .venv-pyairbyte .pytest_cache .ruff_cache .mypy_cache .hypothesis test-artifacts tests/node/node_modules

@@ -212,11 +212,11 @@ def test_exported_names() -> None:
     assert sorted(mogul.client.__all__) == sorted(
         [
             "ASGIAppTransport", "Account", "Activity", "ApiObject", "AuthenticationError", "ChartMogulError",
-            "Client", "Customer", "CustomerActivity", "CustomerSubscription", "DEFAULT_BASE_URL", "DEFAULT_TIMEOUT",
-            "DataSource", "ForbiddenError", "Invoice", "LineItem", "Listing", "MetricEntry", "MetricSummary",
-            "MetricsReport", "NO_RETRY", "NotFoundError", "Page", "Plan", "RateLimitError", "Requester",
-            "RetryEvent", "RetryPolicy", "ServerError", "Subscription", "Transaction", "TransportError",
-            "ValidationError", "normalise_base_url",
+            "Client", "Contact", "Customer", "CustomerActivity", "CustomerNote", "CustomerSubscription",
+            "DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "DataSource", "ForbiddenError", "Invoice", "LineItem", "Listing",
+            "MetricEntry", "MetricSummary", "MetricsReport", "NO_RETRY", "Note", "NotFoundError", "Opportunity",
+            "Page", "Plan", "RateLimitError", "Requester", "RetryEvent", "RetryPolicy", "ServerError",
+            "Subscription", "Task", "Transaction", "TransportError", "ValidationError", "normalise_base_url",
         ]
     )  # fmt: skip
     for name in mogul.client.__all__:

@@ -7,6 +7,7 @@ and its stream (if it has one).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,18 @@ import httpx
 import pytest
 
 from mogul.client import models
-from mogul.objects import ApiObject, DataSource, key_tree, schema_key_tree, undeclared
+from mogul.objects import (
+    ApiObject,
+    Contact,
+    CustomerNote,
+    DataSource,
+    Note,
+    Opportunity,
+    Task,
+    key_tree,
+    schema_key_tree,
+    undeclared,
+)
 from mogul.server.embedded import EmbeddedServer
 from mogul.source.streams import BY_NAME
 
@@ -26,6 +38,59 @@ def data_sources(api: httpx.Client) -> list[dict[str, Any]]:
     flags = "with_processing_status=true&with_auto_churn_subscription_setting=true&with_invoice_handling_setting=1"
     listed = api.get(f"/data_sources?{flags}").json()["data_sources"]
     return [created.json(), *listed, api.get(f"/data_sources/{created.json()['uuid']}?{flags}").json()]
+
+
+def _customer(api: httpx.Client) -> dict[str, Any]:
+    source = api.post("/data_sources", json={"name": f"CRM {uuid.uuid4()}"}).json()
+    return api.post("/customers", json={"data_source_uuid": source["uuid"], "external_id": "crm"}).json()
+
+
+def _crm(path: str, key: str, body: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[..., Any]:
+    """Objects of a CRM family as its create, list, retrieve and update send them."""
+
+    def sent(api: httpx.Client) -> list[dict[str, Any]]:
+        customer = _customer(api)
+        created = api.post(path, json=body(customer))
+        assert created.status_code == 201, created.text
+        uuid = created.json()[key]
+        updated = api.patch(f"{path}/{uuid}", json={})
+        return [created.json(), *api.get(path).json()["entries"], api.get(f"{path}/{uuid}").json(), updated.json()]
+
+    return sent
+
+
+def contacts(api: httpx.Client) -> list[dict[str, Any]]:
+    made = _crm("/contacts", "uuid", lambda c: {"customer_uuid": c["uuid"], "data_source_uuid": c["data_source_uuid"]})
+    sent = made(api)
+    seen = api.patch(f"/contacts/{sent[0]['uuid']}", json={"last_seen": "2024-01-01", "custom": [{"key": "a"}]})
+    return [*sent, seen.json()]
+
+
+notes = _crm("/customer_notes", "uuid", lambda c: {"customer_uuid": c["uuid"], "type": "call"})
+opportunities = _crm(
+    "/opportunities",
+    "uuid",
+    lambda c: {
+        "customer_uuid": c["uuid"],
+        "owner": "o@example.com",
+        "pipeline": "New Business",
+        "pipeline_stage": "Discovery",
+        "estimated_close_date": "2024-03-30",
+        "currency": "USD",
+        "amount_in_cents": 1,
+    },
+)
+entity_notes = _crm("/notes", "uuid", lambda c: {"customer_uuid": c["uuid"], "type": "note"})
+_task = {"task_details": "x", "assignee": "a@example.com", "due_date": "2025-01-01"}
+
+
+def tasks(api: httpx.Client) -> list[dict[str, Any]]:
+    sent = _crm("/tasks", "task_uuid", lambda c: {"customer_uuid": c["uuid"], **_task})(api)
+    contact = contacts(api)[0]
+    named = {"associated_object": "contact", "method": "uuid", "value": contact["uuid"]}
+    attached = api.post("/tasks", json={**_task, "associated_object_identifier": named})
+    assert attached.status_code == 201, attached.text
+    return [*sent, attached.json()]
 
 
 @dataclass(frozen=True)
@@ -39,7 +104,14 @@ class Case:
     """Keys a stream adds to the API's object (a subscription's `customer_uuid`)."""
 
 
-CASES = [Case(DataSource, data_sources, "DataSource", "data_sources")]
+CASES = [
+    Case(DataSource, data_sources, "DataSource", "data_sources"),
+    Case(Contact, contacts, "Contact", "contacts"),
+    Case(CustomerNote, notes, "CustomerNote", "customer_notes"),
+    Case(Note, entity_notes, "Note"),
+    Case(Opportunity, opportunities, "Opportunity", "opportunities"),
+    Case(Task, tasks, "Task", "tasks"),
+]
 
 
 @pytest.fixture

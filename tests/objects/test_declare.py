@@ -137,3 +137,24 @@ def test_checked_answers_in_the_resource_s_error_generation():
     with pytest.raises(ApiError) as raised:
         checked(Thing, {"name": "toolong"}, "create", coded_first)
     assert raised.value.body == {"code": 422, "message": "is too long (maximum is 5 characters)", "param": "name"}
+
+
+class Owned(ApiObject):
+    owner: str | None = field(create=REQUIRED, doc="null in some responses")
+    when: date = field(create=OPTIONAL)
+
+
+def test_a_required_request_field_is_not_nullable_whatever_the_response_sends():
+    create = json_schema(Owned, "create")
+    assert create["properties"]["owner"]["type"] == "string"
+    assert json_schema(Owned)["properties"]["owner"]["type"] == ["string", "null"]
+    with pytest.raises(ApiError) as err:
+        checked(Owned, {"owner": None}, "create", coded_first)
+    assert err.value.body["param"] == "owner"
+
+
+@pytest.mark.parametrize("day", ["20240301", "2024-W09-5", " 2024-03-01", "2024-03-01T00:00:00Z", "2024-02-30"])
+def test_a_day_is_written_yyyy_mm_dd(day: str):
+    _, problems = parse(Owned, {"owner": "x", "when": day}, "create")
+    assert [p.param for p in problems] == ["when"]
+    assert parse(Owned, {"owner": "x", "when": "2024-03-01"}, "create")[0]["when"] == date(2024, 3, 1)

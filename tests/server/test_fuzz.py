@@ -20,7 +20,10 @@ from mogul.server.embedded import EmbeddedServer
 from mogul.server.openapi import VALID_INPUT_STATUSES, build_document
 from mogul.server.store import Database
 from mogul.server.store import schema as tables
+from mogul.server.store.contacts import Contacts
+from mogul.server.store.customers import Customers
 from mogul.server.store.data_sources import DataSources
+from mogul.server.store.notes import CustomerNotes
 from mogul.server.store.plans import Plans
 
 # `bench/fuzz.py` runs this same test longer: more examples, and optionally on PostgreSQL.
@@ -42,6 +45,7 @@ class Target:
     server: EmbeddedServer
     key: str
     source: str  # the uuid of a data source that exists
+    customer: str  # the uuid of a customer of that source
 
 
 @pytest.fixture
@@ -56,8 +60,12 @@ def fuzz_target(db: Database) -> Iterator[Target]:
     source = DataSources(db).create({"name": "In-house billing"})["uuid"]
     DataSources(db).create({"name": "Stripe EU", "system": "Stripe"})
     Plans(db).create({"data_source_uuid": source, "name": "Gold", "interval_count": 1, "interval_unit": "month"})
+    customer = Customers(db).create({"data_source_uuid": source, "external_id": "fuzz"})["uuid"]
+    # The CRM lists, with an item each.
+    Contacts(db).create({"customer_uuid": customer, "data_source_uuid": source, "custom": [{"key": "k", "value": 1}]})
+    CustomerNotes(db).create({"customer_uuid": customer, "type": "call"}, key_name="fuzz")
     with EmbeddedServer(db) as srv:
-        yield Target(srv, FUZZ_KEY, source)
+        yield Target(srv, FUZZ_KEY, source, customer)
 
 
 def _meet_preconditions(case: schemathesis.Case, target: Target) -> None:
@@ -69,6 +77,8 @@ def _meet_preconditions(case: schemathesis.Case, target: Target) -> None:
         case.query.pop("cursor", None)  # opaque: only cursors the server made are valid
     if isinstance(case.body, dict) and "data_source_uuid" in case.body:
         case.body["data_source_uuid"] = target.source
+    if isinstance(case.body, dict) and "customer_uuid" in case.body:
+        case.body["customer_uuid"] = target.customer
 
 
 # Created by a valid example, deleted after it: the next identical example must not be a duplicate.

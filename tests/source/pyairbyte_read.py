@@ -1,7 +1,7 @@
 """Run by the PyAirbyte virtualenv's Python (not mogul's): read every stream of the source through
 `local_executable` into a DuckDB cache, twice, and print what landed as one JSON line.
 
-    python pyairbyte_read.py EXECUTABLE CONFIG_JSON CACHE_DIR
+    python pyairbyte_read.py EXECUTABLE CONFIG_JSON CACHE_DIR [STREAM,STREAM...]
 """
 
 import json
@@ -14,7 +14,8 @@ os.environ["DO_NOT_TRACK"] = "1"
 import airbyte as ab
 
 executable, config, cache_dir = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
-source = ab.get_source("source-chartmogul", config=config, local_executable=executable, streams="*")
+streams = sys.argv[4].split(",") if len(sys.argv) > 4 else "*"
+source = ab.get_source("source-chartmogul", config=config, local_executable=executable, streams=streams)
 source.check()
 cache = ab.new_local_cache("cm", cache_dir=cache_dir)
 first = source.read(cache=cache)

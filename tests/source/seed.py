@@ -67,11 +67,53 @@ def seed(db: Database, config: GeneratorConfig, *, data_sources: int = 1, proces
             }
             for external_id, body in cancellation_bodies(history.cancellations):
                 stores.subscriptions.cancel(subscriptions[external_id], body)
+    seed_crm(stores, out.customers)
     if process:
         out.processed = processing.drain(db)
         with db.read() as conn:
             out.activities = conn.execute(select(func.count()).select_from(activities)).scalar_one()
     return out
+
+
+def seed_crm(stores: Stores, customers: dict[str, str], every: int = 3) -> None:
+    """Contacts, a note, a call, an opportunity and a task for every `every`th customer."""
+    for n, (customer, source) in enumerate(customers.items()):
+        if n % every:
+            continue
+        for position in (1, 2):
+            stores.contacts.create(
+                {
+                    "customer_uuid": customer,
+                    "data_source_uuid": source,
+                    "first_name": f"Contact {n}.{position}",
+                    "email": f"contact{n}.{position}@example.com",
+                    "custom": [{"key": "Champion", "value": position == 1}],
+                }
+            )
+        for kind in ("note", "call"):
+            stores.customer_notes.create(
+                {"customer_uuid": customer, "type": kind, "text": f"{kind} {n}"}, key_name="seed"
+            )
+        stores.opportunities.create(
+            {
+                "customer_uuid": customer,
+                "owner": "owner@example.com",
+                "pipeline": "New Business",
+                "pipeline_stage": "Discovery",
+                "estimated_close_date": "2024-06-30",
+                "currency": "USD",
+                "amount_in_cents": 100_000 + n,
+                "custom": [{"key": "from_campaign", "value": True}],
+            }
+        )
+        stores.tasks.create(
+            {
+                "customer_uuid": customer,
+                "task_details": f"Call {n}",
+                "assignee": "k@example.com",
+                "due_date": "2025-04-30",
+            }
+        )
 
 
 def generator_config(customers: int, **overrides: Any) -> GeneratorConfig:

@@ -12,12 +12,16 @@ from .models import Account
 from .pagination import DEFAULT_PER_PAGE, Listing, as_dict
 from .requester import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, Requester, RetryEvent
 from .resources.activities import Activities, CustomerActivities
+from .resources.contacts import Contacts
 from .resources.customer_subscriptions import CustomerSubscriptions
 from .resources.customers import Customers
 from .resources.data_sources import DataSources
 from .resources.imports import Invoices, Subscriptions, Transactions
 from .resources.metrics import Metrics
+from .resources.notes import CustomerNotes, Notes
+from .resources.opportunities import Opportunities
 from .resources.plans import Plans
+from .resources.tasks import Tasks
 from .retry import RetryPolicy
 
 
@@ -68,6 +72,11 @@ class Client:
         self.activities = Activities(self.requester)
         self.customer_activities = CustomerActivities(self.requester)
         self.metrics = Metrics(self.requester)
+        self.contacts = Contacts(self.requester)
+        self.customer_notes = CustomerNotes(self.requester)
+        self.notes = Notes(self.requester)
+        self.opportunities = Opportunities(self.requester)
+        self.tasks = Tasks(self.requester)
 
     @property
     def base_url(self) -> str:

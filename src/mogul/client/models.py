@@ -9,7 +9,18 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar, overload
 
-from ..objects import ApiObject, AutoChurnSetting, DataSource, InvoiceHandlingSetting, ProcessingStatus
+from ..objects import (
+    ApiObject,
+    AutoChurnSetting,
+    Contact,
+    CustomerNote,
+    DataSource,
+    InvoiceHandlingSetting,
+    Note,
+    Opportunity,
+    ProcessingStatus,
+    Task,
+)
 
 __all__ = [
     "Account",
@@ -17,8 +28,10 @@ __all__ = [
     "Address",
     "ApiObject",
     "AutoChurnSetting",
+    "Contact",
     "Customer",
     "CustomerActivity",
+    "CustomerNote",
     "CustomerSubscription",
     "DataSource",
     "Invoice",
@@ -27,9 +40,12 @@ __all__ = [
     "MetricEntry",
     "MetricSummary",
     "MetricsReport",
+    "Note",
+    "Opportunity",
     "Plan",
     "ProcessingStatus",
     "Subscription",
+    "Task",
     "Transaction",
 ]
 

@@ -1,6 +1,7 @@
 """Every object of ChartMogul's API, declared once (see `base`). The server, the client and the source derive
 their forms of each object from these classes; this package imports none of them."""
 
+from .associations import AssociatedObjectIdentifier
 from .base import (
     NO,
     OPTIONAL,
@@ -20,8 +21,12 @@ from .base import (
     schema_key_tree,
     undeclared,
 )
+from .contacts import Contact, CustomValue
 from .customers import Address, Attributes, CustomAttribute, Customer
 from .data_sources import AutoChurnSetting, DataSource, InvoiceHandling, InvoiceHandlingSetting, ProcessingStatus
+from .notes import CustomerNote, Note
+from .opportunities import Opportunity
+from .tasks import Task
 
 __all__ = [
     "NO",
@@ -29,19 +34,26 @@ __all__ = [
     "REQUIRED",
     "Address",
     "ApiObject",
+    "AssociatedObjectIdentifier",
     "Attributes",
     "AutoChurnSetting",
+    "Contact",
     "CustomAttribute",
+    "CustomValue",
     "Customer",
+    "CustomerNote",
     "DataSource",
     "Field",
     "Format",
     "In",
     "InvoiceHandling",
     "InvoiceHandlingSetting",
+    "Note",
+    "Opportunity",
     "Out",
     "ProcessingStatus",
     "SchemaStyle",
+    "Task",
     "TypeInfo",
     "field",
     "field_of",

@@ -372,6 +372,8 @@ def json_schema(cls: type[ApiObject], view: View = "response", style: SchemaStyl
         info = f.type if view == "response" else f.request_type
         if style.lenient or (view != "response" and not f.required(view)):
             info = replace(info, nullable=True)  # a request may send null for a field it could leave out
+        elif view != "response":
+            info = replace(info, nullable=False)  # a required field is missing when null, however a response has it
         properties[f.name] = _schema(f, info, view, style)
         if f.required(view) and not style.lenient:
             required.append(f.name)

@@ -23,15 +23,31 @@ from .metrics_cache import MetricsCache
 from .openapi import iter_routes, openapi_endpoint
 from .processing import Processor
 from .responses import json
-from .routes import account, activities, customers, data_sources, imports, metrics, plans
+from .routes import (
+    account,
+    activities,
+    contacts,
+    customers,
+    data_sources,
+    imports,
+    metrics,
+    notes,
+    opportunities,
+    plans,
+    tasks,
+)
 from .settings import ServerSettings
 from .store import Database
 from .store.activities import Activities
+from .store.contacts import Contacts
 from .store.customers import Customers
 from .store.data_sources import DataSources
 from .store.invoices import Invoices
+from .store.notes import CustomerNotes, Notes
+from .store.opportunities import Opportunities
 from .store.plans import Plans
 from .store.subscriptions import Subscriptions
+from .store.tasks import Tasks
 from .throttle import Throttle
 from .writer import WriteThread, for_database
 
@@ -46,10 +62,23 @@ class Stores:
     invoices: Invoices
     subscriptions: Subscriptions
     activities: Activities
+    contacts: Contacts
+    customer_notes: CustomerNotes
+    opportunities: Opportunities
+    tasks: Tasks
+    notes: Notes
 
     @classmethod
     def on(cls, db: Database) -> Stores:
-        return cls(DataSources(db), Customers(db), Plans(db), Invoices(db), Subscriptions(db), Activities(db))
+        return cls(
+            DataSources(db),
+            Customers(db),
+            Plans(db),
+            Invoices(db),
+            Subscriptions(db),
+            Activities(db),
+            *(crm(db) for crm in (Contacts, CustomerNotes, Opportunities, Tasks, Notes)),
+        )
 
 
 def api_routes() -> list:
@@ -61,6 +90,10 @@ def api_routes() -> list:
         *imports.ROUTES,
         *activities.ROUTES,
         *metrics.ROUTES,
+        *contacts.ROUTES,
+        *notes.ROUTES,
+        *opportunities.ROUTES,
+        *tasks.ROUTES,
     ]
 
 

@@ -181,11 +181,18 @@ _REQUEST_STYLE = SchemaStyle(closed=True, leaf=_request_leaf)
 _VIEW_NAMES = {"response": "{}", "create": "New{}", "update": "{}Update"}
 
 
-def declared(cls: type[ApiObject], view: View = "response") -> JsonSchema:
+def declared(cls: type[ApiObject], view: View = "response", *, omit: Sequence[str] = ()) -> JsonSchema:
     """A `$ref` to the schema of a declared object (`objects`): as a response carries it (`DataSource`), or as a
-    create (`NewDataSource`) or update (`DataSourceUpdate`) body sends it."""
+    create (`NewDataSource`) or update (`DataSourceUpdate`) body sends it. `omit` leaves out keys a path gives
+    instead (`POST /customers/{uuid}/contacts` takes no `customer_uuid`): `NewContactWithoutCustomerUuid`."""
     style = _RESPONSE_STYLE if view == "response" else _REQUEST_STYLE
-    return component(_VIEW_NAMES[view].format(cls.__name__), json_schema(cls, view, style))
+    schema = json_schema(cls, view, style)
+    name = _VIEW_NAMES[view].format(cls.__name__)
+    if omit:
+        schema["properties"] = {k: v for k, v in schema["properties"].items() if k not in omit}
+        schema["required"] = [k for k in schema["required"] if k not in omit]
+        name += "Without" + "".join(part.title() for key in omit for part in key.split("_"))
+    return component(name, schema)
 
 
 # The three error generations of reference §0.4.

@@ -1,9 +1,11 @@
 """List pagination as ChartMogul does it (reference §0.6): `per_page` + opaque `cursor`, and the deprecated `page`.
 
-Cursors are keyset positions, base64 of `<sort key, 9-digit fraction>Z&<row id>` like the real API's
-(`MjAxNi0wMS0wMVQxMjowMDowMC4wMDAwMDAwMDBaJjExNDE2NzQ1MA==`). A page holds the rows strictly after the position
-in (sort key, id) order, so rows inserted or deleted between requests never shift a row already seen or not yet
-seen: no skips, no repeats. The deprecated `page` parameter is a plain offset (Airbyte's connector pages
+Cursors are keyset positions, base64 of `<sort key, 9-digit fraction>Z&<row key>` like the real API's
+(`MjAxNi0wMS0wMVQxMjowMDowMC4wMDAwMDAwMDBaJjExNDE2NzQ1MA==`). The row key is an internal integer id for the older
+lists and the object's own uuid for the newer ones (contacts: `...Z&con_36399f04-...`, §0.3 of the newer
+reference), which also list newest first. A page holds the rows strictly after the position in (sort key, key)
+order (or before it, newest first), so rows inserted or deleted between requests never shift a row already seen
+or not yet seen: no skips, no repeats. The deprecated `page` parameter is a plain offset (Airbyte's connector pages
 customers that way and stops at a short page).
 """
 
@@ -27,7 +29,9 @@ from .timefmt import from_us, to_us
 MAX_PER_PAGE = 200
 MAX_PAGE = 1_000_000
 _DIGITS = re.compile(r"0*[0-9]{1,12}")  # leading zeros are harmless; 12 digits fit any bound
-_CURSOR = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\.(\d{9})Z&(\d{1,18})$")
+_CURSOR = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\.(\d{9})Z&([0-9A-Za-z_-]{1,64})$")
+_ROW_ID = re.compile(r"\d{1,18}")
+RowKey = int | str
 LEGACY_KEYS = frozenset({"current_page", "total_pages", "per_page", "page"})
 
 # Top-level key order of each list, as recorded (§2.2, §2.5, §5). Legacy keys appear only without a cursor.
@@ -37,21 +41,22 @@ INVOICES = ("total_pages", "current_page", "cursor", "has_more")
 CUSTOMER_INVOICES = ("current_page", "total_pages", "cursor", "has_more")
 
 
-def encode_cursor(sort_us: int, row_id: int) -> str:
+def encode_cursor(sort_us: int, row_key: RowKey) -> str:
     dt = from_us(sort_us)
-    text = f"{dt.strftime('%Y-%m-%dT%H:%M:%S')}.{dt.microsecond * 1000:09d}Z&{row_id}"
+    text = f"{dt.strftime('%Y-%m-%dT%H:%M:%S')}.{dt.microsecond * 1000:09d}Z&{row_key}"
     return base64.b64encode(text.encode()).decode()
 
 
-def decode_cursor(cursor: str) -> tuple[int, int]:
-    """(sort key µs, row id) from a cursor; 400 for anything this server did not make."""
+def decode_cursor(cursor: str, key: type[RowKey] = int) -> tuple[int, RowKey]:
+    """(sort key µs, row key) from a cursor; the key an integer id, or with `key=str` an object's uuid. 400 for
+    anything this server did not make."""
     try:
         text = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=False).decode()
         m = _CURSOR.match(text)
-        if not m:
+        if not m or (key is int and not _ROW_ID.fullmatch(m.group(3))):
             raise ValueError(text)
         stamp = datetime.fromisoformat(m.group(1)).replace(microsecond=int(m.group(2)) // 1000)
-        return to_us(stamp), int(m.group(3))
+        return to_us(stamp), key(m.group(3))
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise bad_request("The cursor is not valid.", "cursor") from exc
 
@@ -59,7 +64,7 @@ def decode_cursor(cursor: str) -> tuple[int, int]:
 @dataclass(frozen=True)
 class PageParams:
     per_page: int = MAX_PER_PAGE
-    after: tuple[int, int] | None = None
+    after: tuple[int, Any] | None = None
     page: int | None = None
 
     @property
@@ -67,15 +72,16 @@ class PageParams:
         return self.after is not None
 
 
-def page_params(query: Mapping[str, str], *, allow_page: bool = True) -> PageParams:
-    """Parse `per_page`, `cursor` and (where the list had it) `page`; a given cursor wins over `page`."""
+def page_params(query: Mapping[str, str], *, allow_page: bool = True, key: type[RowKey] = int) -> PageParams:
+    """Parse `per_page`, `cursor` (its row key of type `key`) and (where the list had it) `page`; a given cursor
+    wins over `page`."""
     per_page = _positive_int(query, "per_page", MAX_PER_PAGE)
     if per_page > MAX_PER_PAGE:
         raise bad_request(f"per_page must be an integer between 1 and {MAX_PER_PAGE}", "per_page")
     cursor = query.get("cursor") or None
     page = _positive_int(query, "page", 1) if allow_page and query.get("page") else None
     if cursor:
-        return PageParams(per_page, decode_cursor(cursor))
+        return PageParams(per_page, decode_cursor(cursor, key))
     return PageParams(per_page, None, page)
 
 
@@ -158,15 +164,19 @@ def fetch(
     params: PageParams,
     *,
     count: bool = True,
+    newest_first: bool = False,
 ) -> Page:
-    """Run `query` (filters applied, no order) for one page, in (sort, id) order. The total, for `total_pages`,
-    is counted on a page asked for without a cursor (the only one that sends it), unless `count` is False."""
+    """Run `query` (filters applied, no order) for one page, in (sort, id) order, or the reverse with
+    `newest_first`. The total, for `total_pages`, is counted on a page asked for without a cursor (the only one
+    that sends it), unless `count` is False."""
     total = None
     if count and not params.cursor_mode:
         total = conn.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
-    paged = query.order_by(sort, ident).limit(params.per_page + 1)
+    order = (sort.desc(), ident.desc()) if newest_first else (sort, ident)
+    paged = query.order_by(*order).limit(params.per_page + 1)
     if params.after is not None:
-        paged = paged.where(tuple_(sort, ident) > tuple_(*params.after))
+        position, after = tuple_(sort, ident), tuple_(*params.after)
+        paged = paged.where(position < after if newest_first else position > after)
     elif params.page:
         paged = paged.offset((params.page - 1) * params.per_page)
     rows = conn.execute(paged).all()

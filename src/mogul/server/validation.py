@@ -28,6 +28,7 @@ from .timefmt import parse_timestamp
 Values = dict[str, Any]
 RequestView = Literal["create", "update"]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _TYPE_NAMES = {
     "string": "a string",
     "integer": "an integer",
@@ -206,8 +207,11 @@ def _instant(f: Field, value: str, param: str, out: list[Problem]) -> int | None
 
 
 def _day(f: Field, value: str, param: str, out: list[Problem]) -> date | None:
+    # `YYYY-MM-DD` exactly, as the OpenAPI document says: Python also reads `20240301` and week dates.
     try:
-        return date.fromisoformat(value.strip()[:10])
+        if not _DAY.match(value):
+            raise ValueError(value)
+        return date.fromisoformat(value)
     except ValueError:
         out.append(Problem(param, "date", message(f, "date")))
         return None

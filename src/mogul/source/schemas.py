@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..objects import ApiObject, DataSource, SchemaStyle, TypeInfo, json_schema
+from ..objects import (
+    ApiObject,
+    Contact,
+    CustomerNote,
+    DataSource,
+    Opportunity,
+    SchemaStyle,
+    Task,
+    TypeInfo,
+    json_schema,
+)
 
 Schema = dict[str, Any]
 _STYLE = SchemaStyle(closed=False, lenient=True, leaf=lambda f, info, view: _leaf(info))
@@ -69,6 +79,10 @@ def root(properties: dict[str, Schema], required: list[str]) -> Schema:
 FREE_OBJECT = obj({})
 
 DATA_SOURCE = declared(DataSource)
+CONTACT = declared(Contact)
+CUSTOMER_NOTE = declared(CustomerNote)
+OPPORTUNITY = declared(Opportunity)
+TASK = declared(Task, required=("task_uuid",))
 
 CUSTOMER = root(
     {

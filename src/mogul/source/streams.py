@@ -3,7 +3,7 @@ the read is sliced. `reader.py` runs any of them; nothing here performs I/O.
 
 Slicing:
 - `windowed`: the date range is cut into `window_days` windows read in parallel (activities).
-- `split_customers`: `/v1/customers` as parallel chains per data source and status (split.py).
+- `split_customers`: `/v1/customers` as parallel chains per status, checked by counts (customers.py).
 - `parent`: one partition per customer, found by paging `/v1/customers` as above (subscriptions).
 - otherwise one partition: a cursor-paginated list, or a single request.
 
@@ -60,7 +60,7 @@ class Stream:
     """Cursor chains, which cannot go faster than one page per round trip: their requests get the rate limiter's
     priority."""
     split_customers: bool = False
-    """`/v1/customers`, read as parallel chains per data source and status (split.py)."""
+    """`/v1/customers`, read as parallel chains per status (customers.py)."""
     description: str = ""
 
     @property
@@ -139,6 +139,26 @@ STREAMS: tuple[Stream, ...] = (
         description="MRR movements from start_date; incremental on `date` with a lookback window.",
     ),
     Stream("invoices", "/v1/invoices", schemas.INVOICE, records_key="invoices", sequential=True),
+    # The CRM lists take no updated-since filter and page newest first: full refresh only.
+    Stream("contacts", "/v1/contacts", schemas.CONTACT, sequential=True, description="Every contact."),
+    Stream(
+        "customer_notes",
+        "/v1/customer_notes",
+        schemas.CUSTOMER_NOTE,
+        sequential=True,
+        description="Every note and call log.",
+    ),
+    Stream(
+        "opportunities", "/v1/opportunities", schemas.OPPORTUNITY, sequential=True, description="Every opportunity."
+    ),
+    Stream(
+        "tasks",
+        "/v1/tasks",
+        schemas.TASK,
+        primary_key=("task_uuid",),
+        sequential=True,
+        description="Every task; the key is `task_uuid`.",
+    ),
     Stream("plans", "/v1/plans", schemas.PLAN, records_key="plans", sequential=True),
     Stream(
         "data_sources",

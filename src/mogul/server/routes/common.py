@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..openapi import BOOLEAN, NOT_FOUND, NULLABLE_STRING, PAGING, JsonSchema, Reply, obj
-from ..pagination import LEGACY_KEYS, MAX_PER_PAGE, Page, PageParams, page_params
+from ..pagination import LEGACY_KEYS, MAX_PER_PAGE, Page, PageParams, RowKey, page_params
 from ..requests import json_body
 from ..responses import json, no_content
 from ..writer import run_write
@@ -22,6 +22,7 @@ T = TypeVar("T")
 _COUNT = {"type": "integer", "minimum": 1}
 # The replies of a delete by uuid.
 DELETED = {204: Reply("Deleted."), 404: NOT_FOUND}
+EMPTY_OBJECT: JsonSchema = {"type": "object", "properties": {}, "additionalProperties": False}
 _ENVELOPE_KEYS: Mapping[str, JsonSchema] = {
     "current_page": _COUNT,
     "total_pages": {"type": "integer", "minimum": 0},
@@ -42,8 +43,8 @@ async def page_read(request: Request, read: Callable[P, T], *args: P.args, **kwa
     return await run_in_threadpool(read, *args, **kwargs)
 
 
-def paging(request: Request, *, allow_page: bool = True) -> PageParams:
-    return page_params(request.query_params, allow_page=allow_page)
+def paging(request: Request, *, allow_page: bool = True, key: type[RowKey] = int) -> PageParams:
+    return page_params(request.query_params, allow_page=allow_page, key=key)
 
 
 def filters(request: Request, *names: str) -> dict[str, str | None]:
@@ -75,10 +76,14 @@ async def list_page(
     key: str,
     layout: Sequence[str],
     *filter_names: str,
+    allow_page: bool = True,
+    row_key: type[RowKey] = int,
 ) -> Response:
-    """A page of `list_(filters, paging)` under `key`, filtered by the query parameters `filter_names`."""
+    """A page of `list_(filters, paging)` under `key`, filtered by the query parameters `filter_names`. The newer
+    lists ignore `page` and page by the object's uuid (`allow_page=False, row_key=str`)."""
     wanted = filters(request, *filter_names)
-    page, items = await run_in_threadpool(list_, wanted, paging(request))
+    params = paging(request, allow_page=allow_page, key=row_key)
+    page, items = await run_in_threadpool(list_, wanted, params)
     return json(page.envelope(key, items, layout))
 
 
@@ -97,7 +102,8 @@ async def apply_body(request: Request, apply: Callable[[str, dict[str, Any]], An
     return json(await run_write(request.app.state.writer, apply, request.path_params["uuid"], body), status=status)
 
 
-async def delete_by_uuid(request: Request, delete: Callable[[str], object]) -> Response:
-    """204 once `delete(uuid)` has run, `uuid` from the path."""
+async def delete_by_uuid(request: Request, delete: Callable[[str], object], *, status: int = 204) -> Response:
+    """204 once `delete(uuid)` has run, `uuid` from the path; or `status` with `{}` (the newer resources answer
+    200 `{}`)."""
     await run_write(request.app.state.writer, delete, request.path_params["uuid"])
-    return no_content()
+    return no_content() if status == 204 else json({}, status=status)

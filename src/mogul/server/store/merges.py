@@ -48,7 +48,7 @@ def merge(conn: Connection, src: Row[Any], dst: Row[Any]) -> None:
     rows = [{"invoice_id": i, "external_id": ext} for i, (_, ext) in owners.items() if i not in have]
     if rows:
         conn.execute(insert(mi), rows)
-    for table in (inv, li, tx, sub):
+    for table in (inv, li, tx, sub, *schema.CRM_TABLES):  # contacts, notes, opportunities, tasks move too
         conn.execute(update(table).where(table.c.customer_id == src.id).values(customer_id=dst.id))
     conn.execute(update(mc).where(mc.c.customer_id == src.id).values(customer_id=dst.id))
     profile = {key: getattr(src, key) for key in PROFILE}

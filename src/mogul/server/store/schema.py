@@ -17,6 +17,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -280,3 +281,102 @@ fx_rates = Table(
     Column("day", String(10), primary_key=True),
     Column("rate", Float, nullable=False),
 )
+
+# --- CRM objects (newer reference §1-4). Each belongs to a customer and goes with it (ON DELETE CASCADE); a customer
+# merge moves them to the surviving customer (merges.py). Lists page newest first by (created_at, uuid): the
+# cursor's key is the object's own uuid, as the real API's is.
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("uuid", String(64), nullable=False, unique=True),
+    _customer_fk(),
+    _ds_fk(),
+    Column("external_id", String(255), nullable=True),
+    Column("position", Integer, nullable=False),
+    Column("first_name", String(255), nullable=True),
+    Column("last_name", String(255), nullable=True),
+    Column("title", String(255), nullable=True),
+    Column("email", String(255), nullable=True),
+    Column("phone", String(255), nullable=True),
+    Column("linked_in", String(255), nullable=True),
+    Column("twitter", String(255), nullable=True),
+    Column("notes", Text, nullable=True),
+    Column("custom", JSON, nullable=False),
+    Column("last_seen", BigInteger, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+)
+Index("ix_contacts_created", contacts.c.created_at, contacts.c.uuid)
+Index("ix_contacts_customer", contacts.c.customer_id, contacts.c.created_at, contacts.c.uuid)
+Index("ix_contacts_email", contacts.c.email)
+
+
+def _contact_fk() -> Column[int]:
+    """The contact a note or a task is attached to (the newer clients' `associated_object`), if any: it goes with
+    the contact."""
+    return Column("contact_id", Integer, ForeignKey("contacts.id", ondelete="CASCADE"), nullable=True)
+
+
+customer_notes = Table(
+    "customer_notes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("uuid", String(64), nullable=False, unique=True),
+    _customer_fk(),
+    _contact_fk(),
+    Column("type", String(8), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("call_duration", Integer, nullable=False),
+    Column("author", String(600), nullable=False),
+    Column("author_email", String(255), nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+Index("ix_customer_notes_created", customer_notes.c.created_at, customer_notes.c.uuid)
+Index("ix_customer_notes_customer", customer_notes.c.customer_id, customer_notes.c.created_at, customer_notes.c.uuid)
+Index("ix_customer_notes_contact", customer_notes.c.contact_id)
+
+opportunities = Table(
+    "opportunities",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("uuid", String(64), nullable=False, unique=True),
+    _customer_fk(),
+    Column("owner", String(255), nullable=False),
+    Column("pipeline", String(255), nullable=False),
+    Column("pipeline_stage", String(255), nullable=False),
+    # ISO `YYYY-MM-DD`: compares as the date does, on both databases.
+    Column("estimated_close_date", String(10), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount_in_cents", BigInteger, nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("forecast_category", String(16), nullable=False),
+    Column("win_likelihood", Integer, nullable=False),
+    Column("custom", JSON, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+Index("ix_opportunities_created", opportunities.c.created_at, opportunities.c.uuid)
+Index("ix_opportunities_customer", opportunities.c.customer_id, opportunities.c.created_at, opportunities.c.uuid)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("uuid", String(64), nullable=False, unique=True),
+    _customer_fk(),
+    _contact_fk(),
+    Column("task_details", String(255), nullable=False),
+    Column("assignee", String(255), nullable=False),
+    Column("due_date", BigInteger, nullable=False),
+    Column("completed_at", BigInteger, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+Index("ix_tasks_created", tasks.c.created_at, tasks.c.uuid)
+Index("ix_tasks_customer", tasks.c.customer_id, tasks.c.created_at, tasks.c.uuid)
+Index("ix_tasks_contact", tasks.c.contact_id)
+
+# Rows that belong to a customer and move with it when it is merged into another.
+CRM_TABLES = (contacts, customer_notes, opportunities, tasks)
