@@ -10,7 +10,7 @@ import pytest
 
 from ..conftest import MOGUL, subprocess_env
 
-SOURCE = [sys.executable, "-c", "from mogul.source.entrypoint import main; main()"]
+SOURCE = [sys.executable, "-m", "mogul.source"]
 
 
 def run(*args: str, program: list[str] = MOGUL) -> subprocess.CompletedProcess[str]:
