@@ -4,9 +4,10 @@
 FROM python:3.11-slim
 
 WORKDIR /airbyte/integration_code
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY src ./src
-RUN pip install --no-cache-dir . \
+# The base install (client and source) at the versions the tests ran with.
+RUN pip install --no-cache-dir -c constraints.txt . \
     # The console script comes from pyproject; the shim keeps the image working if an older checkout lacks it.
     && (command -v source-chartmogul \
         || (printf '#!/bin/sh\nexec python -m mogul.source "$@"\n' > /usr/local/bin/source-chartmogul \

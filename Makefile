@@ -9,15 +9,23 @@ PYAIRBYTE := .venv-pyairbyte/.installed-airbyte-0.71.3
 # ChartMogul's official Node client, for tests/server/test_official_node_client.py (node_modules is git-ignored).
 NODE_CLIENT := tests/node/node_modules/chartmogul-node/package.json
 
-.PHONY: install demo test lint format fuzz bench-airbyte clean chromium node-client
+.PHONY: install constraints demo test lint format fuzz bench-airbyte clean chromium node-client
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Every extra and the test tools, at the exact versions of constraints.txt (pyproject.toml has the ranges).
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[all,test]'
 	touch $(STAMP)
+
+# Re-resolve constraints.txt: the newest versions pyproject.toml's ranges allow, installed in a scratch venv.
+constraints:
+	rm -rf .venv-constraints && $(PYTHON) -m venv .venv-constraints
+	.venv-constraints/bin/python -m pip install --quiet '.[all,test]'
+	{ sed -n '1,2p' constraints.txt; .venv-constraints/bin/python -m pip freeze --exclude mogul | sort -f; } > constraints.new
+	mv constraints.new constraints.txt && rm -rf .venv-constraints
 
 demo: install
 	$(BIN)/mogul demo
@@ -42,18 +50,20 @@ $(NODE_CLIENT): tests/node/package.json
 fuzz: install
 	$(BIN)/python bench/fuzz.py
 
-# mogul's source against Airbyte's ChartMogul connector on one local server (docs/benchmarks.md). The first run
+# mogul's source against Airbyte's ChartMogul connector on one local server (docs/performance.md). The first run
 # installs Airbyte's connector and runtime under bench/.venvs/ and seeds 20,000 customers (10-30 minutes).
 bench-airbyte: install
 	$(BIN)/python bench/compare_airbyte.py
 
+# mypy runs strict on the client and the source (pyproject.toml [tool.mypy]).
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix src tests bench
 	$(BIN)/ruff format src tests bench
 
 clean:
-	rm -rf $(VENV) .venv-pyairbyte .pytest_cache .ruff_cache .hypothesis test-artifacts tests/node/node_modules
+	rm -rf $(VENV) .venv-pyairbyte .pytest_cache .ruff_cache .mypy_cache .hypothesis test-artifacts tests/node/node_modules

@@ -3,7 +3,11 @@
 One `mogul serve` per dataset and scenario (seeded as bench/source.py seeds it, in its own cache directory)
 is read by three connectors in turn, each a subprocess writing AirbyteMessages to a pipe:
 
-- `mogul`: this tree's source (`python -m mogul.source`), as it is when the script runs;
+- `mogul`: this tree's source (the `source-chartmogul` script of this Python's environment), as it is when
+  the script runs;
+- `mogul (reference)`, with `--reference DIR`: the source of another checkout (say, main exported with
+  `git archive main | tar -x -C DIR`), run by `DIR/.venv/bin/python` when that exists, so a change and its
+  base are measured in the same run;
 - `airbyte 1.0.13`: Airbyte's connector as published on PyPI (`airbyte-source-chartmogul==1.0.13`, airbyte-cdk
   0.90, Python 3.10), run by bench/airbyte_launch.py;
 - `airbyte-cdk 6.45.7`: the runtime Airbyte runs the connector on today (`source-declarative-manifest`, the
@@ -22,6 +26,8 @@ per stream with mogul's (customers and activities by `uuid`, count streams by `d
 
     python bench/compare_airbyte.py                                  # 20k customers: (a) unthrottled, (b) throttled
     python bench/compare_airbyte.py --customers 2000 20000 40000 --only a
+    python bench/compare_airbyte.py --months 94 24                   # and the customer-heavy history (24 months)
+    python bench/compare_airbyte.py --reference /tmp/main-ref        # main's source alongside this tree's
     python bench/compare_airbyte.py --save runs.json                 # keep the figures...
     python bench/compare_airbyte.py --baseline runs.json             # ...and compare later runs with them
 
@@ -50,7 +56,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from source import MONTHS, START, cpu_seconds, env, seeded_database, serve, wait_ready
+from source import MONTHS, START, cpu_seconds, database_path, env, seeded_database, serve, source_command, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 VENVS = ROOT / "bench" / ".venvs"
@@ -137,10 +143,21 @@ class Connector:
     name: str
     command: Callable[[Path], list[str]]  # the workdir -> the argv prefix before `read --config ...`
     config: Callable[[str, str, float], dict[str, Any]]  # (base url, api key, mogul's rps) -> config
+    environ: dict[str, str] = dataclasses.field(default_factory=env)
 
 
 def mogul_config(base: str, key: str, rps: float) -> dict[str, Any]:
     return {"api_key": key, "start_date": START_DATE, "base_url": base, "requests_per_second": rps}
+
+
+def reference_connector(tree: Path) -> Connector:
+    """Another checkout's source: its own virtualenv's `source-chartmogul` when it has one, its `src` first on
+    the path either way."""
+    python = tree / ".venv" / "bin" / "python"
+    environ = env()
+    environ["PYTHONPATH"] = str(tree / "src")
+    command = source_command(str(python) if python.exists() else sys.executable)
+    return Connector("reference", "mogul (reference)", lambda work: command, mogul_config, environ)
 
 
 def connectors(manifest: dict[str, Any]) -> list[Connector]:
@@ -154,7 +171,7 @@ def connectors(manifest: dict[str, Any]) -> list[Connector]:
         return [str(PYPI.bin("python")), str(LAUNCHER), str(work / "manifest.json")]
 
     return [
-        Connector("mogul", "mogul", lambda work: [sys.executable, "-m", "mogul.source"], mogul_config),
+        Connector("mogul", "mogul", lambda work: source_command(), mogul_config),
         Connector("cdk", "airbyte-cdk 6.45.7", lambda work: [str(CDK.bin("source-declarative-manifest"))], cdk_config),
         Connector("pypi", "airbyte 1.0.13 (PyPI)", pypi_command, airbyte_config),
     ]
@@ -166,7 +183,7 @@ def write_inputs(connector: Connector, work: Path, base: str, key: str, rps: flo
     (work / "manifest.json").write_text(json.dumps(with_url_base(manifest, base)))
     discovered = subprocess.run(
         [*connector.command(work), "discover", "--config", str(work / "config.json")],
-        env=env(),
+        env=connector.environ,
         capture_output=True,
         check=True,
     ).stdout
@@ -197,7 +214,7 @@ def read(connector: Connector, work: Path, server_pid: int) -> tuple[dict[str, A
     started = time.perf_counter()
     with out_path.open("wb") as out, err_path.open("wb") as err:
         # Drained into a file, so parsing the messages costs this script nothing while the read is timed.
-        proc = subprocess.Popen(args, env=env(), stdout=subprocess.PIPE, stderr=err)
+        proc = subprocess.Popen(args, env=connector.environ, stdout=subprocess.PIPE, stderr=err)
         assert proc.stdout is not None
         while chunk := proc.stdout.read(1 << 20):
             out.write(chunk)
@@ -253,28 +270,33 @@ def compare_keys(reference: dict[str, set[str]], keys: dict[str, set[str]]) -> d
 
 
 def scenario(
-    customers: int, key_name: str, database: Path, key: str, repeat: int, work: Path, without: list[str]
+    dataset: str,
+    key_name: str,
+    database: Path,
+    key: str,
+    repeat: int,
+    work: Path,
+    chosen: list[Connector],
+    manifest: dict[str, Any],
 ) -> dict[str, Any]:
     label, rate_limit, latency, rps = SCENARIOS[key_name]
-    manifest = shipped_manifest()
     runs: dict[str, list[dict[str, Any]]] = {}
     diffs: dict[str, Any] = {}
     all_keys: dict[str, dict[str, set[str]]] = {}
     with serve(database, rate_limit, latency) as (base, server):
         wait_ready(base, key, server)
         warm_up(base, key)
-        chosen = [c for c in connectors(manifest) if c.key not in without]
         for connector in chosen:
-            write_inputs(connector, work / connector.name.split()[0], base, key, rps, manifest)
+            write_inputs(connector, work / connector.key, base, key, rps, manifest)
         for round_ in range(repeat):
             # Rotate the order so no connector always runs first (cold caches) or right after the same neighbour.
             order = chosen[round_ % len(chosen) :] + chosen[: round_ % len(chosen)]
             for connector in order:
-                figures, keys, errors = read(connector, work / connector.name.split()[0], server.pid)
+                figures, keys, errors = read(connector, work / connector.key, server.pid)
                 figures["errors"] = errors
                 runs.setdefault(connector.name, []).append(figures)
                 print(
-                    f"  {customers:,} ({key_name}) round {round_ + 1} {connector.name:22} {figures['records']:>8,} "
+                    f"  {dataset} ({key_name}) round {round_ + 1} {connector.name:22} {figures['records']:>8,} "
                     f"records {figures['seconds']:>8.2f} s  cpu {figures['cpu']:>7.2f} s  "
                     f"rss {figures['rss_mib']:>6.0f} MiB  load {figures['load'][0]:.1f}"
                     + (f"  ERRORS {errors[:2]}" if errors else ""),
@@ -335,7 +357,7 @@ def summary(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def table(results: dict[str, Any], baseline: dict[str, Any]) -> str:
     lines = [
-        "| customers | scenario | connector | records | wall s | records/s | mogul x | CPU s | records/CPU-s | "
+        "| customers/months | scenario | connector | records | wall s | records/s | mogul x | CPU s | records/CPU-s | "
         "mogul x (CPU) | server CPU s | peak RSS MiB | share of 8,000/s | same PKs as mogul |"
         + (" vs baseline |" if baseline else ""),
         "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|" + ("---:|" if baseline else ""),
@@ -348,7 +370,7 @@ def table(results: dict[str, Any], baseline: dict[str, Any]) -> str:
                 same = ("reference" if name == "mogul" else "yes") if not diff else "NO: " + json.dumps(diff)
                 share = f"{s['per_second'] / BOUND:.0%}" if key_name == "b" else ""
                 row = (
-                    f"| {int(size_key):,} | ({key_name}) {result['label']} | {name} | {s['records']:,} | "
+                    f"| {size_key} | ({key_name}) {result['label']} | {name} | {s['records']:,} | "
                     f"{s['seconds']:.2f} | {s['per_second']:,.0f} | {s['ratio']:.1f} | {s['cpu']:.2f} | "
                     f"{s['per_cpu_second']:,.0f} | {s['cpu_ratio']:.1f} | {s['server_cpu']:.2f} | {s['rss_mib']:.0f} | "
                     f"{share} | {same}{' (errors logged)' if s['errors'] else ''} |"
@@ -364,6 +386,14 @@ def table(results: dict[str, Any], baseline: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, nargs="+", default=[20_000], help="dataset sizes")
+    parser.add_argument(
+        "--months",
+        type=int,
+        nargs="+",
+        default=[MONTHS],
+        help="months of history (94: 4.3 activities a customer; 24: 2.3)",
+    )
+    parser.add_argument("--reference", type=Path, help="another checkout whose source runs too (e.g. main's)")
     parser.add_argument("--only", choices=sorted(SCENARIOS), help="run one scenario: (a) unthrottled, (b) throttled")
     parser.add_argument("--repeat", type=int, default=3, help="reads per connector per scenario (median kept)")
     parser.add_argument(
@@ -382,8 +412,15 @@ def main() -> None:
                 merged.setdefault(size, {}).update(by_scenario)
         print(table(merged, baseline))
         return
-    for venv in (PYPI, CDK):
-        venv.ensure()
+    airbyte = {"cdk", "pypi"} - set(args.without)
+    if airbyte:
+        PYPI.ensure()  # the manifest comes from its wheel, for both Airbyte connectors
+    if "cdk" in airbyte:
+        CDK.ensure()
+    manifest = shipped_manifest() if airbyte else {}
+    chosen = [c for c in connectors(manifest) if c.key not in args.without]
+    if args.reference:
+        chosen.insert(1, reference_connector(args.reference.resolve()))
     # pip compiled the Airbyte connectors' modules when it installed them; an installed mogul has its .pyc files
     # too. This tree's may not (PYTHONDONTWRITEBYTECODE, an editable install): without them every mogul start
     # would compile its modules again, a cost no installed connector pays.
@@ -392,15 +429,17 @@ def main() -> None:
     started = time.time()
     with tempfile.TemporaryDirectory(dir=args.cache if args.cache.exists() else None) as tmp:
         for customers in args.customers:
-            database = args.cache / f"source-{customers}-{START}-{MONTHS}m.db"
-            key = seeded_database(database, customers)
-            for key_name in SCENARIOS:
-                if args.only and key_name != args.only:
-                    continue
-                work = Path(tmp) / f"{customers}-{key_name}"
-                results.setdefault(str(customers), {})[key_name] = scenario(
-                    customers, key_name, database, key, args.repeat, work, args.without
-                )
+            for months in args.months:
+                database = database_path(args.cache, customers, months)
+                key = seeded_database(database, customers, months)
+                dataset = f"{customers:,}/{months}"
+                for key_name in SCENARIOS:
+                    if args.only and key_name != args.only:
+                        continue
+                    work = Path(tmp) / f"{customers}-{months}-{key_name}"
+                    results.setdefault(dataset, {})[key_name] = scenario(
+                        dataset, key_name, database, key, args.repeat, work, chosen, manifest
+                    )
                 if args.save:  # after each scenario, so a long run interrupted later keeps what it measured
                     args.save.write_text(json.dumps(machine(started) | {"results": results}, indent=1))
     print(table(results, baseline))

@@ -1,7 +1,7 @@
 """Records/s of a full `source-chartmogul read` of customers + activities from a real `mogul serve`, end to end.
 
 The server is `mogul serve` in its own process, on a SQLite database seeded with a demo history: 20,000
-customers and about 95,000 activities by default (the generator's customers over 94 months from 2018, no
+customers and about 86,000 activities by default (the generator's customers over 94 months from 2018, no
 growth). Seeding goes straight through the server's stores and `processing.drain` (tests/source/seed.py), not
 HTTP; it takes minutes, so the database is kept (`--database`, default under /tmp) and reused.
 
@@ -12,7 +12,7 @@ drains and counts. Each scenario records the wall time, both processes' CPU seco
     python bench/source.py --only b --save b.json    # keep the figures...
     python bench/source.py --only b --baseline b.json  # ...and compare a change with them
     python bench/source.py --customers 2000          # a smaller account (its own database file)
-    python bench/source.py --server fake             # the stand-in API of tests/source/fake_api.py instead
+    python bench/source.py --months 24               # customer-heavy: 20,000 customers, about 2.3 activities each
 """
 
 from __future__ import annotations
@@ -37,10 +37,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
-FAKE = ROOT / "tests" / "source" / "fake_api.py"
-FAKE_KEY = "fake-key-0123456789"
 START = dt.date(2018, 1, 1)
 MONTHS = 94
+"""The default history: about 4.3 activities per customer. Over 24 months it is about 2.3 (customer-heavy)."""
 # The `share` column: (a) of the 60,000 records/s goal; (b) of the 8,000 records/s bound (40 req/s x 200 a page),
 # whose goal is 90%.
 SHARE_OF = {"a": 60_000.0, "b": 40 * 200.0}
@@ -58,6 +57,13 @@ def env() -> dict[str, str]:
     return out
 
 
+def source_command(python: str = sys.executable) -> list[str]:
+    """The `source-chartmogul` console script of `python`'s environment, as a platform runs it; `python -m
+    mogul.source` where the script is not installed."""
+    script = Path(python).with_name("source-chartmogul")
+    return [str(script)] if script.exists() else [python, "-m", "mogul.source"]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -70,7 +76,11 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def seeded_database(path: Path, customers: int) -> str:
+def database_path(cache: Path, customers: int, months: int = MONTHS) -> Path:
+    return cache / f"source-{customers}-{START}-{months}m.db"
+
+
+def seeded_database(path: Path, customers: int, months: int = MONTHS) -> str:
     """Seed `path` unless a finished seed is there; returns a read-only API key for it."""
     key_file = path.with_suffix(".key")
     if key_file.exists():
@@ -88,7 +98,7 @@ def seeded_database(path: Path, customers: int) -> str:
     started = time.perf_counter()
     db = Database(f"sqlite:///{path}")
     db.migrate()
-    config = GeneratorConfig(customers=customers, seed=1, start=START, months=MONTHS, growth=0.0)
+    config = GeneratorConfig(customers=customers, seed=1, start=START, months=months, growth=0.0)
     seeded = seed(db, config, data_sources=1)
     key = create_key(db, "bench-source", "read-only")[0]
     db.dispose()
@@ -130,21 +140,6 @@ def serve(database: Path, rate_limit: int, latency: float) -> Iterator[tuple[str
         proc.wait(timeout=30)
 
 
-@contextlib.contextmanager
-def fake(customers: int, activities: int, rps: int, latency: float) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = free_port()
-    args = [sys.executable, str(FAKE), "--port", str(port), "--customers", str(customers)]
-    args += ["--activities", str(activities), "--latency", str(latency)]
-    if rps:
-        args += ["--rps", str(rps)]
-    proc = subprocess.Popen(args, env=env(), stdout=subprocess.DEVNULL)
-    try:
-        yield f"http://127.0.0.1:{port}", proc
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
 def run_read(base_url: str, api_key: str, rps: float, server_pid: int) -> dict[str, Any]:
     catalog = {
         "streams": [
@@ -167,7 +162,7 @@ def run_read(base_url: str, api_key: str, rps: float, server_pid: int) -> dict[s
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "config.json").write_text(json.dumps(config))
         (Path(tmp) / "catalog.json").write_text(json.dumps(catalog))
-        args = [sys.executable, "-m", "mogul.source", "read", "--config", f"{tmp}/config.json"]
+        args = [*source_command(), "read", "--config", f"{tmp}/config.json"]
         args += ["--catalog", f"{tmp}/catalog.json"]
         load_before = os.getloadavg()[0]
         server_cpu = cpu_seconds(server_pid)
@@ -204,15 +199,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--only", choices=sorted(SCENARIOS), help="run one scenario")
-    parser.add_argument("--server", choices=["serve", "fake"], default="serve")
+    parser.add_argument("--months", type=int, default=MONTHS, help="months of history (24: customer-heavy)")
     parser.add_argument("--database", type=Path, help="the seeded SQLite file (default: /tmp/mogul-bench/...)")
-    parser.add_argument("--activities", type=int, default=100_000, help="--server fake only")
     parser.add_argument("--repeat", type=int, default=1, help="runs per scenario; the best is kept")
     parser.add_argument("--save", type=Path, help="write the figures as JSON")
     parser.add_argument("--baseline", type=Path, help="compare with figures saved by --save")
     args = parser.parse_args()
-    database = args.database or Path(f"/tmp/mogul-bench/source-{args.customers}-{START}-{MONTHS}m.db")
-    key = seeded_database(database, args.customers) if args.server == "serve" else FAKE_KEY
+    database = args.database or database_path(Path("/tmp/mogul-bench"), args.customers, args.months)
+    key = seeded_database(database, args.customers, args.months)
     baseline = json.loads(args.baseline.read_text()) if args.baseline else {}
     results: dict[str, Any] = {}
     head = f"{'scenario':32} {'records':>8} {'seconds':>8} {'records/s':>10} {'share':>5} {'429s':>5}"
@@ -222,9 +216,7 @@ def main() -> None:
             continue
         runs = []
         for _ in range(args.repeat):
-            server = serve(database, rate_limit, latency) if args.server == "serve" else None
-            server = server or fake(args.customers, args.activities, rate_limit, latency)
-            with server as (base, proc):
+            with serve(database, rate_limit, latency) as (base, proc):
                 wait_ready(base, key, proc)
                 runs.append(run_read(base, key, client_rps, proc.pid))
         result = max(runs, key=lambda r: r["per_second"])

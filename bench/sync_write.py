@@ -24,6 +24,7 @@ from typing import Any
 
 import psycopg
 
+from mogul.process import tune_process
 from mogul.sync import run_sync
 
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
@@ -139,6 +140,7 @@ def main() -> int:
     parser.add_argument("--save", type=Path, help="write the results as JSON")
     parser.add_argument("--baseline", type=Path, help="compare with results saved earlier")
     args = parser.parse_args()
+    tune_process()  # as the `mogul sync` command runs
 
     baseline = json.loads(args.baseline.read_text()) if args.baseline else {}
     results: dict[str, dict[str, float]] = {}

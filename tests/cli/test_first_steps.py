@@ -8,11 +8,11 @@ import sys
 
 import pytest
 
-from mogul.cli import main as cli
+from mogul.cli import COMMANDS
 
 from ..conftest import MOGUL, subprocess_env
 
-SOURCE = [sys.executable, "-c", "from mogul.source.entrypoint import main; main()"]
+SOURCE = [sys.executable, "-m", "mogul.source"]
 
 
 def run(*args: str, program: list[str] = MOGUL) -> subprocess.CompletedProcess[str]:
@@ -27,7 +27,7 @@ def test_help_says_where_to_start_without_cut_summaries() -> None:
     assert "Start here:" in top.stdout and "mogul demo " in top.stdout and "mogul serve " in top.stdout
     commands = top.stdout.split("Commands:")[1].splitlines()[1:]
     names = [line.split()[0] for line in commands if line.startswith("  ") and not line.startswith("   ")]
-    assert names == sorted(cli.commands) and not [line for line in commands if line.endswith("...")]
+    assert names == sorted(COMMANDS) and not [line for line in commands if line.endswith("...")]
     assert len(commands) == len(names), "a summary wraps onto a second line"
     assert "mogul demo generate --base-url" in run("serve", "--help").stdout
 

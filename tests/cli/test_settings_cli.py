@@ -36,7 +36,7 @@ def test_show_and_change_settings(api: httpx.Client, database_url: str, db: Data
 
     changed = run("settings", "account", "ltv_formula", "arpa_over_churn", "--database", database_url)
     assert changed.returncode == 0 and "ltv_formula = arpa_over_churn" in changed.stdout
-    assert api.get("/account").json()["ltv_formula"] == "arpa_over_churn"
+    assert api.get("/account?include=ltv_formula").json()["ltv_formula"] == "arpa_over_churn"
 
     source = run(
         "settings", "source", ds, "--create-when", "open", "--auto-churn-days", "30", "--database", database_url

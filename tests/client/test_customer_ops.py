@@ -1,4 +1,4 @@
-"""mogul's client: customers.merge/unmerge and subscriptions.connect/disconnect, against the real server."""
+"""mogul's client: customers.merge/unmerge and customer_subscriptions.connect/disconnect, against the real server."""
 
 from __future__ import annotations
 
@@ -14,16 +14,14 @@ from ..server.processing_helpers import line_item
 def settle(client: Client) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        sources = client.transport.request("GET", "/v1/data_sources")["data_sources"]
-        if all(s["status"] == "idle" for s in sources):
+        if all(s.status == "idle" for s in client.data_sources.list()):
             return
         time.sleep(0.02)
     raise AssertionError("processing did not finish")
 
 
 def types(client: Client, customer_uuid: str) -> list[str]:
-    entries = client.transport.request("GET", f"/v1/customers/{customer_uuid}/activities")["entries"]
-    return sorted(e["type"] for e in entries)
+    return sorted(activity.type for activity in client.customer_activities.list(customer_uuid))
 
 
 def test_merge_then_unmerge(client: Client) -> None:
@@ -68,14 +66,14 @@ def test_connect_and_disconnect(client: Client) -> None:
     settle(client)
     assert types(client, c.uuid) == ["churn", "new_biz", "reactivation"]
     pairs = [(ds, s.uuid) for s in client.subscriptions.list(c.uuid)]
-    client.subscriptions.connect(c.uuid, pairs)
+    client.customer_subscriptions.connect(c.uuid, pairs)
     settle(client)
     assert types(client, c.uuid) == ["expansion", "new_biz"]
-    client.subscriptions.disconnect(c.uuid, pairs[:1])
+    client.customer_subscriptions.disconnect(c.uuid, pairs[:1])
     settle(client)
     assert types(client, c.uuid) == ["churn", "new_biz", "reactivation"]
     with pytest.raises(ValidationError):
-        client.subscriptions.connect(c.uuid, pairs[:1])
+        client.customer_subscriptions.connect(c.uuid, pairs[:1])
 
 
 def test_custom_attributes(client: Client) -> None:

@@ -18,7 +18,7 @@ def test_customers_iterate_lazily_across_pages(client: Client, ds_uuid: str) -> 
     made = [client.customers.create(ds_uuid, f"c{i}", name=f"Customer {i}").uuid for i in range(5)]
     listing = client.customers.list(data_source_uuid=ds_uuid, per_page=2)
     calls: list[str] = []
-    client.transport.before_request = lambda: calls.append("request")
+    client.requester.before_request = lambda: calls.append("request")
     iterator = iter(listing)
     first = next(iterator)
     assert isinstance(first, Customer) and first.uuid == made[0] and len(calls) == 1  # one page fetched so far

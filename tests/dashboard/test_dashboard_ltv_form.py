@@ -29,7 +29,7 @@ def _switch(demo: DemoServer, form: str) -> None:
 
 
 def test_the_ltv_card_names_its_form(page: Page, demo: DemoServer, demo_api: httpx.Client) -> None:
-    assert demo_api.get("/account").json()["ltv_formula"] == "arpa_over_trailing_six_month_churn"
+    assert demo_api.get("/account?include=ltv_formula").json()["ltv_formula"] == "arpa_over_trailing_six_month_churn"
     sign_in(page, demo.base_url, demo.read_only_key)
     caption = page.wait_for_selector(CAPTION, timeout=TIMEOUT_MS)
     assert caption.get_attribute("data-ltv-form") == "arpa_over_trailing_six_month_churn"

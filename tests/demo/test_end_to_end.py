@@ -6,7 +6,6 @@ import json
 import subprocess
 
 from mogul.client import Client
-from mogul.client.pagination import iter_items
 from mogul.demo.generator import GeneratorConfig, generate
 from mogul.demo.importer import import_dataset
 from mogul.server.embedded import EmbeddedServer
@@ -22,18 +21,17 @@ def millis(wire: str) -> str:
 def test_import_then_read_everything_back(client: Client) -> None:
     dataset = generate(GeneratorConfig(customers=60, seed=9))
     summary = import_dataset(client, dataset, workers=8)
-    t = client.transport
     ds = summary.data_source_uuid
     counts = dataset.counts()
 
-    plans = list(iter_items(t, "/v1/plans", key="plans", params={"data_source_uuid": ds}))
+    plans = client.listing("/v1/plans", key="plans", params={"data_source_uuid": ds}).all()
     assert sorted(p["external_id"] for p in plans) == sorted(p["external_id"] for p in dataset.plans)
     plan_ids = {p["uuid"]: p["external_id"] for p in plans}
 
-    customers = {c["external_id"]: c for c in iter_items(t, "/v1/customers", params={"data_source_uuid": ds})}
+    customers = {c["external_id"]: c for c in client.listing("/v1/customers", params={"data_source_uuid": ds})}
     assert sorted(customers) == [h.customer["external_id"] for h in dataset.customers]
 
-    invoices = list(iter_items(t, "/v1/invoices", key="invoices", params={"data_source_uuid": ds}))
+    invoices = client.listing("/v1/invoices", key="invoices", params={"data_source_uuid": ds}).all()
     assert len(invoices) == counts["invoices"] == summary.invoices
     stored = {i["external_id"]: i for i in invoices}
     for sent in dataset.invoices():
@@ -54,7 +52,7 @@ def test_import_then_read_everything_back(client: Client) -> None:
         if not history.cancellations:
             continue
         uuid = customers[history.customer["external_id"]]["uuid"]
-        subs = iter_items(t, f"/v1/import/customers/{uuid}/subscriptions", key="subscriptions")
+        subs = client.listing(f"/v1/import/customers/{uuid}/subscriptions", key="subscriptions")
         got = {s["external_id"]: s["cancellation_dates"] for s in subs}
         want: dict[str, list[str]] = {}
         for c in history.cancellations:
@@ -79,7 +77,7 @@ def test_cli_imports_into_a_running_server(server: EmbeddedServer, rw_key: str) 
     with Client(rw_key, server.base_url) as cm:
         sources = cm.data_sources.list()
         assert [s.uuid for s in sources] == [summary["data_source_uuid"]]
-        customers = list(iter_items(cm.transport, "/v1/customers", params={"data_source_uuid": sources[0].uuid}))
+        customers = cm.customers.list(data_source_uuid=sources[0].uuid).all()
     assert len(customers) == 25
 
 

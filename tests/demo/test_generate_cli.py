@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from mogul.client import Client
-from mogul.client.pagination import iter_items
 from mogul.server.embedded import EmbeddedServer
 from mogul.server.store import Database
 
@@ -51,8 +50,8 @@ def test_database_option_keeps_the_history_and_prints_a_key(tmp_path: Path) -> N
     db = Database(url)
     try:
         with EmbeddedServer(db) as server, Client(key.group(1), server.base_url) as cm:
-            customers = list(iter_items(cm.transport, "/v1/customers"))
-            invoices = list(iter_items(cm.transport, "/v1/invoices", key="invoices"))
+            customers = cm.customers.list().all()
+            invoices = cm.invoices.list().all()
     finally:
         db.dispose()
     assert len(customers) == 12 and len(invoices) == summary["invoices"]

@@ -81,12 +81,7 @@ def dataset() -> DemoDataset:
 
 @contextmanager
 def fake_client(api: FakeImportAPI) -> Iterator[Client]:
-    client = Client("key", "http://fake.test", retry=NO_RETRY)
-    # The client has no public hook for a custom httpx transport; give it an httpx client that calls the fake
-    # (the transport uses httpx whenever it holds one).
-    client.transport.close()
-    client.transport._http = httpx.Client(base_url="http://fake.test", transport=httpx.MockTransport(api))
-    with client:
+    with Client("key", "http://fake.test", retry=NO_RETRY, transport=httpx.MockTransport(api)) as client:
         yield client
 
 

@@ -107,9 +107,10 @@ def baseline(history: History, tmp_path_factory: pytest.TempPathFactory) -> Tabl
 @pytest.mark.parametrize(
     ("faults", "overrides"),
     [
-        # Pages of 10 (the baseline reads pages of 200): several hundred requests, so every kind of fault is
-        # drawn, many of them in the middle of a paginated stream.
-        pytest.param(ISSUE_MIX, {"page_size": 10}, id="issue-mix"),
+        # Pages of 5 (the baseline reads pages of 200): well over a hundred requests, so every kind of fault is
+        # drawn (the seeded draws give the first `reset` to the 89th request), many of them in the middle of a
+        # paginated stream.
+        pytest.param(ISSUE_MIX, {"page_size": 5}, id="issue-mix"),
         # `slow` waits 3 s, past the 1.5 s read timeout: those requests time out and are retried. Pages of 200:
         # at this rate the mix's 1 s Retry-Afters (which pause every worker) would make pages of 10 slow.
         pytest.param(HARSH_MIX, {"read_timeout_seconds": 1.5, "max_attempts": 20}, id="harsh-mix"),

@@ -309,7 +309,7 @@ def test_smart_activity_classification_is_on_by_default_and_a_setting(api: httpx
 
 
 def test_the_ltv_form_is_a_setting_defaulting_to_the_trailing_average(api: httpx.Client, db: Database) -> None:
-    assert api.get("/account").json()["ltv_formula"] == "arpa_over_trailing_six_month_churn"
+    assert api.get("/account?include=ltv_formula").json()["ltv_formula"] == "arpa_over_trailing_six_month_churn"
     ds = source(api)
     gold = plan(api, ds, "Gold")
     for n in range(4):  # four customers from January; one churns in March

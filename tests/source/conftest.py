@@ -1,5 +1,4 @@
-"""Targets for the source tests: `mogul serve` and the stand-in API of fake_api.py, both real HTTP servers on
-loopback ports, both answering every stream they are read for (the stand-in has no CRM objects)."""
+"""Targets for the source tests: `mogul.server` on a loopback port, on a processed demo history."""
 
 from __future__ import annotations
 
@@ -13,18 +12,14 @@ import pytest
 from mogul.demo.generator import GeneratorConfig
 from mogul.server.app import Stores
 from mogul.server.embedded import EmbeddedServer
+from mogul.server.settings import ServerSettings
 from mogul.server.store import Database
 from mogul.server.store.keys import create_key
-from mogul.source.streams import BY_NAME
 
-from .fake_api import API_KEY, FakeServer, generate
-from .seed import seed
+from .seed import Seeded, seed
+from .served import Served
 
-# Every stream is read from `mogul serve` (None: the whole catalog), as from the stand-in API.
-SERVE_STREAMS: set[str] | None = None
 SERVE_CUSTOMERS = 60
-# The stand-in API has no CRM objects: those streams are read from `mogul serve` only.
-FAKE_STREAMS = set(BY_NAME) - {"contacts", "customer_notes", "opportunities", "tasks"}
 
 
 @dataclass
@@ -50,12 +45,6 @@ class Target:
 
 
 @pytest.fixture(scope="module")
-def fake_server() -> Iterator[FakeServer]:
-    with FakeServer(generate(customers=120, activities=1500, days=400)) as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
 def serve_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     """`mogul serve` on SQLite with a processed demo history: customers over two data sources, a third data
     source left empty, activities, subscriptions and metrics computed before the first request."""
@@ -65,18 +54,43 @@ def serve_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     seeded = seed(db, GeneratorConfig(customers=SERVE_CUSTOMERS, seed=3), data_sources=2)
     Stores.on(db).data_sources.create({"name": "Enterprise billing connection"})
     with EmbeddedServer(db) as srv:
-        yield Target("serve", srv.base_url, key, SERVE_STREAMS, {"seeded": seeded})
+        yield Target("serve", srv.base_url, key, None, {"seeded": seeded})
     db.dispose()
 
 
 @pytest.fixture(scope="module")
-def fake_target(fake_server: FakeServer) -> Target:
-    return Target("fake", fake_server.base_url, API_KEY, FAKE_STREAMS)
+def target(serve_target: Target) -> Target:
+    return serve_target
 
 
-@pytest.fixture(params=["serve", "fake"])
-def target(request: pytest.FixtureRequest) -> Target:
-    return request.getfixturevalue(f"{request.param}_target")
+@dataclass
+class Account:
+    """A fresh processed demo history of its own, served behind a `Served` recorder: for tests that count the
+    requests, inject failures, throttle, or change the data while a read runs."""
+
+    served: Served
+    db: Database
+    key: str
+    seeded: Seeded
+
+    def config(self, **overrides: Any) -> dict[str, Any]:
+        return Target("account", self.served.base_url, self.key, None).config(**overrides)
+
+
+def open_account(tmp: Path, settings: ServerSettings | None = None, customers: int = 30) -> Iterator[Account]:
+    db = Database(f"sqlite:///{tmp / 'mogul.db'}")
+    db.migrate()
+    key = create_key(db, "source-tests", "read-write")[0]
+    seeded = seed(db, GeneratorConfig(customers=customers, seed=3), data_sources=1)
+    served = Served(db, settings)
+    with served.running():
+        yield Account(served, db, key, seeded)
+    db.dispose()
+
+
+@pytest.fixture
+def account(tmp_path: Path) -> Iterator[Account]:
+    yield from open_account(tmp_path)
 
 
 @pytest.fixture

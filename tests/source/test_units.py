@@ -1,4 +1,5 @@
-"""Pure parts: state and catalog parsing, the cursor, the rate limiter's ordering, window planning."""
+"""Pure parts: state and catalog parsing, the cursor and the date filter, the rate limiter's and the workers'
+ordering, window planning, the customers read's decisions."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mogul.source import reader as reader_module
 from mogul.source.catalog import CatalogError, parse_catalog, parse_state
 from mogul.source.config import parse_config
-from mogul.source.cursor import Boundary, parse_cursor_date, to_cursor
+from mogul.source.cursor import Boundary, keep_in_window, parse_cursor_date, to_cursor
+from mogul.source.customers import STATUSES, CustomerRead
+from mogul.source.fetch import Workers
+from mogul.source.plan import Partition, plan, window_priority
 from mogul.source.ratelimit import HIGH, NORMAL, RateLimiter
-from mogul.source.reader import Partition, Reader, Run, limiter_burst
+from mogul.source.reader import limiter_burst
 from mogul.source.streams import BY_NAME
 
 ACT = {"date": "2024-01-05T00:00:00Z", "boundary_uuids": ["a"]}
@@ -107,32 +110,36 @@ def test_cursor_dates_and_boundary() -> None:
     assert Boundary.from_state({"date": "garbage"}) is None
 
 
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
 def test_windows_cover_the_range_without_gaps() -> None:
     config = parse_config(
         {"api_key": "k", "start_date": "2024-01-01T00:00:00Z", "window_days": 10, "end_date": "2024-03-05T00:00:00Z"}
     )
-    reader = Reader(config, [], {})
-    parts = reader.plan(Run(BY_NAME["activities"], False, None))
+    parts = plan(BY_NAME["activities"], config, None, NOW)
     assert parts[0].lo == config.start_date
     for left, right in itertools.pairwise(parts):
         assert left.hi == right.lo
     assert parts[-1].hi is not None and parts[-1].hi > config.end_date
-    assert len(parts) == 7
-    open_ended = Reader(parse_config({"api_key": "k", "start_date": "2024-01-01T00:00:00Z"}), [], {})
-    last = open_ended.plan(Run(BY_NAME["activities"], False, None))[-1]
+    assert [p.index for p in parts] == list(range(7))
+    open_ended = parse_config({"api_key": "k", "start_date": "2024-01-01T00:00:00Z"})
+    last = plan(BY_NAME["activities"], open_ended, None, NOW)[-1]
     assert last.hi is None and "end-date" not in last.params
 
 
 def test_incremental_plan_starts_at_state_minus_lookback_and_skips_the_future() -> None:
     config = parse_config({"api_key": "k", "start_date": "2020-01-01T00:00:00Z", "lookback_window_days": 3})
-    reader = Reader(config, [], {})
     state = Boundary(datetime(2024, 5, 10, tzinfo=UTC))
-    [metrics] = reader.plan(Run(BY_NAME["metrics"], True, state))
+    [metrics] = plan(BY_NAME["metrics"], config, state, NOW)
     assert metrics.params["start-date"] == "2024-05-07" and metrics.params["interval"] == "month"
-    assert reader.plan(Run(BY_NAME["activities"], True, state))[0].lo == datetime(2024, 5, 7, tzinfo=UTC)
+    assert metrics.kind == "request"
+    assert plan(BY_NAME["activities"], config, state, NOW)[0].lo == datetime(2024, 5, 7, tzinfo=UTC)
     future = Boundary(datetime(2099, 1, 1, tzinfo=UTC))
-    assert reader.plan(Run(BY_NAME["activities"], True, future)) == []
-    assert reader.plan(Run(BY_NAME["customer_count"], True, future)) == []
+    assert plan(BY_NAME["activities"], config, future, NOW) == []
+    assert plan(BY_NAME["customer_count"], config, future, NOW) == []
+    [plans] = plan(BY_NAME["plans"], config, None, NOW)
+    assert (plans.kind, plans.priority) == ("pages", HIGH)  # a chain: one page per round trip
 
 
 def test_rate_limiter_serves_high_priority_first() -> None:
@@ -180,54 +187,35 @@ def test_rate_limiter_burst_then_spacing() -> None:
 
 
 def test_windows_with_more_pages_left_go_first() -> None:
-    config = parse_config({"api_key": "k", "start_date": "2024-01-01T00:00:00Z", "end_date": "2024-12-31T00:00:00Z"})
-    reader = Reader(config, [], {})
     lo, hi = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 3, 1, tzinfo=UTC)
-    part = Partition(0, {}, "/v1/activities", lo=lo, hi=hi)
-    early = reader._window_priority(part, 2, datetime(2024, 1, 11, tzinfo=UTC))  # 2 pages for 10 of 60 days
-    late = reader._window_priority(part, 10, datetime(2024, 2, 20, tzinfo=UTC))  # 10 pages for 50 of 60 days
-    done = reader._window_priority(part, 10, hi)
+    part = Partition("/v1/activities", {}, lo=lo, hi=hi)
+    early = window_priority(part, 2, datetime(2024, 1, 11, tzinfo=UTC), NOW)  # 2 pages for 10 of 60 days
+    late = window_priority(part, 10, datetime(2024, 2, 20, tzinfo=UTC), NOW)  # 10 pages for 50 of 60 days
+    done = window_priority(part, 10, hi, NOW)
     assert HIGH < NORMAL < early < late < done <= NORMAL + 1
 
 
-def test_window_filter_by_strings_agrees_with_parsed_dates(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Pages of whole-second UTC dates are filtered by string comparison; it must keep, skip and track the cursor
-    # exactly as parsing every date does, windows with fractions of a second and saved boundaries included.
-    import random
-    import uuid
-    from datetime import timedelta
-
-    rng = random.Random(7)
-    reader = Reader(parse_config({"api_key": "k", "start_date": "2020-01-01T00:00:00Z"}), [], {})
-    base = datetime(2020, 1, 1, tzinfo=UTC)
-    fast_paths = 0
-    for _ in range(500):
-        dates = sorted(base + timedelta(seconds=rng.randrange(0, 400)) for _ in range(rng.randrange(0, 30)))
-        items = [{"uuid": str(uuid.UUID(int=rng.getrandbits(128))), "date": d.isoformat()} for d in dates]
-        if items and rng.random() < 0.1:
-            items[0]["date"] = items[0]["date"].replace("+00:00", "Z")  # another form: the parsing path
-        lo = base + timedelta(seconds=rng.randrange(0, 200), microseconds=rng.choice([0, 500_000]))
-        hi = rng.choice([None, lo + timedelta(seconds=rng.randrange(1, 300), microseconds=rng.choice([0, 250_000]))])
-        seen = None
-        if items and rng.random() < 0.5:
-            at = rng.choice(items)["date"]
-            uuids = frozenset(i["uuid"] for i in items if i["date"] == at and rng.random() < 0.6)
-            seen = Boundary(parse_cursor_date(at), uuids)  # type: ignore[arg-type]
-        run = Run(BY_NAME["activities"], True, seen)
-        part = Partition(0, {}, "/v1/activities", lo=lo, hi=hi)
-        prior = rng.choice([None, Boundary(base, frozenset({"earlier"}))])
-        fast_paths += reader_module._filter_utc_seconds(items, "date", lo, hi, seen) is not None
-        fast = reader._filter(run, part, list(items), prior)
-        with monkeypatch.context() as patch:
-            patch.setattr(reader_module, "_filter_utc_seconds", lambda *_: None)
-            slow = reader._filter(run, part, list(items), prior)
-        assert fast == slow
-    assert fast_paths > 400
+def test_the_date_filter_keeps_the_window_skips_the_emitted_boundary_and_tracks_the_cursor() -> None:
+    at = "2024-01-10T00:00:00+00:00"
+    items = [
+        {"uuid": "before", "date": "2024-01-01T23:59:59Z"},
+        {"uuid": "first", "date": "2024-01-02T00:00:00+00:00"},
+        {"uuid": "emitted", "date": at},
+        {"uuid": "new-at-boundary", "date": "2024-01-10T02:00:00+02:00"},  # the same instant, another offset
+        {"uuid": "undated", "date": None},
+        {"uuid": "end", "date": "2024-01-20T00:00:00Z"},
+    ]
+    lo, hi = datetime(2024, 1, 2, tzinfo=UTC), datetime(2024, 1, 20, tzinfo=UTC)
+    emitted = Boundary(datetime(2024, 1, 10, tzinfo=UTC), frozenset({"emitted"}))
+    kept, boundary = keep_in_window(items, "date", lo, hi, emitted)
+    assert [i["uuid"] for i in kept] == ["first", "new-at-boundary", "undated"]
+    assert boundary == Boundary(datetime(2024, 1, 10, tzinfo=UTC), frozenset({"new-at-boundary"}))
+    assert keep_in_window([], "date", None, None, None) == ([], None)
+    fraction = [{"uuid": "x", "date": "2024-01-02T00:00:00.500Z"}]
+    assert keep_in_window(fraction, "date", datetime(2024, 1, 2, 0, 0, 1, tzinfo=UTC), None, None) == ([], None)
 
 
 def test_workers_run_the_most_urgent_task_first_and_survive_a_failing_one() -> None:
-    from mogul.source.workers import Workers
-
     pool = Workers(1, "test-workers")
     gate, order = threading.Event(), []
     pool.submit(NORMAL, gate.wait)  # holds the only thread while the rest queue up
@@ -244,8 +232,6 @@ def test_workers_run_the_most_urgent_task_first_and_survive_a_failing_one() -> N
 
 
 def test_workers_shutdown_drops_queued_tasks_and_joins_the_threads() -> None:
-    from mogul.source.workers import Workers
-
     pool = Workers(2, "test-shutdown")
     started, release, ran = threading.Barrier(3), threading.Event(), []
     for _ in range(2):
@@ -254,6 +240,33 @@ def test_workers_shutdown_drops_queued_tasks_and_joins_the_threads() -> None:
     started.wait(5)  # both threads busy: the third task waits in the queue
     threading.Timer(0.1, release.set).start()
     pool.shutdown()
-    pool.submit(NORMAL, lambda: ran.append("after"))
     assert ran == []
     assert not [t for t in threading.enumerate() if t.name.startswith("test-shutdown")]
+
+
+def test_the_customers_read_splits_large_accounts_and_checks_them_again() -> None:
+    small = CustomerRead(page_size=10)
+    [count] = small.start()
+    assert count.role == "count" and count.params == {"per_page": 1}
+    [chain], _ = small.counted("count", 30)  # 3 pages: one unfiltered chain, nothing to check after
+    assert chain.params == {} and small.chain_done() == []
+    assert small.fresh([{"uuid": "a"}, {"uuid": "a"}, {"uuid": None}, {"uuid": "b"}]) == [{"uuid": "a"}, {"uuid": "b"}]
+
+    def read(first: int, second: int | None, seen: int) -> tuple[list[str], str | None]:
+        large = CustomerRead(page_size=10)
+        chains, _ = large.counted("count", first)
+        assert [c.params["status"] for c in chains] == list(STATUSES)
+        large.fresh([{"uuid": f"c{n}"} for n in range(seen)])
+        for _ in chains[:-1]:
+            assert large.chain_done() == []
+        [recount] = large.chain_done()
+        assert recount.role == "recount"
+        again, note = large.counted("recount", second)
+        return [str(step.params) for step in again], note
+
+    assert read(40, 40, 40) == ([], None)
+    assert read(40, 40, 39)[0] == ["{}"]  # one customer missed
+    assert read(40, 39, 39)[0] == ["{}"]  # one deleted: the count moved
+    assert read(40, 41, 41)[0] == ["{}"]  # one created: the count moved
+    assert read(40, None, 40)[0] == ["{}"]  # no count to compare with
+    assert "changed while being read (39 seen, counted 40 at the end)" in (read(40, 40, 39)[1] or "")

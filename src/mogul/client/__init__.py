@@ -1,67 +1,76 @@
-"""mogul.client: a typed ChartMogul API client with retries, backoff and clear exceptions.
+"""mogul.client: a typed ChartMogul API client on httpx, with retries, backoff and clear exceptions.
 
-The names below are imported on first use (PEP 562): `source-chartmogul` needs only the transport, and every
-module it does not import is start-up time saved at each sync.
+>>> from mogul.client import Client
+>>> with Client("KEY") as cm:
+...     report = cm.metrics.mrr("2024-01-01", "2024-12-31", interval="month")
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import TYPE_CHECKING, Any
-
-_WHERE = {
-    "Client": ".client",
-    "AuthenticationError": ".errors",
-    "ChartMogulError": ".errors",
-    "ForbiddenError": ".errors",
-    "NotFoundError": ".errors",
-    "RateLimitError": ".errors",
-    "ServerError": ".errors",
-    "TransportError": ".errors",
-    "ValidationError": ".errors",
-    "Timeout": ".http",
-    "Account": ".models",
-    "ActivitiesExport": ".models",
-    "ApiObject": ".models",
-    "Contact": ".models",
-    "Customer": ".models",
-    "CustomerNote": ".models",
-    "DataSource": ".models",
-    "Invoice": ".models",
-    "LineItem": ".models",
-    "Note": ".models",
-    "Opportunity": ".models",
-    "Plan": ".models",
-    "PlanGroup": ".models",
-    "Subscription": ".models",
-    "Task": ".models",
-    "SubscriptionEvent": ".models",
-    "Transaction": ".models",
-    "Listing": ".pagination",
-    "Page": ".pagination",
-    "NO_RETRY": ".retry",
-    "RetryPolicy": ".retry",
-    "DEFAULT_BASE_URL": ".transport",
-    "RetryEvent": ".transport",
-}
+from .asgi import ASGIAppTransport
+from .client import Client
+from .errors import (
+    AuthenticationError,
+    ChartMogulError,
+    ForbiddenError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+    TransportError,
+    ValidationError,
+)
+from .models import (
+    Account,
+    ActivitiesExport,
+    Activity,
+    ApiObject,
+    Contact,
+    Customer,
+    CustomerActivity,
+    CustomerNote,
+    CustomerSubscription,
+    DataSource,
+    Invoice,
+    LineItem,
+    MetricEntry,
+    MetricsReport,
+    MetricSummary,
+    Note,
+    Opportunity,
+    Plan,
+    PlanGroup,
+    Subscription,
+    SubscriptionEvent,
+    Task,
+    Transaction,
+)
+from .pagination import Listing, Page
+from .requester import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, Requester, RetryEvent, normalise_base_url
+from .retry import NO_RETRY, RetryPolicy
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_TIMEOUT",
     "NO_RETRY",
+    "ASGIAppTransport",
     "Account",
     "ActivitiesExport",
+    "Activity",
     "ApiObject",
     "AuthenticationError",
     "ChartMogulError",
     "Client",
     "Contact",
     "Customer",
+    "CustomerActivity",
     "CustomerNote",
+    "CustomerSubscription",
     "DataSource",
     "ForbiddenError",
     "Invoice",
     "LineItem",
     "Listing",
+    "MetricEntry",
+    "MetricSummary",
+    "MetricsReport",
     "NotFoundError",
     "Note",
     "Opportunity",
@@ -69,64 +78,15 @@ __all__ = [
     "Plan",
     "PlanGroup",
     "RateLimitError",
+    "Requester",
     "RetryEvent",
     "RetryPolicy",
     "ServerError",
     "Subscription",
     "SubscriptionEvent",
     "Task",
-    "Timeout",
     "Transaction",
     "TransportError",
     "ValidationError",
+    "normalise_base_url",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_WHERE))
-
-
-if TYPE_CHECKING:
-    from .client import Client
-    from .errors import (
-        AuthenticationError,
-        ChartMogulError,
-        ForbiddenError,
-        NotFoundError,
-        RateLimitError,
-        ServerError,
-        TransportError,
-        ValidationError,
-    )
-    from .http import Timeout
-    from .models import (
-        Account,
-        ActivitiesExport,
-        ApiObject,
-        Contact,
-        Customer,
-        CustomerNote,
-        DataSource,
-        Invoice,
-        LineItem,
-        Note,
-        Opportunity,
-        Plan,
-        PlanGroup,
-        Subscription,
-        SubscriptionEvent,
-        Task,
-        Transaction,
-    )
-    from .pagination import Listing, Page
-    from .retry import NO_RETRY, RetryPolicy
-    from .transport import DEFAULT_BASE_URL, RetryEvent

@@ -64,12 +64,11 @@ class TransportError(ChartMogulError):
 
 
 def message_of(body: Any, fallback: str) -> str:
-    """ChartMogul's message from any of its error body generations (reference §0.4)."""
+    """ChartMogul's message from any of its error body generations (`message`, `error`, `errors`, ...)."""
     if isinstance(body, dict):
-        if isinstance(body.get("message"), str):
-            return body["message"]
-        if isinstance(body.get("error"), str):
-            return body["error"]
+        for key in ("message", "error"):
+            if isinstance(text := body.get(key), str):
+                return text
         errors = body.get("errors")
         if isinstance(errors, dict) and errors:
             return "; ".join(f"{k}: {_flat(v)}" for k, v in errors.items())

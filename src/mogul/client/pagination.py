@@ -1,4 +1,4 @@
-"""Cursor pagination (reference §0.6): follow `cursor` while `has_more`, lazily, one request per page."""
+"""Cursor pagination: follow `cursor` while `has_more`, lazily, one request per page."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from .transport import Transport
+from .requester import Requester
 
 T = TypeVar("T")
 DEFAULT_PER_PAGE = 200
@@ -14,88 +14,13 @@ DEFAULT_PER_PAGE = 200
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
-    """One page: its items, whether more follow, and the cursor that fetches them."""
+    """One page: its items, whether more follow, and the cursor that fetches them. `raw` is the decoded
+    response body, for the keys a list sends besides its items (`total_pages` on a first page, say)."""
 
     items: list[T]
     has_more: bool
     cursor: str | None
     raw: dict[str, Any]
-
-
-def page_query(params: Mapping[str, Any] | None, cursor: str | None, per_page: int | None) -> dict[str, Any]:
-    """A list request's query: its filters, `per_page` and the cursor of the page to fetch."""
-    query = dict(params or {})
-    if per_page is not None:
-        query["per_page"] = per_page
-    if cursor:
-        query["cursor"] = cursor
-    return query
-
-
-def page_of(body: Any, key: str = "entries", wrap: Callable[[dict[str, Any]], T] | None = None) -> Page[Any]:
-    """The page in a decoded list response: its items under `key`, `has_more` and `cursor`."""
-    items = body.get(key) or []
-    if wrap is not None:
-        items = [wrap(item) for item in items]
-    has_more = bool(body.get("has_more"))
-    next_cursor = body.get("cursor")
-    return Page(items, has_more and bool(next_cursor), next_cursor, body)
-
-
-def fetch_page(
-    transport: Transport,
-    path: str,
-    *,
-    key: str = "entries",
-    params: Mapping[str, Any] | None = None,
-    cursor: str | None = None,
-    per_page: int | None = DEFAULT_PER_PAGE,
-    wrap: Callable[[dict[str, Any]], T] | None = None,
-) -> Page[Any]:
-    body = transport.request("GET", path, params=page_query(params, cursor, per_page))
-    return page_of(body, key, wrap)
-
-
-def follow_cursors(fetch: Callable[[str | None], Page[T]], cursor: str | None = None) -> Iterator[Page[T]]:
-    """Yield `fetch(cursor)`, then the page its cursor fetches, and so on until the server says there are no more."""
-    while True:
-        page = fetch(cursor)
-        yield page
-        if not page.has_more:
-            return
-        cursor = page.cursor
-
-
-def iter_pages(
-    transport: Transport,
-    path: str,
-    *,
-    key: str = "entries",
-    params: Mapping[str, Any] | None = None,
-    cursor: str | None = None,
-    per_page: int | None = DEFAULT_PER_PAGE,
-    wrap: Callable[[dict[str, Any]], T] | None = None,
-) -> Iterator[Page[Any]]:
-    """Yield pages from `cursor` (None: the first page) until the server says there are no more."""
-
-    def fetch(at: str | None) -> Page[Any]:
-        return fetch_page(transport, path, key=key, params=params, cursor=at, per_page=per_page, wrap=wrap)
-
-    yield from follow_cursors(fetch, cursor)
-
-
-def iter_items(
-    transport: Transport,
-    path: str,
-    *,
-    key: str = "entries",
-    params: Mapping[str, Any] | None = None,
-    per_page: int | None = DEFAULT_PER_PAGE,
-    wrap: Callable[[dict[str, Any]], T] | None = None,
-) -> Iterator[Any]:
-    """Every item of every page, fetched lazily: `for c in iter_items(t, "/v1/customers"): ...`."""
-    for page in iter_pages(transport, path, key=key, params=params, per_page=per_page, wrap=wrap):
-        yield from page.items
 
 
 class Listing(Generic[T]):
@@ -108,7 +33,7 @@ class Listing(Generic[T]):
 
     def __init__(
         self,
-        transport: Transport,
+        requester: Requester,
         path: str,
         wrap: Callable[[dict[str, Any]], T],
         *,
@@ -116,7 +41,7 @@ class Listing(Generic[T]):
         params: Mapping[str, Any] | None = None,
         per_page: int | None = DEFAULT_PER_PAGE,
     ) -> None:
-        self._transport = transport
+        self._requester = requester
         self.path = path
         self.key = key
         self.params = dict(params or {})
@@ -124,18 +49,25 @@ class Listing(Generic[T]):
         self._wrap = wrap
 
     def page(self, cursor: str | None = None, *, per_page: int | None = None) -> Page[T]:
-        return fetch_page(
-            self._transport,
-            self.path,
-            key=self.key,
-            params=self.params,
-            cursor=cursor,
-            per_page=per_page or self.per_page,
-            wrap=self._wrap,
-        )
+        query = dict(self.params)
+        size = per_page or self.per_page
+        if size is not None:
+            query["per_page"] = size
+        if cursor:
+            query["cursor"] = cursor
+        body: dict[str, Any] = self._requester.request("GET", self.path, params=query) or {}
+        items = [self._wrap(item) for item in body.get(self.key) or []]
+        next_cursor = body.get("cursor")
+        return Page(items, bool(body.get("has_more")) and bool(next_cursor), next_cursor, body)
 
     def pages(self, cursor: str | None = None) -> Iterator[Page[T]]:
-        yield from follow_cursors(self.page, cursor)
+        """The page at `cursor` (None: the first), then the one its cursor fetches, until the server says no more."""
+        while True:
+            page = self.page(cursor)
+            yield page
+            if not page.has_more:
+                return
+            cursor = page.cursor
 
     def __iter__(self) -> Iterator[T]:
         for page in self.pages():
@@ -143,3 +75,8 @@ class Listing(Generic[T]):
 
     def all(self) -> list[T]:
         return list(self)
+
+
+def as_dict(item: dict[str, Any]) -> dict[str, Any]:
+    """The `wrap` of a listing of plain JSON objects: each as decoded, not copied."""
+    return item

@@ -25,6 +25,9 @@ class RetryPolicy:
     max_retry_after: float = 120.0
     """A `Retry-After` longer than this is not honoured: the call fails at once instead of hanging."""
     jitter: Callable[[float, float], float] = field(default=random.uniform, repr=False, compare=False)
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
+    """How the client waits between tries; a caller that must stop early passes one that can be interrupted
+    (it may raise to abandon the call)."""
 
     def backoff(self, attempt: int) -> float:
         """Delay after failed try number `attempt` (1-based): jittered into [d/2, d], d = initial·2^(n-1)."""

@@ -11,8 +11,7 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from ..client import ApiObject, Client, RetryPolicy
-from ..client.transport import DEFAULT_BASE_URL
+from ..client import DEFAULT_BASE_URL, ApiObject, Client, RetryPolicy
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -164,7 +164,7 @@ def _connection_command(name: str, undo: bool) -> click.Command:
         data_source_uuid: str,
     ) -> None:  # fmt: skip
         with make_client(api_key, base_url) as cm:
-            call = cm.subscriptions.disconnect if undo else cm.subscriptions.connect
+            call = cm.customer_subscriptions.disconnect if undo else cm.customer_subscriptions.connect
             call(customer_uuid, [(data_source_uuid, uuid) for uuid in subscription_uuids])
         _done(as_json, f"{name.split('-')[0]}ed {len(subscription_uuids)} subscriptions of {customer_uuid}")
 

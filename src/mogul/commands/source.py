@@ -15,7 +15,6 @@ import click
 def source(args: tuple[str, ...]) -> None:
     """Airbyte-protocol source for ChartMogul: spec | check --config F | discover --config F |
     read --config F --catalog F [--state F]."""
-    from ..source.entrypoint import main
+    from ..source.entrypoint import launch
 
-    main(list(args) or ["--help"])
-    sys.exit(0)  # pragma: no cover - main always exits
+    sys.exit(launch(list(args) or ["--help"]))

@@ -16,12 +16,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..client import ChartMogulError, Client
-from ..client.pagination import iter_items
-from ..client.transport import Transport
 from .generator import CustomerHistory, DemoDataset
 from .payloads import cancellation_bodies, resolve_invoices, with_source
 
-# ChartMogul refuses more than 20 parallel connections per account (reference §0.5): stay well below.
+# ChartMogul refuses more than 20 parallel connections per account: stay well below.
 DEFAULT_WORKERS = 12
 MAX_WORKERS = 20
 PROGRESS_SECONDS = 0.25  # how often progress is reported while customers complete
@@ -53,15 +51,14 @@ def import_dataset(
         raise ValueError(f"workers must be between 1 and {MAX_WORKERS}")
     started = time.perf_counter()
     source = client.data_sources.create(dataset.data_source["name"])
-    plan_uuids = create_plans(client.transport, dataset.plans, source.uuid)
-    create_plan_groups(client.transport, dataset.plans, plan_uuids)
+    plan_uuids = create_plans(client, dataset.plans, source.uuid)
+    create_plan_groups(client, dataset.plans, plan_uuids)
     total = len(dataset.customers)
     if progress:
         progress(0, total)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mogul-demo-import") as pool:
         futures = [
-            pool.submit(import_customer, client.transport, history, source.uuid, plan_uuids)
-            for history in dataset.customers
+            pool.submit(import_customer, client, history, source.uuid, plan_uuids) for history in dataset.customers
         ]
         # as_completed hooks each future once; polling `wait` over the pending set every half second walked all of
         # them each time.
@@ -77,22 +74,22 @@ def import_dataset(
     return ImportSummary(source.uuid, seconds=round(time.perf_counter() - started, 3), **counts)
 
 
-def create_plans(transport: Transport, plans: list[dict[str, Any]], data_source_uuid: str) -> dict[str, str]:
+def create_plans(client: Client, plans: list[dict[str, Any]], data_source_uuid: str) -> dict[str, str]:
     """`POST /v1/plans` for each plan; returns plan external id -> server uuid."""
     uuids = {}
     for plan in plans:
-        created = transport.request("POST", "/v1/plans", json=with_source(plan, data_source_uuid))
+        created = client.request("POST", "/v1/plans", json=with_source(plan, data_source_uuid))
         uuids[plan["external_id"]] = created["uuid"]
     return uuids
 
 
-def create_plan_groups(transport: Transport, plans: list[dict[str, Any]], plan_uuids: Mapping[str, str]) -> None:
+def create_plan_groups(client: Client, plans: list[dict[str, Any]], plan_uuids: Mapping[str, str]) -> None:
     """`POST /v1/plan_groups`: one group per billing interval ("Monthly plans", "Annual plans", ...)."""
     groups: dict[str, list[str]] = {}
     for plan in plans:
         groups.setdefault(_interval_name(plan), []).append(plan_uuids[plan["external_id"]])
     for name, uuids in groups.items():
-        transport.request("POST", "/v1/plan_groups", json={"name": name, "plans": uuids})
+        client.request("POST", "/v1/plan_groups", json={"name": name, "plans": uuids})
 
 
 def _interval_name(plan: Mapping[str, Any]) -> str:
@@ -102,21 +99,21 @@ def _interval_name(plan: Mapping[str, Any]) -> str:
 
 
 def import_customer(
-    transport: Transport, history: CustomerHistory, data_source_uuid: str, plan_uuids: Mapping[str, str]
+    client: Client, history: CustomerHistory, data_source_uuid: str, plan_uuids: Mapping[str, str]
 ) -> None:
     external_id = history.customer["external_id"]
     try:
-        customer = transport.request("POST", "/v1/customers", json=with_source(history.customer, data_source_uuid))
+        customer = client.request("POST", "/v1/customers", json=with_source(history.customer, data_source_uuid))
         if not history.invoices:
             return  # a lead: a trial that never converted
         invoices = resolve_invoices(history.invoices, data_source_uuid, plan_uuids)
-        imported = transport.request(
+        imported = client.request(
             "POST", f"/v1/import/customers/{customer['uuid']}/invoices", json={"invoices": invoices}
         )
         if history.cancellations:
-            subscriptions = _subscription_uuids(transport, customer["uuid"], imported)
+            subscriptions = _subscription_uuids(client, customer["uuid"], imported)
             for subscription, body in cancellation_bodies(history.cancellations):
-                transport.request("PATCH", f"/v1/import/subscriptions/{subscriptions[subscription]}", json=body)
+                client.request("PATCH", f"/v1/import/subscriptions/{subscriptions[subscription]}", json=body)
             for cancellation in history.cancellations:
                 event = {
                     "data_source_uuid": data_source_uuid,
@@ -126,16 +123,16 @@ def import_customer(
                     "event_date": cancellation["cancelled_at"],
                     "effective_date": cancellation["cancelled_at"],
                 }
-                transport.request("POST", "/v1/subscription_events", json={"subscription_event": event})
+                client.request("POST", "/v1/subscription_events", json={"subscription_event": event})
     except ChartMogulError as exc:
         exc.message = f"importing customer {external_id}: {exc.message}"
         raise
 
 
-def _subscription_uuids(transport: Transport, customer_uuid: str, imported: Any) -> dict[str, str]:
-    """Subscription external id -> `sub_` uuid, from the import response's line items (reference §5.2).
+def _subscription_uuids(client: Client, customer_uuid: str, imported: Any) -> dict[str, str]:
+    """Subscription external id -> `sub_` uuid, from the import response's line items.
 
-    Falls back to listing the customer's imported subscriptions (§5.4) for a server that leaves
+    Falls back to listing the customer's imported subscriptions for a server that leaves
     `subscription_uuid` out of the response.
     """
     uuids: dict[str, str] = {}
@@ -144,7 +141,6 @@ def _subscription_uuids(transport: Transport, customer_uuid: str, imported: Any)
             if item.get("subscription_uuid") and item.get("subscription_external_id"):
                 uuids[item["subscription_external_id"]] = item["subscription_uuid"]
     if not uuids:
-        path = f"/v1/import/customers/{customer_uuid}/subscriptions"
-        for subscription in iter_items(transport, path, key="subscriptions"):
-            uuids[subscription["external_id"]] = subscription["uuid"]
+        for subscription in client.subscriptions.list(customer_uuid):
+            uuids[subscription.external_id] = subscription.uuid
     return uuids

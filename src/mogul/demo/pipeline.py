@@ -133,11 +133,7 @@ def run_demo(
         last_month = (config.history_end - timedelta(days=1)).date()
         # One month more than shown: the first row's change % needs the month before it.
         first_month = add_months(config.history_end, -REPORT_MONTHS - 1).date()
-        mrr = client.transport.request(
-            "GET",
-            "/v1/metrics/mrr",
-            params={"start-date": first_month.isoformat(), "end-date": last_month.isoformat(), "interval": "month"},
-        )["entries"]
+        mrr = client.metrics.mrr(first_month, last_month, interval="month")["entries"]
 
     rows, series = read_back(output, list(result.streams))
     return DemoResult(generated, result, rows, mrr[-REPORT_MONTHS:], series, seconds)

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from mogul.engine.customer import CustomerResult
-from mogul.engine.gcpause import gc_paused
 from mogul.engine.movements import FX
 from mogul.engine.timeutil import INTERVALS, LocalCalendar
 
@@ -62,10 +61,9 @@ class MetricsAggregate:
     ) -> MetricsAggregate:
         """Full build. `include` filters customers (e.g. the metrics `geo` filter on customer.country)."""
         agg = cls(time_zone, week_start)
-        with gc_paused():
-            for result in results:
-                if include is None or include(result):
-                    agg.set(result)
+        for result in results:
+            if include is None or include(result):
+                agg.set(result)
         return agg
 
     def __len__(self) -> int:

@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mogul.engine.gcpause import gc_paused
 from mogul.engine.model import (
     Customer,
     EngineInputError,
@@ -187,9 +186,8 @@ def compute_customers(
     settings: Settings,
     as_of: int | None = None,
 ) -> list[CustomerResult]:
-    """`compute_customer` over many customers (a full recompute), with the garbage collector paused."""
-    with gc_paused():
-        return [compute_customer(c, subs, items, plans, settings, None, as_of) for c, subs, items in batch]
+    """`compute_customer` over many customers (a full recompute)."""
+    return [compute_customer(c, subs, items, plans, settings, None, as_of) for c, subs, items in batch]
 
 
 def _smooth_connected_gaps(histories: list[SubHistory]) -> None:

@@ -18,6 +18,11 @@ class Account(ApiObject):
     auto_churn_subscription: str | bool = field(out=Out.OPTIONAL, doc=_INCLUDED)
     refund_handling: str = field(out=Out.OPTIONAL, doc=_INCLUDED)
     proximate_movement_reclassification: str = field(out=Out.OPTIONAL, doc=_INCLUDED)
+    ltv_formula: str = field(
+        out=Out.OPTIONAL,
+        doc="mogul's own: the LTV form its metrics use (`arpa_over_trailing_six_month_churn` or `arpa_over_churn`). "
+        + _INCLUDED,
+    )
 
 
 SETTINGS = tuple(f.name for f in Account.__fields__ if f.out is Out.OPTIONAL)

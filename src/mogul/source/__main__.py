@@ -1,3 +1,3 @@
-from .entrypoint import main
+from ..process import source_chartmogul
 
-main()
+source_chartmogul()

@@ -2,7 +2,7 @@
 
 PyAirbyte asks for `incremental` on every stream, full-refresh-only ones included, passes
 `--state` with `[]` on the first run, and dumps state messages with extra null keys
-(airbyte.md §2.4). None of that is an error. A sync mode that is neither mode is.
+(as its dumps of pydantic models do). None of that is an error. A sync mode that is neither mode is.
 """
 
 from __future__ import annotations

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from ..client.http import Timeout
-from ..client.transport import DEFAULT_BASE_URL, normalise_base_url
+import httpx
+
+from ..client import DEFAULT_BASE_URL, normalise_base_url
 
 DOCS_URL = "https://github.com/mogul-dev/mogul/blob/main/docs/source.md"
 INTERVALS = ("day", "week", "month", "quarter")
@@ -183,10 +184,10 @@ class Config:
         return f"Config(base_url={self.base_url!r}, start_date={self.start_date.isoformat()})"
 
     @property
-    def timeout(self) -> Timeout:
+    def timeout(self) -> httpx.Timeout:
         """Connect, then read (a response that stalls before or during a page); writes and pool waits as reads."""
         read = self.read_timeout_seconds
-        return Timeout(connect=self.connect_timeout_seconds, read=read, write=read, pool=read)
+        return httpx.Timeout(connect=self.connect_timeout_seconds, read=read, write=read, pool=read)
 
     @property
     def lookback(self) -> timedelta:

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..client.retry import RetryPolicy
-from ..client.transport import Transport
+from ..client import Client, RetryPolicy
 from . import protocol
 from .catalog import parse_catalog, parse_state
 from .config import SPEC, ConfigError, parse_config
@@ -38,11 +37,8 @@ def check(config: dict[str, Any]) -> Message:
     except ConfigError as exc:
         return protocol.connection_status(False, f"Invalid config: {exc}")
     try:
-        transport = Transport(cfg.api_key, cfg.base_url, retry=CHECK_RETRY, timeout=CHECK_TIMEOUT)
-        try:
-            transport.request("GET", "/v1/ping")["data"]  # as `Client.ping`: "pong!" for a valid key
-        finally:
-            transport.close()
+        with Client(cfg.api_key, cfg.base_url, retry=CHECK_RETRY, timeout=CHECK_TIMEOUT) as client:
+            client.ping()
     except Exception as exc:
         failure = classify(exc, cfg.base_url, cfg.api_key)
         return protocol.connection_status(False, failure.message)
@@ -61,12 +57,8 @@ def read_batches(
     config: dict[str, Any],
     catalog: dict[str, Any],
     state: list[Any] | dict[str, Any] | None = None,
-    *,
-    passthrough: bool = False,
 ) -> Iterator[Message | RecordBatch]:
-    """`read()` with each page of records as one `RecordBatch`: for writers that serialise in bulk.
-    With `passthrough`, list pages hold the API's own bytes per record (`RecordBatch.lines()` writes them
-    as they came; `messages()` decodes them)."""
+    """`read()` with each page of records as one `RecordBatch`: for writers that serialise in bulk."""
     secret = config.get("api_key") if isinstance(config, dict) else None
     try:
         cfg = parse_config(config)
@@ -78,7 +70,7 @@ def read_batches(
         raise ReadFailed(failure.message, failure.failure_type) from None
     for note in notes:
         yield protocol.log("INFO", note)
-    reader = Reader(cfg, selected, states, passthrough=passthrough)
+    reader = Reader(cfg, selected, states)
     yield from reader.messages()
     _raise_if_failed(reader)
 

@@ -66,3 +66,31 @@ def to_cursor(boundary: Boundary, with_uuids: bool, *, dates_only: bool) -> dict
         # Bounded: thousands of activities on one second would otherwise bloat every state message.
         state["boundary_uuids"] = sorted(u for u in boundary.uuids if isinstance(u, str))[:MAX_BOUNDARY_UUIDS]
     return state
+
+
+def keep_in_window(
+    items: list[dict[str, Any]],
+    field: str,
+    lo: datetime | None,
+    hi: datetime | None,
+    emitted: Boundary | None,
+) -> tuple[list[dict[str, Any]], Boundary | None]:
+    """The records dated in [lo, hi) (the API's date filters may be coarser than a partition's window), less
+    those at the saved boundary that were emitted already; and the page's own boundary: its latest date and the
+    uuids at it. A record without a parsable date is kept and does not move the boundary."""
+    kept = []
+    latest: datetime | None = None
+    at_latest: list[Any] = []
+    for item in items:
+        when = parse_cursor_date(item.get(field))
+        if when is not None:
+            if (lo is not None and when < lo) or (hi is not None and when >= hi):
+                continue
+            if emitted is not None and when == emitted.when and item.get("uuid") in emitted.uuids:
+                continue
+            if latest is None or when > latest:
+                latest, at_latest = when, [item.get("uuid")]
+            elif when == latest:
+                at_latest.append(item.get("uuid"))
+        kept.append(item)
+    return kept, None if latest is None else Boundary(latest, frozenset(at_latest))

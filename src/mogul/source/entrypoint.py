@@ -8,7 +8,6 @@ FAILED included; 1 after a TRACE ERROR; 2 for a bad command line.
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 from collections.abc import Sequence
 from typing import IO, Any
@@ -110,7 +109,7 @@ def run(argv: Sequence[str], out: IO[bytes], err: IO[bytes]) -> int:
             return 0
         catalog = _load(args.catalog, "catalog")
         state = _load(args.state, "state") if args.state else None
-        for message in read_batches(config, catalog, state, passthrough=True):
+        for message in read_batches(config, catalog, state):
             output.write(message)
         return 0
     except ReadFailed:
@@ -133,12 +132,7 @@ def run(argv: Sequence[str], out: IO[bytes], err: IO[bytes]) -> int:
         out.flush()
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    """The `source-chartmogul` console script."""
-    # Imported modules are never garbage, yet each full collection walked them, and a decoded page of 200
-    # customers holds enough containers to start a young collection several times over (as in `mogul serve`).
-    gc.freeze()
-    gc.set_threshold(10_000, 10, 10)
+def launch(argv: Sequence[str]) -> int:
+    """`run` on this process's stdout and stderr; the exit code."""
     out = open(sys.stdout.fileno(), "wb", buffering=1 << 16, closefd=False)  # noqa: SIM115
-    code = run(sys.argv[1:] if argv is None else argv, out, sys.stderr.buffer)
-    sys.exit(code)
+    return run(argv, out, sys.stderr.buffer)

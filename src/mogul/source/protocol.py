@@ -1,4 +1,4 @@
-"""AirbyteMessage dicts, exactly as the protocol spells them (reference airbyte.md §2.2).
+"""AirbyteMessage dicts, exactly as the Airbyte protocol spells them.
 
 Builders only: they return plain dicts so an in-process consumer (mogul sync) uses them as they
 are and the entrypoint serialises them with orjson.
@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-
-from .passthrough import Entry
 
 Message = dict[str, Any]
 
@@ -30,35 +28,23 @@ def record(stream: str, data: dict[str, Any], emitted_at: int) -> Message:
 
 @dataclass(frozen=True, slots=True)
 class RecordBatch:
-    """One page of records: dicts, or `Entry`s holding the API's own bytes (passthrough.py). `read()`
-    expands it into RECORD messages; the entrypoint serialises it in one go, which is what lets a single
-    process write over 100,000 records/s."""
+    """One page of records. `read()` expands it into RECORD messages; the entrypoint writes it in one go."""
 
     stream: str
-    records: list[dict[str, Any]] | list[Entry]
+    records: list[dict[str, Any]]
     emitted_at: int
 
     def messages(self) -> Iterator[Message]:
-        stream, emitted_at = self.stream, self.emitted_at
-        for item in self.records:
-            data = item.record() if isinstance(item, Entry) else item
-            yield {"type": "RECORD", "record": {"stream": stream, "data": data, "emitted_at": emitted_at}}
+        for data in self.records:
+            yield record(self.stream, data, self.emitted_at)
 
     def lines(self) -> bytes:
-        """The RECORD messages, one a line: each record's JSON as the API sent it, or as orjson writes it."""
-        records = self.records
-        if not records:
+        """The RECORD messages, one a line."""
+        if not self.records:
             return b""
         head = b'{"type":"RECORD","record":{"stream":' + orjson.dumps(self.stream) + b',"data":'
         tail = b',"emitted_at":' + str(self.emitted_at).encode() + b"}}\n"
-        if isinstance(records[0], Entry):  # a page is all one or all the other
-            parts: list[Any] = [entry.raw for entry in records]  # type: ignore[union-attr]
-        else:
-            parts = list(map(orjson.dumps, records))
-        # The head and tail go onto the first and last records, not around the joined page: one copy of it.
-        parts[0] = head + parts[0]
-        parts[-1] = b"".join((parts[-1], tail))
-        return (tail + head).join(parts)
+        return head + (tail + head).join(map(orjson.dumps, self.records)) + tail
 
 
 def stream_state(stream: str, state: dict[str, Any], record_count: int) -> Message:

@@ -3,7 +3,7 @@ the read is sliced. `reader.py` runs any of them; nothing here performs I/O.
 
 Slicing:
 - `windowed`: the date range is cut into `window_days` windows read in parallel (activities).
-- `split_customers`: `/v1/customers` as parallel chains per data source and status (split.py).
+- `split_customers`: `/v1/customers` as parallel chains per status, checked by counts (customers.py).
 - `parent`: one partition per customer, found by paging `/v1/customers` as above (subscriptions).
 - otherwise one partition: a cursor-paginated list, or a single request.
 
@@ -72,7 +72,7 @@ class Stream:
     """Cursor chains, which cannot go faster than one page per round trip: their requests get the rate limiter's
     priority."""
     split_customers: bool = False
-    """`/v1/customers`, read as parallel chains per data source and status (split.py)."""
+    """`/v1/customers`, read as parallel chains per status (customers.py)."""
     members: Members | None = None
     description: str = ""
 

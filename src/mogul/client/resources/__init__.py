@@ -1,1 +1,1 @@
-"""One module per API resource; each wraps `Transport` calls and returns typed objects."""
+"""One module per API resource; each wraps `Requester` calls and returns typed objects."""

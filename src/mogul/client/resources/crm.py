@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 
 from ...objects import ApiObject
 from ..pagination import Listing
-from ..transport import Transport
+from ..requester import Requester
 from .data_sources import _segment
 
 T = TypeVar("T", bound=ApiObject)
@@ -45,8 +45,8 @@ class CrmResource(Generic[T]):
     path: str
     model: type[T]
 
-    def __init__(self, transport: Transport) -> None:
-        self._t = transport
+    def __init__(self, requester: Requester) -> None:
+        self._t = requester
 
     def _list(self, params: Mapping[str, Any], per_page: int, path: str | None = None) -> Listing[T]:
         return Listing(self._t, path or self.path, self.model, params=params, per_page=per_page)

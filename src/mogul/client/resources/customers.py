@@ -1,14 +1,15 @@
-"""`/v1/customers` (reference §2)."""
+"""`/v1/customers`."""
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from typing import Any
 
 from ..errors import NotFoundError
 from ..models import Customer
 from ..pagination import Listing, Page
-from ..transport import Transport
+from ..requester import Requester
 from .data_sources import _segment
 
 # What an unmerge can take along to the split customer (ChartMogul's CRM objects).
@@ -28,8 +29,8 @@ class _Search(Listing[Customer]):
 
 
 class Customers:
-    def __init__(self, transport: Transport) -> None:
-        self._t = transport
+    def __init__(self, requester: Requester) -> None:
+        self._t = requester
 
     def list(
         self,
@@ -60,12 +61,12 @@ class Customers:
     def delete(self, uuid: str) -> None:
         self._t.request("DELETE", f"/v1/customers/{_segment(uuid)}")
 
-    def add_tags(self, uuid: str, tags: list[str]) -> list[str]:
-        body = self._t.request("POST", f"/v1/customers/{_segment(uuid)}/attributes/tags", json={"tags": tags})
+    def add_tags(self, uuid: str, tags: Sequence[str]) -> builtins.list[str]:
+        body = self._t.request("POST", f"/v1/customers/{_segment(uuid)}/attributes/tags", json={"tags": list(tags)})
         return list(body["tags"])
 
-    def remove_tags(self, uuid: str, tags: list[str]) -> list[str]:
-        body = self._t.request("DELETE", f"/v1/customers/{_segment(uuid)}/attributes/tags", json={"tags": tags})
+    def remove_tags(self, uuid: str, tags: Sequence[str]) -> builtins.list[str]:
+        body = self._t.request("DELETE", f"/v1/customers/{_segment(uuid)}/attributes/tags", json={"tags": list(tags)})
         return list(body["tags"])
 
     def attributes(self, uuid: str) -> dict[str, Any]:

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 from ..models import DataSource
-from ..transport import Transport
+from ..requester import Requester
 
 
 class DataSources:
-    """`/v1/data_sources` (reference §1). Not paginated: `list` returns every matching source."""
+    """`/v1/data_sources`. Not paginated: `list` returns every matching source."""
 
-    def __init__(self, transport: Transport) -> None:
-        self._t = transport
+    def __init__(self, requester: Requester) -> None:
+        self._t = requester
 
     def list(
         self,

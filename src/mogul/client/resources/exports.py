@@ -10,7 +10,7 @@ import httpx
 
 from ..errors import ChartMogulError
 from ..models import ActivitiesExport
-from ..transport import Transport
+from ..requester import Requester
 from .data_sources import _segment
 
 Day = date | datetime | str
@@ -21,8 +21,8 @@ class ExportFailed(ChartMogulError):
 
 
 class ActivitiesExports:
-    def __init__(self, transport: Transport) -> None:
-        self._t = transport
+    def __init__(self, requester: Requester) -> None:
+        self._t = requester
 
     def create(
         self, *, start_date: Day | None = None, end_date: Day | None = None, type: str | None = None

@@ -1,4 +1,4 @@
-"""The Import API: invoices, transactions and imported subscriptions (reference §5.2-§5.4)."""
+"""The Import API: invoices, transactions and imported subscriptions."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from typing import Any
 
 from ..models import Invoice, Subscription, Transaction
 from ..pagination import Listing
-from ..transport import Transport
+from ..requester import Requester
 from .data_sources import _segment
 
 
 class Invoices:
-    def __init__(self, transport: Transport) -> None:
-        self._t = transport
+    def __init__(self, requester: Requester) -> None:
+        self._t = requester
 
     def import_(self, customer_uuid: str, invoices: Sequence[dict[str, Any]]) -> list[Invoice]:
         """Import a batch of invoices (the API's own JSON) for one customer; all or nothing."""
@@ -46,8 +46,8 @@ class Invoices:
 
 
 class Transactions:
-    def __init__(self, transport: Transport) -> None:
-        self._t = transport
+    def __init__(self, requester: Requester) -> None:
+        self._t = requester
 
     def create(self, invoice_uuid: str, *, type: str, date: datetime | str, result: str, **fields: Any) -> Transaction:
         body = {"type": type, "date": date, "result": result, **fields}
@@ -56,8 +56,8 @@ class Transactions:
 
 
 class Subscriptions:
-    def __init__(self, transport: Transport) -> None:
-        self._t = transport
+    def __init__(self, requester: Requester) -> None:
+        self._t = requester
 
     def list(self, customer_uuid: str, *, per_page: int = 200) -> Listing[Subscription]:
         path = f"/v1/import/customers/{_segment(customer_uuid)}/subscriptions"
@@ -77,15 +77,3 @@ class Subscriptions:
             {"cancelled_at": cancelled_at} if cancelled_at is not None else {"cancellation_dates": cancellation_dates}
         )
         return Subscription(self._t.request("PATCH", f"/v1/import/subscriptions/{_segment(uuid)}", json=body))
-
-    def connect(self, customer_uuid: str, subscriptions: Sequence[tuple[str, str]]) -> None:
-        """Connect subscriptions of one customer, given as (data_source_uuid, subscription uuid) pairs: a stop of
-        one and a start of another at the same instant then count as a plan switch, not churn and new business."""
-        self._connections(customer_uuid, "connect_subscriptions", subscriptions)
-
-    def disconnect(self, customer_uuid: str, subscriptions: Sequence[tuple[str, str]]) -> None:
-        self._connections(customer_uuid, "disconnect_subscriptions", subscriptions)
-
-    def _connections(self, customer_uuid: str, action: str, subscriptions: Sequence[tuple[str, str]]) -> None:
-        body = {"subscriptions": [{"data_source_uuid": ds, "uuid": uuid} for ds, uuid in subscriptions]}
-        self._t.request("POST", f"/v1/customers/{_segment(customer_uuid)}/{action}", json=body)

@@ -7,13 +7,13 @@ from typing import Any
 
 from ..models import Plan, PlanGroup
 from ..pagination import Listing
-from ..transport import Transport
+from ..requester import Requester
 from .data_sources import _segment
 
 
 class PlanGroups:
-    def __init__(self, transport: Transport) -> None:
-        self._t = transport
+    def __init__(self, requester: Requester) -> None:
+        self._t = requester
 
     def list(self, *, per_page: int = 200) -> Listing[PlanGroup]:
         """Every plan group, newest first."""

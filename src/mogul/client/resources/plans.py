@@ -1,4 +1,4 @@
-"""`/v1/plans` (reference §5.1)."""
+"""`/v1/plans`."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ from typing import Any
 
 from ..models import Plan
 from ..pagination import Listing
-from ..transport import Transport
+from ..requester import Requester
 from .data_sources import _segment
 
 
 class Plans:
-    def __init__(self, transport: Transport) -> None:
-        self._t = transport
+    def __init__(self, requester: Requester) -> None:
+        self._t = requester
 
     def list(
         self,

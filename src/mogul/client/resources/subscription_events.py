@@ -8,7 +8,7 @@ from typing import Any
 
 from ..models import SubscriptionEvent
 from ..pagination import Listing
-from ..transport import Transport
+from ..requester import Requester
 
 ENVELOPE = "subscription_event"
 Day = date | datetime | str
@@ -27,8 +27,8 @@ def _when(value: Day) -> str:
 
 
 class SubscriptionEvents:
-    def __init__(self, transport: Transport) -> None:
-        self._t = transport
+    def __init__(self, requester: Requester) -> None:
+        self._t = requester
 
     def list(
         self,

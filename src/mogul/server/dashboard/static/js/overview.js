@@ -86,7 +86,7 @@ async function load(page, body) {
   Object.assign(page.dataset, { state: "loading", interval: state.interval, start: state.start, end: state.end });
   let all, mrr, account;
   try {
-    [all, mrr, account] = await Promise.all([get("/metrics/all", params), get("/metrics/mrr", params), get("/account")]);
+    [all, mrr, account] = await Promise.all([get("/metrics/all", params), get("/metrics/mrr", params), get("/account", { include: "ltv_formula" })]);
   } catch (error) {
     if (mine !== generation) return;
     body.replaceChildren(h("p", { class: "error", id: "overview-error" }, `Could not load the metrics: ${error.message}`));

@@ -17,9 +17,9 @@ from mogul.client import (
     ServerError,
     TransportError,
     ValidationError,
+    normalise_base_url,
 )
 from mogul.client.retry import parse_retry_after
-from mogul.client.transport import normalise_base_url
 
 from .scripted import Reply, ScriptedServer
 
