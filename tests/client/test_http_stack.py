@@ -211,12 +211,13 @@ def test_https_refuses_a_wrong_host_or_an_unknown_ca_at_once(
 def test_exported_names() -> None:
     assert sorted(mogul.client.__all__) == sorted(
         [
-            "ASGIAppTransport", "Account", "ActivitiesExport", "Activity", "ApiObject", "AuthenticationError", "ChartMogulError",
-            "Client", "Contact", "Customer", "CustomerActivity", "CustomerNote", "CustomerSubscription",
-            "DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "DataSource", "ForbiddenError", "Invoice", "LineItem", "Listing",
-            "MetricEntry", "MetricSummary", "MetricsReport", "NO_RETRY", "Note", "NotFoundError", "Opportunity",
-            "Page", "Plan", "RateLimitError", "Requester", "RetryEvent", "RetryPolicy", "ServerError",
-            "PlanGroup", "Subscription", "SubscriptionEvent", "Task", "Transaction", "TransportError", "ValidationError", "normalise_base_url",
+            "ASGIAppTransport", "Account", "ActivitiesExport", "Activity", "ApiObject", "AuthenticationError",
+            "ChartMogulError", "Client", "Contact", "Customer", "CustomerActivity", "CustomerNote",
+            "CustomerSubscription", "DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "DataSource", "ForbiddenError", "Invoice",
+            "LineItem", "Listing", "MetricEntry", "MetricSummary", "MetricsReport", "NO_RETRY", "Note",
+            "NotFoundError", "Opportunity", "Page", "Plan", "RateLimitError", "Requester", "RetryEvent",
+            "RetryPolicy", "ServerError", "PlanGroup", "Subscription", "SubscriptionEvent", "Task", "Transaction",
+            "TransportError", "ValidationError", "normalise_base_url",
         ]
     )  # fmt: skip
     for name in mogul.client.__all__:
