@@ -110,6 +110,18 @@ class MogulGroup(click.Group):
         except (ChartMogulError, ValueError, LookupError, OSError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
+        except Exception as exc:
+            # A --database URL that does not parse or a server that does not answer (serve, keys...). Only
+            # checked when SQLAlchemy is loaded: a command that never opened a database cannot raise its errors.
+            sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+            opening = () if sqlalchemy_exc is None else (sqlalchemy_exc.ArgumentError, sqlalchemy_exc.OperationalError)
+            if not isinstance(exc, opening):
+                raise
+            cause = " ".join(str(getattr(exc, "orig", None) or exc).split())
+            if isinstance(exc, sqlalchemy_exc.ArgumentError):
+                cause = f"{cause}; --database takes sqlite:///FILE or postgresql://USER@HOST:5432/DB"
+            click.echo(f"error: cannot open the database: {cause}", err=True)
+            sys.exit(1)
 
 
 def _unavailable(name: str, extra: str, missing: str) -> click.Command:
@@ -132,6 +144,12 @@ def main() -> None:
     \b
     Run a ChartMogul-compatible API server locally, talk to it (or to the real
     api.chartmogul.com) from the command line, and see it all work with `mogul demo`.
+
+    \b
+    Start here:
+      mogul demo          generated data end to end, then its dashboard
+      mogul serve         a server on ./mogul.db (prints a key and the dashboard URL)
+      mogul COMMAND -h    a command's options, with examples
 
     \b
     Commands that call the API read the key from --api-key or CHARTMOGUL_API_KEY

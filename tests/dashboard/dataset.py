@@ -1,4 +1,5 @@
-"""A demo history imported into a real server, for the browser tests: what `make demo` shows, smaller."""
+"""A demo history imported into a real server, for the browser tests: what `make demo` shows, smaller, and
+like it ending this month."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from mogul.client import Client
 from mogul.demo.generator import GeneratorConfig
 from mogul.demo.pipeline import DEMO_CURRENCY, wait_until_idle
 from mogul.demo.run import Target, generate_and_import
+from mogul.demo.timeutil import current_month
 from mogul.server.embedded import EmbeddedServer
 from mogul.server.store import Database
 from mogul.server.store.keys import create_key
@@ -28,10 +31,14 @@ class DemoServer:
     read_only_key: str  # what the dashboard is opened with: reading is all it does
     server: EmbeddedServer
     import_seconds: float
+    config: GeneratorConfig
 
 
 @contextmanager
-def demo_server(directory: Path, customers: int = CUSTOMERS) -> Iterator[DemoServer]:
+def demo_server(
+    directory: Path, customers: int = CUSTOMERS, seed: int = SEED, end_month: date | None = None
+) -> Iterator[DemoServer]:
+    """The history ends with `end_month` (default: this month)."""
     url = f"sqlite:///{directory / 'dashboard.db'}"
     db = Database(url)
     try:
@@ -40,10 +47,12 @@ def demo_server(directory: Path, customers: int = CUSTOMERS) -> Iterator[DemoSer
         read_only, _ = create_key(db, "dashboard", "read-only")
         with EmbeddedServer(db) as server:
             started = time.perf_counter()
-            config = GeneratorConfig(customers=customers, seed=SEED, currency=DEMO_CURRENCY)
+            config = GeneratorConfig.ending(
+                end_month or current_month(), customers=customers, seed=seed, currency=DEMO_CURRENCY
+            )
             generate_and_import(config, Target(server.base_url, key))
             with Client(key, server.base_url) as client:
                 wait_until_idle(client)
-            yield DemoServer(url, server.base_url, key, read_only, server, time.perf_counter() - started)
+            yield DemoServer(url, server.base_url, key, read_only, server, time.perf_counter() - started, config)
     finally:
         db.dispose()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, Page
 
 from mogul.demo.generator import GeneratorConfig
 from mogul.demo.run import Target, generate_and_import
+from mogul.demo.timeutil import add_months, current_month
 from mogul.server import processing
 from mogul.server.embedded import EmbeddedServer
 from mogul.server.settings import ServerSettings
@@ -114,14 +115,63 @@ def test_the_key_is_entered_once_per_browser_session(page: Page, browser: Browse
         other.close()
 
 
+def utc_today() -> str:
+    return datetime.now(UTC).date().isoformat()
+
+
+def activity_dates(api: httpx.Client) -> tuple[str, str]:
+    """The days of the first and the last activity."""
+    first, last = (
+        api.get("/activities", params={"per_page": 1, "order": order}).json()["entries"][0]["date"][:10]
+        for order in ("date", "-date")
+    )
+    return first, last
+
+
+def has_activity(api: httpx.Client, period_end: str, interval: str = "month") -> bool:
+    """Whether the month (or year) that ends on `period_end` holds any activity."""
+    start = period_end[:8] + "01" if interval == "month" else period_end[:5] + "01-01"
+    body = api.get("/activities", params={"start-date": start, "end-date": period_end, "per_page": 1}).json()
+    return bool(body["entries"])
+
+
+def month_name(day: str) -> str:
+    """`2026-12-31` -> `Dec 2026`."""
+    return date.fromisoformat(day[:10]).strftime("%b %Y")
+
+
+def assert_opens_on_the_data(page: Page, api: httpx.Client) -> None:
+    """The default range is the data's: first activity's month to the last activity or today, whichever is
+    earlier; the last point of the MRR chart is in the last month with data, and every summary compares it with
+    the month before, both with activities, and says so."""
+    first, last = activity_dates(api)
+    today = utc_today()
+    assert page.get_attribute("#page", "data-interval") == "month"
+    assert page.get_attribute("#page", "data-start") == first[:7] + "-01"
+    assert page.get_attribute("#page", "data-end") == min(last, today)
+    last_month = min(last, today)[:7]
+    labels = drawn(page, "mrr")["labels"]
+    assert labels[-1][:7] == last_month and has_activity(api, labels[-1])
+    compared = page.eval_on_selector_all(
+        "section[data-metric] .figure-head .caption",
+        "(captions) => captions.map((c) => [c.dataset.period, c.dataset.previousPeriod, c.textContent])",
+    )
+    assert len(compared) == 6
+    current, previous, text = compared[0]
+    assert current == labels[-1] and previous == labels[-2] and all(c == compared[0] for c in compared)
+    assert has_activity(api, current) and previous >= first  # both inside the data's own range
+    assert text == f"{month_name(current)} vs {month_name(previous)}"
+
+
 def test_overview_charts_draw_the_api_values(page: Page, demo: DemoServer, demo_api: httpx.Client) -> None:
     sign_in(page, demo.base_url, demo.read_only_key)
-    # By default the range covers the history: from the month of the first activity, monthly.
-    first = demo_api.get("/activities", params={"per_page": 1}).json()["entries"][0]["date"]
-    assert page.get_attribute("#page", "data-start") == first[:7] + "-01"
-    assert page.get_attribute("#page", "data-interval") == "month"
+    assert_opens_on_the_data(page, demo_api)
+    # The demo ends this month, so that is the last month with data (its later days may be too: the range
+    # still stops at today), and the month before it has activities of its own.
+    labels = drawn(page, "mrr")["labels"]
+    assert labels[-1][:7] == utc_today()[:7] and has_activity(demo_api, labels[-2])
     months = assert_overview_matches_the_api(page, demo_api)
-    assert months >= 36
+    assert months >= 34
     # The demo history is not flat: a chart of zeros would pass the comparison too.
     assert max(tabled(page, "mrr")["mrr"]) > 0 and min(tabled(page, "mrr-movements")["mrr-churn"]) < 0
     screenshot(page, "overview")
@@ -137,12 +187,17 @@ def test_interval_and_range_change_the_series(page: Page, demo: DemoServer, demo
     assert 0 < quarterly < monthly
     assert all(label[5:] in ("03-31", "06-30", "09-30", "12-31") for label in drawn(page, "mrr")["labels"][:-1])
 
+    # Half a year in the middle of the history, weekly.
+    start, end = add_months(demo.config.start, 12), add_months(demo.config.start, 18) - timedelta(days=1)
     page.select_option("select[name=interval]", "week")
-    page.fill("input[name=start-date]", "2024-01-01")
-    page.fill("input[name=end-date]", "2024-06-30")
-    wait_ready(page, interval="week", start="2024-01-01", end="2024-06-30")
+    page.fill("input[name=start-date]", start.isoformat())
+    page.fill("input[name=end-date]", end.isoformat())
+    wait_ready(page, interval="week", start=start.isoformat(), end=end.isoformat())
     weeks = assert_overview_matches_the_api(page, demo_api)
     assert 26 <= weeks <= 28
+    captions = page.eval_on_selector_all(".figure-head .caption", "(c) => c.map((e) => e.textContent)")
+    last_week = drawn(page, "mrr")["labels"][-1]
+    assert set(captions) == {f"week to {last_week} vs week to {date.fromisoformat(last_week) - timedelta(days=7)}"}
     screenshot(page, "overview-weekly")
 
 
@@ -165,12 +220,14 @@ def test_activities_filter_by_type_and_date_and_page_on(page: Page, demo: DemoSe
         more = demo_api.get("/activities", params={"type": "churn", "order": "-date", "cursor": churn["cursor"]})
         assert rows(page, "activities-table")[50:] == [a["uuid"] for a in more.json()["entries"]]
 
-    page.fill("input[name=start-date]", "2024-03-01")
-    page.fill("input[name=end-date]", "2024-05-31")
+    start, end = add_months(demo.config.start, 14), add_months(demo.config.start, 17) - timedelta(days=1)
+    page.fill("input[name=start-date]", start.isoformat())
+    page.fill("input[name=end-date]", end.isoformat())
     wait_ready(page)
     page.wait_for_function(
-        "() => [...document.querySelectorAll('#activities-table tbody tr td:first-child')]"
-        ".every((td) => td.textContent >= '2024-03-01' && td.textContent <= '2024-05-31')"
+        "([start, end]) => [...document.querySelectorAll('#activities-table tbody tr td:first-child')]"
+        ".every((td) => td.textContent >= start && td.textContent <= end)",
+        arg=[start.isoformat(), end.isoformat()],
     )
     ranged = demo_api.get(
         "/activities",
@@ -178,8 +235,8 @@ def test_activities_filter_by_type_and_date_and_page_on(page: Page, demo: DemoSe
             "type": "churn",
             "order": "-date",
             "per_page": 50,
-            "start-date": "2024-03-01",
-            "end-date": "2024-05-31",
+            "start-date": start.isoformat(),
+            "end-date": end.isoformat(),
         },
     ).json()
     assert ranged["entries"]
@@ -232,6 +289,47 @@ def test_customers_search_by_name_email_and_status(page: Page, demo: DemoServer,
     assert cancelled and rows(page, "customers-table") == [c["uuid"] for c in cancelled[:50]]
     statuses = page.eval_on_selector_all("#customers-table tbody td:nth-child(3)", "(t) => t.map((c) => c.textContent)")
     assert set(statuses) == {"Cancelled"}
+
+
+def turn_page(page: Page, button: str, first: int) -> None:
+    page.click(f"#customers-{button}")
+    page.wait_for_selector(f'#customers-count[data-from="{first}"]', timeout=TIMEOUT_MS)
+
+
+def test_customers_pager_says_what_it_shows(page: Page, demo: DemoServer, demo_api: httpx.Client) -> None:
+    """Pages of 50 with the API's cursors, and "1-50 of 150" above them."""
+    everyone = [c["uuid"] for c in all_customers(demo_api)]
+    total = len(everyone)
+    assert total == 150
+    sign_in(page, demo.base_url, demo.read_only_key)
+    open_page(page, demo.base_url, "customers")
+    assert page.text_content("#customers-count") == "1-50 of 150"
+    assert page.is_disabled("#customers-previous") and page.is_enabled("#customers-next")
+    screenshot(page, "customers")
+
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url) if "/v1/customers" in r.url else None)
+    turn_page(page, "next", 51)
+    assert page.text_content("#customers-count") == "51-100 of 150"
+    assert rows(page, "customers-table") == everyone[50:100]
+    assert len(requests) == 1 and "cursor=" in requests[0]  # the API's cursor, no page numbers
+    turn_page(page, "next", 101)
+    assert page.text_content("#customers-count") == "101-150 of 150"
+    assert rows(page, "customers-table") == everyone[100:]
+    assert page.is_disabled("#customers-next")
+    turn_page(page, "previous", 51)
+    assert rows(page, "customers-table") == everyone[50:100]
+    assert page.text_content("#customers-count") == "51-100 of 150"
+    turn_page(page, "previous", 1)
+    assert rows(page, "customers-table") == everyone[:50] and page.is_disabled("#customers-previous")
+
+    # A status filter starts again on its own first page, with its own total.
+    page.select_option("select[name=status]", "Active")
+    wait_ready(page)
+    active = [c["uuid"] for c in all_customers(demo_api, status="Active")]
+    assert 0 < len(active) < total
+    assert page.text_content("#customers-count") == f"1-{min(50, len(active))} of {len(active)}"
+    assert rows(page, "customers-table") == active[:50]
 
 
 def test_customer_page_shows_its_subscriptions_and_activities(
@@ -292,14 +390,12 @@ class Unprocessed:
 @pytest.fixture
 def unprocessed(tmp_path: Path) -> Iterator[Unprocessed]:
     """A server without its background processor, with an import waiting: the test decides when it is
-    processed (`processing.drain`). The history ends this month, so the default range shows it."""
+    processed (`processing.drain`). The history ended three months ago."""
     db = Database(f"sqlite:///{tmp_path / 'live.db'}")
     try:
         db.migrate()
         key, _ = create_key(db, "import", "read-write")
-        today = date.today()
-        start = date(today.year - (today.month <= 6), (today.month - 7) % 12 + 1, 1)
-        config = GeneratorConfig(customers=12, seed=5, start=start, months=6)
+        config = GeneratorConfig.ending(add_months(current_month(), -3), 6, customers=12, seed=5)
         with EmbeddedServer(db, processing=False) as server:
             generate_and_import(config, Target(server.base_url, key))
             with httpx.Client(base_url=server.base_url + "/v1", auth=(key, "")) as api:
@@ -336,8 +432,12 @@ def test_data_sources_show_processing_live(page: Page, unprocessed: Unprocessed)
 
 
 def test_the_overview_redraws_when_processing_ends(page: Page, unprocessed: Unprocessed) -> None:
+    """Before processing there are no activities: the overview says why it is empty. After, it opens on the
+    history's own range, which ended months ago: no flat months after it, no 0.00 % against one."""
     sign_in(page, unprocessed.base_url, unprocessed.key)
     assert set(tabled(page, "mrr")["mrr"]) == {0}  # imported, not computed yet
+    hint = page.text_content("#overview-empty")
+    assert "still being processed" in hint and f"mogul demo generate --base-url {unprocessed.base_url}" in hint
     page.wait_for_selector("#processing:not([hidden])", timeout=TIMEOUT_MS)
     processing.drain(unprocessed.db)
     page.wait_for_function(
@@ -347,3 +447,26 @@ def test_the_overview_redraws_when_processing_ends(page: Page, unprocessed: Unpr
     wait_ready(page)
     assert page.is_hidden("#processing")
     assert_overview_matches_the_api(page, unprocessed.api)
+    assert page.query_selector("#overview-empty") is None
+    assert_opens_on_the_data(page, unprocessed.api)
+    last_month = add_months(current_month(), -3).isoformat()[:7]
+    assert drawn(page, "mrr")["labels"][-1][:7] <= last_month < utc_today()[:7]
+    screenshot(page, "overview-ended")
+
+
+def test_a_new_server_says_how_to_fill_it(page: Page, tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'new.db'}")
+    try:
+        db.migrate()
+        key, _ = create_key(db, "new", "read-only")
+        with EmbeddedServer(db) as server:
+            sign_in(page, server.base_url, key)
+            hint = page.text_content("#overview-empty")
+            assert f"mogul demo generate --base-url {server.base_url} --api-key KEY" in hint
+            assert page.get_attribute("#page", "data-end") == utc_today()
+            open_page(page, server.base_url, "customers")
+            assert page.text_content("#customers-count") == "0 customers"
+            assert page.text_content("#customers-results .empty") == "No customers yet."
+            assert page.query_selector("#customers-next") is None
+    finally:
+        db.dispose()

@@ -9,6 +9,7 @@ import select
 import signal
 import subprocess
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -16,7 +17,9 @@ import httpx
 import pytest
 
 from mogul.client import Client
+from mogul.demo.generator import GeneratorConfig
 from mogul.demo.report import MRR_COLUMNS
+from mogul.demo.timeutil import current_month
 from mogul.source import STREAMS
 
 from ..conftest import MOGUL, subprocess_env
@@ -49,7 +52,7 @@ def table_after(lines: list[str], heading: str) -> list[list[str]]:
 
 def test_demo_end_to_end(tmp_path: Path) -> None:
     result = subprocess.run(
-        [*MOGUL, "demo", "--customers", "40", "--seed", "3"],
+        [*MOGUL, "demo", "--customers", "40", "--seed", "3", "--end-month", "2025-12"],
         capture_output=True,
         text=True,
         env=subprocess_env(),
@@ -77,9 +80,10 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert mrr[-1][0] == max(synced) == "2025-12"
     for month, amount, *_ in mrr[1:]:
         assert cents(amount) == synced[month], month
-    for row in mrr[1:]:  # the movements add up to the month's change
+    for row in mrr[1:]:  # the movements add up to the month's change, the first row's included
         previous = synced[month_before(row[0])]
         assert sum(cents(value) for value in row[2:7]) == cents(row[1]) - previous, row
+        assert float(row[7]) == (round((cents(row[1]) - previous) / previous * 100, 2) if previous else 0.0), row
 
     # The charts: one in the terminal (plain text when piped), one as a PNG file.
     assert "MRR and customers by month" in result.stdout and "\x1b[" not in result.stdout
@@ -93,6 +97,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
 
 
 def test_serve_keeps_the_server_until_interrupted(tmp_path: Path) -> None:
+    """Without --end-month the history ends this month; the commands printed for the running server work."""
     process = subprocess.Popen(
         [*MOGUL, "demo", "--customers", "5", "--serve", "--png", "chart.png", "--output", "out/cm.duckdb"],
         stdout=subprocess.PIPE,
@@ -104,14 +109,29 @@ def test_serve_keeps_the_server_until_interrupted(tmp_path: Path) -> None:
     )
     try:
         assert process.stdout is not None
-        dashboard = next(line for line in process.stdout if "dashboard: " in line)
-        exports = next(line for line in process.stdout if "export CHARTMOGUL_BASE_URL=" in line)
+        lines: list[str] = []
+        for line in process.stdout:
+            lines.append(line.rstrip("\n"))
+            if "sync --start-date" in line:
+                break
+        this_month = datetime.now(UTC).strftime("%Y-%m")
+        assert table_after(lines, "MRR and its movements")[-1][0] == this_month
+        dashboard = next(line for line in lines if "dashboard: " in line)
+        exports = next(line for line in lines if "export CHARTMOGUL_BASE_URL=" in line)
         settings = dict(part.split("=", 1) for part in exports.split()[1:])
         base_url, key = settings["CHARTMOGUL_BASE_URL"], settings["CHARTMOGUL_API_KEY"]
-        assert dashboard.strip() == f"dashboard: {base_url}/  (enter the API key {key})"
+        assert dashboard.strip() == f"dashboard: {base_url}/  (sign in with the API key {key})"
         assert 'id="api-key"' in httpx.get(base_url + "/").text
         with Client(key, base_url) as client:
             assert [source.status for source in client.data_sources.list()] == ["idle"]
+        # The printed commands run as printed (the virtualenv's `mogul`, not one the PATH may lack).
+        listed = subprocess.run(
+            lines[-2].strip(), shell=True, capture_output=True, text=True, env=subprocess_env(**settings), timeout=60
+        )
+        assert listed.returncode == 0, listed.stderr
+        assert len(listed.stdout.splitlines()) == 1 + 5  # a header and the five customers
+        start = GeneratorConfig.ending(current_month()).start
+        assert lines[-1].strip().endswith(f"sync --start-date {start.isoformat()} -d duckdb:///mine.duckdb")
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0
     finally:

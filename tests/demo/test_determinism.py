@@ -62,3 +62,17 @@ def test_zero_customers_is_an_empty_history_with_its_plans() -> None:
     dataset = generate(GeneratorConfig(customers=0))
     assert dataset.customers == [] and len(dataset.plans) == 9
     assert dataset.counts()["invoices"] == 0
+
+
+def test_a_history_ending_in_a_month_covers_the_whole_months_before_it() -> None:
+    config = GeneratorConfig.ending(date(2026, 12, 1), 36, customers=200, seed=4)
+    assert config.start == date(2024, 1, 1) and config.end_month == date(2026, 12, 1)
+    assert config.history_end.date() == date(2027, 1, 1)
+    # Any day of the end month names the same history.
+    assert generate(GeneratorConfig.ending(date(2026, 12, 17), 36, customers=200, seed=4)).to_json() == (
+        generate(config).to_json()
+    )
+    months = {i["date"][:7] for i in generate(config).invoices()}
+    assert min(months) == "2024-01" and max(months) == "2026-12"
+    assert GeneratorConfig.ending(date(2025, 3, 1), 1).start == date(2025, 3, 1)
+    assert GeneratorConfig.ending(date(2025, 3, 1), 15).start == date(2024, 1, 1)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
+
+import pytest
 
 from mogul.client import Client
 from mogul.server.embedded import EmbeddedServer
@@ -24,7 +27,9 @@ def test_dry_run_writes_the_same_payloads_for_the_same_seed(tmp_path: Path) -> N
     outputs = []
     for name in ("a.json", "b.json"):
         out = str(tmp_path / name)
-        result = run("--customers", "40", "--seed", "5", "--months", "12", "--dry-run", "--output", out)
+        result = run(
+            "--customers", "40", "--seed", "5", "--months", "12", "--end-month", "2025-06", "--dry-run", "--output", out
+        )
         assert result.returncode == 0, result.stderr
         summary = json.loads(result.stdout)
         assert summary["customers"] == 40 and summary["plans"] == 9 and "import_seconds" not in summary
@@ -65,3 +70,47 @@ def test_unreachable_server_is_one_line_and_exit_1() -> None:
     result = run("--customers", "1", "--base-url", "http://127.0.0.1:9", "--api-key", "k")
     assert result.returncode == 1
     assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr
+
+
+def test_the_history_ends_this_month_unless_pinned(tmp_path: Path) -> None:
+    this_month = datetime.now(UTC).strftime("%Y-%m")
+    out = tmp_path / "h.json"
+    default = run("--customers", "30", "--months", "4", "--dry-run", "--output", str(out))
+    assert default.returncode == 0, default.stderr
+    summary = json.loads(default.stdout)
+    assert summary["end_month"] == this_month
+    dates = [i["date"][:7] for c in json.loads(out.read_bytes())["customers"] for i in c["invoices"]]
+    assert max(dates) == this_month and len(set(dates)) == 4
+    assert summary["start"] == json.loads(out.read_bytes())["config"]["start"]
+
+    pinned = run("--customers", "30", "--months", "4", "--end-month", "2024-02", "--dry-run", "--output", str(out))
+    assert pinned.returncode == 0, pinned.stderr
+    assert json.loads(pinned.stdout)["start"] == "2023-11-01" and json.loads(pinned.stdout)["end_month"] == "2024-02"
+    dates = {i["date"][:7] for c in json.loads(out.read_bytes())["customers"] for i in c["invoices"]}
+    assert dates == {"2023-11", "2023-12", "2024-01", "2024-02"}
+
+    started = run("--customers", "5", "--months", "2", "--start", "2024-05-01", "--dry-run")
+    assert started.returncode == 0 and json.loads(started.stdout)["end_month"] == "2024-06"
+
+
+@pytest.mark.parametrize("value", ["2026-13", "2026-00", "12/2026", "2026-1", "2026", "", "next month", "0999-01"])
+def test_a_bad_end_month_is_one_line(value: str) -> None:
+    for command in (["demo", "generate", "--dry-run"], ["demo", "--no-serve"]):
+        result = subprocess.run(
+            [*MOGUL, *command, "--end-month", value],
+            capture_output=True,
+            text=True,
+            env=subprocess_env(),
+            timeout=60,
+        )
+        assert result.returncode == 2, command
+        assert result.stderr.splitlines() == [
+            f"error: Invalid value for '--end-month': {value!r} is not a month: use YYYY-MM, e.g. "
+            f"{datetime.now(UTC):%Y-%m}"
+        ]
+        assert result.stdout == ""
+
+
+def test_start_and_end_month_are_one_too_many() -> None:
+    both = run("--start", "2024-01-01", "--end-month", "2024-12", "--dry-run")
+    assert both.returncode == 2 and "--start and --end-month" in both.stderr

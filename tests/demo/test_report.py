@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from mogul.demo.report import dollars, example_queries, terminal_chart, write_png
+from mogul.demo.report import dollars, example_queries, mogul_command, terminal_chart, write_png
 
 
 def test_dollars() -> None:
@@ -37,3 +38,25 @@ def test_charts(tmp_path: Path) -> None:
     assert "\x1b[" in terminal_chart(series, width=80, colour=True)
     write_png(series, tmp_path / "sub" / "chart.png")
     assert (tmp_path / "sub" / "chart.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_mogul_it_suggests_is_this_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After `make demo` the virtualenv is not on the PATH: the hint names its script, relative when under the
+    working directory; the bare name only when the PATH finds this very script; `-m` when there is none."""
+    bin_dir = tmp_path / "venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    python, script = bin_dir / "python", bin_dir / "mogul"
+    python.touch()
+    monkeypatch.setattr(sys, "executable", str(python))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert mogul_command() == "venv/bin/python -m mogul"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    assert mogul_command() == "venv/bin/mogul"
+    monkeypatch.setenv("PATH", str(bin_dir))
+    assert mogul_command() == "mogul"
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert mogul_command() == str(script)

@@ -17,7 +17,7 @@ def _show(customers: Iterable[Customer]) -> None:
     print_table(None, COLUMNS, ([c[k] for k in COLUMNS] for c in customers))
 
 
-@click.group("customers")
+@click.group("customers", short_help="List, show, search and create customers.")
 def customers() -> None:
     """List, inspect, search and create customers (ChartMogul's /v1/customers)."""
 

@@ -28,7 +28,7 @@ def _show(sources: list[DataSource]) -> None:
     print_table(None, columns, _rows(sources))
 
 
-@click.group("data-sources")
+@click.group("data-sources", short_help="List, show, create and delete data sources.")
 def data_sources() -> None:
     """List, inspect, create and delete data sources (ChartMogul's /v1/data_sources)."""
 

@@ -6,17 +6,62 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
 from .common import print_json
 from .sync import fail, make_cli_progress
 
-# About 75 s for `make demo` on the busy 2-core development machine; see docs/demo.md.
+if TYPE_CHECKING:
+    from ..demo.generator import GeneratorConfig
+
+# About 26 s for `make demo` on a quiet 2-core machine, 33-38 s at load 12; see docs/demo.md.
 DEFAULT_CUSTOMERS = 2000
+DEFAULT_MONTHS = 36
+
+
+class OneLineError(click.BadParameter):
+    """A bad option value as one line on stderr (`error: ...`, exit 2), like the CLI's other user errors,
+    rather than click's usage block."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"error: {self.format_message()}", file=file, err=True)
+
+
+class Month(click.ParamType):
+    """`YYYY-MM` -> the month's first day."""
+
+    name = "YYYY-MM"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        from ..demo.timeutil import parse_month
+
+        try:
+            return parse_month(str(value))
+        except ValueError as exc:
+            raise OneLineError(str(exc), ctx, param) from None
+
+
+def end_month_option(func: Any) -> Any:
+    return click.option(
+        "--end-month",
+        type=Month(),
+        help="Last month of the history, e.g. 2025-12 (default: this month, UTC). The same seed and end month "
+        "give the same history; tests and docs pin it.",
+    )(func)
+
+
+def history_config(end_month: date | None, months: int, **knobs: Any) -> GeneratorConfig:
+    """The generator config for `months` months ending with `end_month` (None: this month)."""
+    from ..demo.generator import GeneratorConfig
+    from ..demo.timeutil import current_month
+
+    return GeneratorConfig.ending(end_month or current_month(), months, **knobs)
 
 
 @click.group(invoke_without_command=True)
@@ -42,19 +87,29 @@ DEFAULT_CUSTOMERS = 2000
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where to write the MRR and customers chart.",
 )
+@end_month_option
 @click.option(
     "--serve/--no-serve",
     default=None,
     help="Keep the server and its dashboard running after the report until Ctrl-C (default: only on a terminal).",
 )
 @click.pass_context
-def demo(ctx: click.Context, customers: int, seed: int, output: Path, png: Path, serve: bool | None) -> None:
+def demo(
+    ctx: click.Context,
+    customers: int,
+    seed: int,
+    output: Path,
+    png: Path,
+    end_month: date | None,
+    serve: bool | None,
+) -> None:
     """Run mogul end to end with nothing to configure.
 
     \b
     1. starts `mogul serve` on a free port with a temporary SQLite database;
-    2. generates CUSTOMERS customers' billing history (`mogul demo generate`,
-       fixed seed) and imports it through the Import API;
+    2. generates CUSTOMERS customers' billing history over the 36 months that
+       end with --end-month (`mogul demo generate`, fixed seed) and imports it
+       through the Import API;
     3. waits until the server has computed MRR and activities (every data
        source idle);
     4. syncs every stream into --output with `mogul sync` (overwrite);
@@ -67,14 +122,14 @@ def demo(ctx: click.Context, customers: int, seed: int, output: Path, png: Path,
     Examples:
       mogul demo                                   # what `make demo` runs
       mogul demo --customers 300 --output /tmp/cm.duckdb --png /tmp/mrr.png
+      mogul demo --end-month 2025-12               # the same figures on any day
       mogul demo --serve                           # then: the dashboard, mogul sync, curl...
     """
     if ctx.invoked_subcommand is not None:
         return
-    from ..demo.generator import GeneratorConfig
     from ..demo.pipeline import DEMO_CURRENCY, DemoError, demo_server, run_demo
 
-    config = GeneratorConfig(customers=customers, seed=seed, currency=DEMO_CURRENCY)
+    config = history_config(end_month, DEFAULT_MONTHS, customers=customers, seed=seed, currency=DEMO_CURRENCY)
     if serve is None:
         serve = sys.stdin.isatty() and sys.stdout.isatty()
     started = time.perf_counter()
@@ -90,7 +145,7 @@ def demo(ctx: click.Context, customers: int, seed: int, output: Path, png: Path,
         timings = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in result.seconds.items())
         _say(f"mogul demo: done in {time.perf_counter() - started:.1f} s ({timings})")
         if serve:
-            _serve_until_interrupted(server.base_url, server.api_key)
+            _serve_until_interrupted(server.base_url, server.api_key, config.start)
 
 
 def _say(line: str) -> None:
@@ -112,14 +167,19 @@ def _report(result: Any, output: Path, png: Path) -> None:
         click.echo(f"  {command}")
 
 
-def _serve_until_interrupted(base_url: str, api_key: str) -> None:
+def _serve_until_interrupted(base_url: str, api_key: str, start: date) -> None:
+    from ..demo.report import mogul_command
+
+    mogul = mogul_command()
     # Inside the try from the first line: a Ctrl-C as soon as the URL shows is a clean stop, not a traceback.
     try:
-        click.echo("\nThe server keeps running until Ctrl-C (temporary database):")
-        click.echo(f"  dashboard: {base_url}/  (enter the API key {api_key})")
+        click.echo("\nThe server and its dashboard keep running until Ctrl-C (temporary database, gone when it stops):")
+        click.echo(f"  dashboard: {base_url}/  (sign in with the API key {api_key})")
         click.echo(f"  API:       {base_url}/v1")
+        click.echo("In another terminal:")
         click.echo(f"  export CHARTMOGUL_BASE_URL={base_url} CHARTMOGUL_API_KEY={api_key}")
-        click.echo("  mogul customers list; mogul sync --start-date 2023-01-01 -d duckdb:///mine.duckdb")
+        click.echo(f"  {mogul} customers list")
+        click.echo(f"  {mogul} sync --start-date {start.isoformat()} -d duckdb:///mine.duckdb")
         sys.stdout.flush()  # piped stdout is block-buffered: whoever waits for the URL must see it now
         while True:
             time.sleep(3600)
@@ -159,14 +219,15 @@ def _import_progress() -> Iterator[Any]:
 @demo.command("generate")
 @click.option("--customers", default=1000, show_default=True, type=click.IntRange(0), help="Customers to create.")
 @click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same history, byte for byte.")
+@end_month_option
 @click.option(
     "--start",
-    default="2023-01-01",
-    show_default=True,
     type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="First day of the history.",
+    help="First day of the history, instead of ending it with --end-month.",
 )
-@click.option("--months", default=36, show_default=True, type=click.IntRange(1, 240), help="Length of the history.")
+@click.option(
+    "--months", default=DEFAULT_MONTHS, show_default=True, type=click.IntRange(1, 240), help="Length of the history."
+)
 @click.option("--growth", default=0.04, show_default=True, type=float, help="Month-on-month growth of signups.")
 @click.option(
     "--seasonality", default=1.0, show_default=True, type=click.FloatRange(0), help="0 flat, 1 normal, 2 strong."
@@ -194,7 +255,8 @@ def _import_progress() -> Iterator[Any]:
 def generate(
     customers: int,
     seed: int,
-    start: datetime,
+    end_month: date | None,
+    start: datetime | None,
     months: int,
     growth: float,
     seasonality: float,
@@ -208,6 +270,11 @@ def generate(
     dry_run: bool,
 ) -> None:
     """Import a realistic SaaS billing history through the Import API.
+
+    \b
+    The history is the --months months that end with --end-month (this month
+    by default; invoices and cancellations may fall later in it than today),
+    or the --months months from --start.
 
     \b
     Creates a data source, nine plans (monthly, quarterly, annual; USD and EUR
@@ -225,15 +292,19 @@ def generate(
     \b
     Examples:
       mogul demo generate --customers 500 --database sqlite:///demo.db
+      mogul demo generate --seed 7 --end-month 2025-12 --dry-run --output history.json
       mogul demo generate --customers 10000 --seed 7 --base-url http://127.0.0.1:8080 --api-key KEY
     """
     from ..demo.generator import GeneratorConfig
     from ..demo.run import Target, embedded_target, generate_and_import
 
-    config = GeneratorConfig(
-        customers=customers, seed=seed, start=start.date(), months=months, growth=growth,
-        seasonality=seasonality, churn=churn, currency=currency,
+    knobs: dict[str, Any] = dict(
+        customers=customers, seed=seed, months=months, growth=growth, seasonality=seasonality, churn=churn,
+        currency=currency,
     )  # fmt: skip
+    if start and end_month:
+        raise click.UsageError("--start and --end-month both place the history; give one of them")
+    config = GeneratorConfig(start=start.date(), **knobs) if start else history_config(end_month, **knobs)
     if base_url and database:
         raise click.UsageError("--database runs a server here; it cannot be combined with --base-url")
     if base_url and not api_key and not dry_run:

@@ -20,7 +20,7 @@ def _db(url: str) -> Database:
     return db
 
 
-@click.group("fx-rates")
+@click.group("fx-rates", short_help="Exchange rates that convert MRR to the account currency.")
 def fx_rates() -> None:
     """Exchange rates to the account currency (MRR uses the rate at each service period start).
 

@@ -16,7 +16,7 @@ def _show(plans: Iterable[Plan]) -> None:
     print_table(None, COLUMNS, ([p[k] for k in COLUMNS] for p in plans))
 
 
-@click.group("plans")
+@click.group("plans", short_help="List, show, create and delete plans.")
 def plans() -> None:
     """List, inspect, create and delete plans (ChartMogul's /v1/plans)."""
 

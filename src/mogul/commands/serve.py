@@ -130,12 +130,14 @@ def serve(
 
     \b
     The schema is created or upgraded on start. On a database without API keys
-    a read-write key is created and printed once to stderr.
+    a read-write key is created and printed once to stderr. The API is under
+    /v1; the dashboard is at / (sign in with a key).
 
     \b
     Example:
       mogul serve --port 8080 --database sqlite:///mogul.db
       export CHARTMOGUL_BASE_URL=http://127.0.0.1:8080 CHARTMOGUL_API_KEY=<printed key>
+      mogul demo generate --base-url $CHARTMOGUL_BASE_URL   # a generated history to look at
       mogul data-sources create "In-house billing"
       mogul serve --faults "500=0.05,reset=0.02" --fault-seed 7 --latency 50ms
     """

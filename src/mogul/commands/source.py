@@ -7,7 +7,10 @@ import sys
 import click
 
 
-@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []})
+@click.command(
+    short_help="The Airbyte source (the same as source-chartmogul).",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []},
+)
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def source(args: tuple[str, ...]) -> None:
     """Airbyte-protocol source for ChartMogul: spec | check --config F | discover --config F |

@@ -107,7 +107,7 @@ def print_summary(result: SyncResult, as_json: bool) -> None:
     print_table(f"sync {result.sync_id}", ("stream", "mode", "outcome", "records", "seconds", "resumed"), rows)
 
 
-@click.command()
+@click.command(short_help="Copy ChartMogul data into DuckDB or PostgreSQL tables.")
 @click.option(
     "--config",
     "config_path",

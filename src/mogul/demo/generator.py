@@ -70,6 +70,18 @@ class GeneratorConfig:
         if self.currency is not None and self.currency not in CURRENCIES:
             raise ValueError(f"currency must be one of {', '.join(CURRENCIES)}")
 
+    @classmethod
+    def ending(cls, end_month: date, months: int = 36, **knobs: Any) -> GeneratorConfig:
+        """The `months` whole calendar months up to and including `end_month`'s month (`mogul demo`'s default:
+        this month). The same seed gives the same history relative to that month; the calendar (month lengths,
+        the seasonal pattern) is the real one of those months."""
+        return cls(start=add_months(end_month.replace(day=1), 1 - months), months=months, **knobs)
+
+    @property
+    def end_month(self) -> date:
+        """The first day of the history's last month."""
+        return (self.history_end - timedelta(days=1)).date().replace(day=1)
+
     @property
     def history_start(self) -> datetime:
         return datetime(self.start.year, self.start.month, self.start.day)

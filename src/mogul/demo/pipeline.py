@@ -131,7 +131,8 @@ def run_demo(
             raise DemoError(f"the sync did not complete: {'; '.join(result.errors) or 'see the messages above'}")
 
         last_month = (config.history_end - timedelta(days=1)).date()
-        first_month = add_months(config.history_end, -REPORT_MONTHS).date()
+        # One month more than shown: the first row's change % needs the month before it.
+        first_month = add_months(config.history_end, -REPORT_MONTHS - 1).date()
         mrr = client.metrics.mrr(first_month, last_month, interval="month")["entries"]
 
     rows, series = read_back(output, list(result.streams))

@@ -119,8 +119,23 @@ def example_queries(output: Path) -> list[str]:
 
 def python_path() -> str:
     """`.venv/bin/python` rather than an absolute path when the interpreter lives under the current directory."""
-    executable = Path(sys.executable)
+    return _short(Path(sys.executable))
+
+
+def mogul_command() -> str:
+    """How to run this installation's `mogul`: `.venv/bin/mogul` after `make demo` (the virtualenv is not on
+    the PATH), `mogul` when the PATH finds this very script, `python -m mogul` when there is no script."""
+    script = Path(sys.executable).with_name("mogul")
+    if not script.is_file():
+        return f"{python_path()} -m mogul"
+    found = shutil.which("mogul")
+    if found and Path(found).resolve() == script.resolve():
+        return "mogul"
+    return _short(script)
+
+
+def _short(path: Path) -> str:
     try:
-        return str(executable.relative_to(Path.cwd()))
+        return str(path.relative_to(Path.cwd()))
     except ValueError:
-        return str(executable)
+        return str(path)

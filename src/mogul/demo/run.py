@@ -62,7 +62,12 @@ def generate_and_import(
     """Generate; write the payloads to `output` if given; import into `target` unless None. Returns the summary."""
     started = time.perf_counter()
     dataset = generate(config)
-    summary: dict[str, Any] = {**dataset.counts(), "generate_seconds": round(time.perf_counter() - started, 3)}
+    summary: dict[str, Any] = {
+        "start": config.start.isoformat(),
+        "end_month": f"{config.end_month:%Y-%m}",
+        **dataset.counts(),
+        "generate_seconds": round(time.perf_counter() - started, 3),
+    }
     if output is not None:
         output.write_bytes(dataset.to_json())
         summary["output"] = str(output)

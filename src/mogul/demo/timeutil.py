@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from calendar import monthrange
-from datetime import datetime
+from datetime import UTC, date, datetime
+from typing import TypeVar
+
+When = TypeVar("When", date, datetime)
+MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
-def add_months(when: datetime, months: int) -> datetime:
+def add_months(when: When, months: int) -> When:
     """Same day and time `months` later, clamped to the month's last day (Jan 31 + 1 month = Feb 28).
 
     Billing periods are always computed from the subscription's anchor, never chained, so a clamp in
@@ -26,3 +31,17 @@ def wire(when: datetime) -> str:
 def parse_wire(text: str) -> datetime:
     """The inverse of `wire`, for tests and tools that read generated payloads back."""
     return datetime.strptime(text, "%Y-%m-%d %H:%M:%S UTC")
+
+
+def current_month() -> date:
+    """The first day of this month in UTC: the CLI's default end of a history (the generator never reads the
+    clock itself)."""
+    return datetime.now(UTC).date().replace(day=1)
+
+
+def parse_month(text: str) -> date:
+    """`2026-12` -> 2026-12-01; a ValueError that says what a month looks like otherwise."""
+    match = MONTH.fullmatch(text.strip())
+    if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1900:
+        raise ValueError(f"{text!r} is not a month: use YYYY-MM, e.g. {current_month():%Y-%m}")
+    return date(int(match[1]), int(match[2]), 1)

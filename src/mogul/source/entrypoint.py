@@ -24,14 +24,31 @@ class InputError(ValueError):
     """A --config/--catalog/--state file is missing or not JSON."""
 
 
+EPILOG = """\
+A config file needs api_key and start_date; base_url points at a `mogul serve`:
+  {"api_key": "KEY", "start_date": "2024-01-01T00:00:00Z", "base_url": "http://127.0.0.1:8080"}
+  source-chartmogul check --config config.json
+  source-chartmogul read --config config.json --catalog configured_catalog.json
+`spec` lists every setting; docs/source.md explains them and the catalog. `mogul sync` runs this source
+into DuckDB or PostgreSQL without an Airbyte platform."""
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="source-chartmogul", description="Airbyte source for ChartMogul (mogul).")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="source-chartmogul",
+        description="Airbyte source for ChartMogul (mogul): Airbyte protocol messages, one JSON line each, on stdout.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{spec,check,discover,read}")
     commands.add_parser("spec", help="print the connector specification")
-    for name in ("check", "discover"):
-        sub = commands.add_parser(name, help=f"{name} with a config")
+    for name, does in (
+        ("check", "check that the config's key and server work"),
+        ("discover", "print the catalog of streams and their schemas"),
+    ):
+        sub = commands.add_parser(name, help=does)
         sub.add_argument("--config", required=True, help="path to the config JSON")
-    sub = commands.add_parser("read", help="read records")
+    sub = commands.add_parser("read", help="read the streams of a configured catalog")
     sub.add_argument("--config", required=True, help="path to the config JSON")
     sub.add_argument("--catalog", required=True, help="path to the configured catalog JSON")
     sub.add_argument("--state", help="path to the state JSON")

@@ -1,14 +1,15 @@
 // Customers: /v1/customers by status, a page at a time; a full email goes to /v1/customers/search, anything
 // else filters names and emails over the pages (the list API has no name filter).
 import { ApiError, get, getAll } from "./api.js";
-import { field, h, select, table, tableRow } from "./dom.js";
-import { day, money } from "./format.js";
+import { field, h, select, table } from "./dom.js";
+import { count, day, money } from "./format.js";
 
 const STATUSES = ["Active", "Past Due", "Cancelled", "New Lead", "Working Lead", "Qualified Lead", "Unqualified Lead"];
 const PER_PAGE = 50;
 const MAX_PAGES = 50; // of 200: a name search reads at most 10,000 customers
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const state = { q: "", status: "" };
+let shown = null; // the pager on screen: a page turned for an earlier filter must not replace a later one
 
 const COLUMNS = [
   ["Name", (c) => h("a", { href: `#/customers/${encodeURIComponent(c.uuid)}` }, c.name || c.external_id)],
@@ -39,6 +40,7 @@ export async function customers(page) {
 
 async function load(page, results) {
   page.dataset.state = "loading";
+  shown = null;
   const status = state.status.replaceAll(" ", "_");
   try {
     if (!state.q) await paged(results, { status, per_page: PER_PAGE });
@@ -80,32 +82,50 @@ async function byName(results, status) {
   show(results, hits, all.complete ? "" : ` in the first ${all.entries.length} (narrow by status to search further)`);
 }
 
+// One page of the list at a time, with the API's cursors: Next follows the page's cursor, Previous asks again
+// with the cursor that led to the page before. The total is `total_pages` of a one-per-page request.
 async function paged(results, params) {
-  const first = await get("/customers", params);
-  const list = table(COLUMNS, first.entries.map(withAttrs), { id: "customers-table" });
-  const total = first.total_pages ? ` on ${first.total_pages} pages of ${PER_PAGE}` : "";
-  results.replaceChildren(
-    h("p", { class: "caption", id: "customers-count" }, `${first.entries.length} shown${total}`),
-    first.entries.length ? list : h("p", { class: "empty" }, "No customers match."),
-  );
-  more(results, list, params, first);
+  const [first, one] = await Promise.all([get("/customers", params), get("/customers", { ...params, per_page: 1 })]);
+  const total = one.entries.length ? one.total_pages : 0; // an empty list still reports one page
+  shown = { params, total, cursors: [null], index: 0 };
+  showPage(results, shown, first);
 }
 
-function more(results, list, params, previous) {
-  if (!previous.has_more) return;
-  const button = h("button", { type: "button", class: "secondary more", id: "customers-more" }, "More");
-  button.addEventListener("click", async () => {
-    button.disabled = true;
-    try {
-      const next = await get("/customers", { ...params, cursor: previous.cursor });
-      list.tBodies[0].append(...next.entries.map((c) => tableRow(COLUMNS, withAttrs(c))));
-      button.remove();
-      results.querySelector("#customers-count").textContent = `${list.tBodies[0].rows.length} shown`;
-      more(results, list, params, next);
-    } catch (error) {
-      button.disabled = false;
-      button.textContent = `More (failed: ${error.message})`;
-    }
-  });
-  results.append(button);
+function showPage(results, pager, body) {
+  const from = pager.index * PER_PAGE + 1;
+  const to = from + body.entries.length - 1;
+  const total = Number.isInteger(pager.total) ? pager.total : null;
+  const text = !body.entries.length
+    ? "0 customers"
+    : `${count(from)}-${count(to)} of ${total !== null ? count(Math.max(total, to)) : body.has_more ? "more" : count(to)}`;
+  const button = (id, label, enabled, index) => {
+    const el = h("button", { type: "button", class: "secondary", id, disabled: !enabled }, label);
+    el.addEventListener("click", () => turn(results, pager, index, el, label));
+    return el;
+  };
+  const next = pager.index + 1;
+  if (body.has_more) pager.cursors[next] = body.cursor;
+  const pages = pager.index > 0 || body.has_more;
+  results.replaceChildren(
+    h("div", { class: "pager" },
+      h("span", { class: "caption", id: "customers-count", "data-from": from, "data-to": to, "data-total": total }, text),
+      pages ? button("customers-previous", "Previous", pager.index > 0, pager.index - 1) : "",
+      pages ? button("customers-next", "Next", body.has_more, next) : ""),
+    body.entries.length
+      ? table(COLUMNS, body.entries.map(withAttrs), { id: "customers-table" })
+      : h("p", { class: "empty" }, pager.params.status ? "No customers match." : "No customers yet."),
+  );
+}
+
+async function turn(results, pager, index, button, label) {
+  for (const b of results.querySelectorAll(".pager button")) b.disabled = true;
+  try {
+    const body = await get("/customers", { ...pager.params, cursor: pager.cursors[index] });
+    if (pager !== shown) return; // the filter changed meanwhile
+    pager.index = index;
+    showPage(results, pager, body);
+  } catch (error) {
+    button.disabled = false;
+    button.textContent = `${label} (failed: ${error.message})`;
+  }
 }

@@ -22,36 +22,56 @@ const SMALL = [
   ["ltv", "LTV", (v) => money(v), 100],
 ];
 
-const state = { interval: "month", start: null, end: null };
+// auto: the range is the data's own, worked out again on every visit (an import may have extended it)
+// until the user picks dates.
+const state = { interval: "month", start: null, end: null, auto: true, empty: false };
 let generation = 0; // a slower answer to an earlier choice must not overwrite a later one
 
 const today = () => new Date().toISOString().slice(0, 10);
+const earlier = (a, b) => (a < b ? a : b);
 
-// The default range covers the imported history: from the month of the first activity to today.
+// The data's own range: from the month of the first activity to the day of the last one, or to today when
+// the history runs on past it (invoices dated later this month). A period after the last activity would
+// only repeat the last figures, and every change against it would read 0.00 %.
 async function defaultRange() {
-  const first = await get("/activities", { per_page: 1, order: "date" });
-  const end = today();
-  if (!first.entries.length) return [`${Number(end.slice(0, 4)) - 1}${end.slice(4, 7)}-01`, end];
-  const start = `${first.entries[0].date.slice(0, 7)}-01`;
-  return [start < end ? start : end, end];
+  const [first, last] = await Promise.all([
+    get("/activities", { per_page: 1, order: "date" }),
+    get("/activities", { per_page: 1, order: "-date" }),
+  ]);
+  const now = today();
+  if (!first.entries.length) return { start: `${Number(now.slice(0, 4)) - 1}${now.slice(4, 7)}-01`, end: now, empty: true };
+  const end = earlier(last.entries[0].date.slice(0, 10), now);
+  return { start: earlier(`${first.entries[0].date.slice(0, 7)}-01`, end), end, empty: false };
 }
 
 export async function overview(page) {
-  if (!state.start) [state.start, state.end] = await defaultRange();
+  if (state.auto) Object.assign(state, await defaultRange());
   const interval = select("interval", INTERVALS.map((i) => [i, i[0].toUpperCase() + i.slice(1)]), state.interval);
   const start = h("input", { type: "date", name: "start-date", value: state.start, required: true });
   const end = h("input", { type: "date", name: "end-date", value: state.end, required: true });
   const body = h("div", { id: "overview-body" });
   const onChange = () => {
-    Object.assign(state, { interval: interval.value, start: start.value || state.start, end: end.value || state.end });
+    const dates = { start: start.value || state.start, end: end.value || state.end };
+    const auto = state.auto && dates.start === state.start && dates.end === state.end;
+    Object.assign(state, { interval: interval.value, ...dates, auto });
     load(page, body);
   };
   for (const control of [interval, start, end]) control.addEventListener("change", onChange);
   page.append(
     h("div", { class: "controls" }, field("Interval", interval), field("From", start), field("To", end)),
+    ...(state.auto && state.empty ? [emptyHint()] : []),
     body,
   );
   await load(page, body);
+}
+
+// A new server has nothing to chart yet: say how to fill it rather than draw a year of zeros unexplained.
+function emptyHint() {
+  return h("p", { class: "card hint", id: "overview-empty" },
+    "No MRR activity yet: nothing has been imported, or the import is still being processed (see ",
+    h("a", { href: "#/data-sources" }, "Data sources"), "). To try the dashboard on a generated history, run ",
+    h("code", {}, `mogul demo generate --base-url ${location.origin} --api-key KEY`),
+    " with a read-write key of this server.");
 }
 
 async function load(page, body) {
@@ -74,13 +94,42 @@ async function load(page, body) {
   page.dataset.state = "ready";
 }
 
-function head(title, current, pct, format, lowerIsBetter = false) {
+// The two periods the API's summary compares: the one containing today, or the range's last one when it ends
+// earlier (docs/metrics.md), and the one before it. Entries are dated at each period's last day.
+function comparedPeriods(entries) {
+  const asOf = earlier(today() > state.start ? today() : state.start, state.end);
+  let i = entries.findIndex((e) => e.date.slice(0, 10) >= asOf);
+  if (i < 0) i = entries.length - 1;
+  return { current: entries[i]?.date, previous: i > 0 ? entries[i - 1].date : null };
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+// A period named by its last day, as people say it: "Dec 2026", "Q4 2026", "2026", "week to 2026-12-05".
+function periodName(date, interval) {
+  const [year, month] = [date.slice(0, 4), Number(date.slice(5, 7))];
+  if (interval === "month") return `${MONTHS[month - 1]} ${year}`;
+  if (interval === "quarter") return `Q${Math.ceil(month / 3)} ${year}`;
+  if (interval === "year") return year;
+  if (interval === "week") return `week to ${date.slice(0, 10)}`;
+  return date.slice(0, 10);
+}
+
+function comparison(periods) {
+  const { current, previous } = periods;
+  const text = current
+    ? `${periodName(current, state.interval)} vs ${previous ? periodName(previous, state.interval) : `previous ${state.interval}`}`
+    : `vs previous ${state.interval}`;
+  return h("span", { class: "caption", "data-period": current, "data-previous-period": previous }, text);
+}
+
+function head(title, current, pct, format, periods, lowerIsBetter = false) {
   const delta = change(pct, lowerIsBetter);
   return h("div", { class: "figure-head" },
     h("h2", {}, title),
     h("span", { class: "value", "data-current": current }, format(current)),
     h("span", { class: `change ${delta.tone}`, "data-change": pct }, delta.text),
-    h("span", { class: "caption" }, `vs previous ${state.interval}`),
+    comparison(periods),
   );
 }
 
@@ -97,7 +146,8 @@ function mrrCard(all, mrr) {
   });
   const summary = all.summary;
   return h("section", { class: "card", "data-metric": "mrr" },
-    head("MRR", summary["current-mrr"], summary["mrr-percentage-change"], (v) => money(v)), line, movements);
+    head("MRR", summary["current-mrr"], summary["mrr-percentage-change"], (v) => money(v), comparedPeriods(mrr.entries)),
+    line, movements);
 }
 
 function smallCard(all, key, title, format, scale, lowerIsBetter = false) {
@@ -107,5 +157,7 @@ function smallCard(all, key, title, format, scale, lowerIsBetter = false) {
     datasets: [{ key, label: title, color: "#2563eb", raw: all.entries.map((e) => e[key]) }],
   });
   return h("section", { class: "card", "data-metric": key },
-    head(title, summary[`current-${key}`], summary[`${key}-percentage-change`], format, lowerIsBetter), figure);
+    head(title, summary[`current-${key}`], summary[`${key}-percentage-change`], format, comparedPeriods(all.entries),
+      lowerIsBetter),
+    figure);
 }
