@@ -34,7 +34,6 @@ from .catalog import Chosen, choose, discover
 NAME = "tap-chartmogul"
 ENV_PREFIX = "TAP_CHARTMOGUL_"
 CAPABILITIES = ["catalog", "discover", "state", "about"]
-NO_CURSOR = "__ab_no_cursor_state_message"
 
 EPILOG = """\
 A config file needs api_key and start_date; base_url points at a `mogul serve`:
@@ -231,7 +230,8 @@ def sync(config: dict[str, Any], catalog: Any, state: Any, output: Output) -> in
             if kind == "STATE":
                 stream_state = message["state"]["stream"]
                 name, value = stream_state["stream_descriptor"]["name"], stream_state["stream_state"]
-                if value and not value.get(NO_CURSOR) and bookmarks.get(name) != value:
+                # A FULL_TABLE read leaves the stream's bookmark as it was.
+                if by_name[name].incremental and value and bookmarks.get(name) != value:
                     bookmarks[name] = value
                     output.message({"type": "STATE", "value": {"bookmarks": bookmarks}})
             elif kind == "LOG":
@@ -276,6 +276,8 @@ def run(argv: Sequence[str], out: IO[bytes], err: IO[bytes], environ: dict[str, 
     except InputError as exc:
         output.log("ERROR", str(exc))
         return 1
+    except BrokenPipeError:
+        raise  # launch() says it once
     except Exception as exc:  # ConfigError and CatalogError included: classify gives their one line
         output.log("ERROR", classify(exc, secret=_secret(config)).message)
         return 1
@@ -290,4 +292,9 @@ def _secret(config: dict[str, Any]) -> str | None:
 
 def launch(argv: Sequence[str]) -> int:
     out = open(sys.stdout.fileno(), "wb", buffering=1 << 16, closefd=False)  # noqa: SIM115
-    return run(argv, out, sys.stderr.buffer)
+    try:
+        return run(argv, out, sys.stderr.buffer)
+    except BrokenPipeError:  # the target stopped reading, and said why on its own stderr
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
+        sys.stderr.write(f"ERROR {NAME}: the target closed its input; stopping\n")
+        return 1
