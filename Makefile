@@ -6,6 +6,8 @@ STAMP  := $(VENV)/.installed
 
 # PyAirbyte runs mogul's source in its own virtualenv: its pins (duckdb, sqlalchemy) conflict with mogul's.
 PYAIRBYTE := .venv-pyairbyte/.installed-airbyte-0.71.3
+# The Singer target tap-chartmogul's tests pipe into (MeltanoLabs' target-postgres): its pins (psycopg, SQLAlchemy) too.
+SINGER := .venv-singer/.installed-target-postgres-0.8.1
 
 .PHONY: install constraints demo test lint format fuzz bench-airbyte clean chromium
 
@@ -28,7 +30,7 @@ constraints:
 demo: install
 	$(BIN)/mogul demo
 
-test: install lint chromium $(PYAIRBYTE)
+test: install lint chromium $(PYAIRBYTE) $(SINGER)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # The dashboard's browser tests drive Debian's Chromium (Playwright never downloads a browser here).
@@ -37,6 +39,9 @@ chromium:
 
 $(PYAIRBYTE):
 	PYTHON=$(PYTHON) sh tests/source/pyairbyte_env.sh
+
+$(SINGER):
+	PYTHON=$(PYTHON) sh tests/singer/singer_env.sh
 
 # A longer schemathesis run than the one in `make test` (see docs/reliability.md).
 fuzz: install
@@ -58,4 +63,4 @@ format: install
 	$(BIN)/ruff format src tests bench
 
 clean:
-	rm -rf $(VENV) .venv-pyairbyte .pytest_cache .ruff_cache .mypy_cache .hypothesis test-artifacts
+	rm -rf $(VENV) .venv-pyairbyte .venv-singer .pytest_cache .ruff_cache .mypy_cache .hypothesis test-artifacts

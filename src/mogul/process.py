@@ -1,4 +1,4 @@
-"""mogul's console programs, `mogul`, `source-chartmogul` and `tap-chartmogul`, and how they tune the interpreter they run in.
+"""mogul's console programs (`mogul`, `source-chartmogul`, `tap-chartmogul`) and how they tune their interpreter.
 
 `run_program` is the one place that does: imported as a library, mogul leaves the garbage collector, the thread
 switch interval and `sys.modules` as the host program set them.

@@ -11,7 +11,6 @@ import json
 import sys
 
 import dlt
-
 from mogul.dlt import chartmogul_source
 
 

@@ -23,6 +23,7 @@ from ..source.conftest import Account
 KEYS = {stream.name: stream.primary_key for stream in STREAMS}
 Rows = dict[str, list[dict[str, Any]]]
 
+
 def dlt_env(tmp: Path) -> dict[str, str]:
     """dlt must not phone home from the tests, nor use a developer's ~/.dlt."""
     return {"RUNTIME__DLTHUB_TELEMETRY": "false", "DLT_DATA_DIR": str(tmp / "dlt-data")}

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import dlt
 import psycopg
 import pytest
 from dlt.pipeline.exceptions import PipelineStepFailed
 
+import dlt
 from mogul.dlt import ChartMogulReadError, ConfigError, chartmogul_source, columns
 from mogul.source import STREAMS
 

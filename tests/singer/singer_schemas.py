@@ -96,6 +96,9 @@ CATALOG: dict[str, Any] = {
     },
 }
 
+CAPABILITIES = ["about", "stream-maps", "schema-flattening", "activate-version", "batch", "structured-logging"]
+CAPABILITIES += ["discover", "catalog", "state", "test", "log-based", "properties"]
+
 # singer-sdk's AboutInfo as its JSONFormatter writes it (singer_sdk/about.py); capabilities as in its
 # PluginCapabilities/TapCapabilities enums.
 ABOUT: dict[str, Any] = {
@@ -107,15 +110,7 @@ ABOUT: dict[str, Any] = {
         "version": {"type": "string"},
         "sdk_version": {"type": ["string", "null"]},
         "supported_python_versions": {"type": ["array", "null"], "items": {"type": "string"}},
-        "capabilities": {
-            "type": "array",
-            "items": {
-                "enum": [
-                    "about", "stream-maps", "schema-flattening", "activate-version", "batch", "structured-logging",
-                    "discover", "catalog", "state", "test", "log-based", "properties",
-                ]
-            },
-        },  # fmt: skip
+        "capabilities": {"type": "array", "items": {"enum": CAPABILITIES}},
         "settings": {"type": "object", "required": ["properties"], "properties": {"properties": {"type": "object"}}},
         "env_var_prefix": {"type": "string"},
     },

@@ -206,7 +206,8 @@ def test_config_from_the_environment(account: Account) -> None:
         TAP_CHARTMOGUL_BASE_URL=account.served.base_url,
         TAP_CHARTMOGUL_REQUESTS_PER_SECOND="1000",
     )
-    chosen = {"streams": [{"tap_stream_id": "plans", "schema": {}, "metadata": [{"breadcrumb": [], "metadata": {"selected": True}}]}]}  # fmt: skip
+    selected = [{"breadcrumb": [], "metadata": {"selected": True}}]
+    chosen = {"streams": [{"tap_stream_id": "plans", "schema": {}, "metadata": selected}]}
     proc = subprocess.run(
         [*TAP, "--config", "ENV", "--catalog", "/dev/stdin"],
         input=json.dumps(chosen),
@@ -244,9 +245,7 @@ def test_bad_config_is_one_line_on_stderr_without_the_key(tmp_path: Path, config
         assert KEY not in proc.stderr
 
 
-def test_a_rejected_key_fails_the_read_in_one_line_per_stream_without_the_key(
-    account: Account, tmp_path: Path
-) -> None:
+def test_a_rejected_key_fails_the_read_in_one_line_per_stream_without_the_key(account: Account, tmp_path: Path) -> None:
     config = write(tmp_path / "config.json", account.config(api_key=KEY))
     chosen = {"streams": [{"tap_stream_id": name, "schema": {}, "selected": True} for name in ("plans", "invoices")]}
     proc = tap("--config", config, "--catalog", write(tmp_path / "catalog.json", chosen))

@@ -1,10 +1,10 @@
 """mogul.dlt: ChartMogul as a dlt source (`pip install "mogul[dlt]"`; docs/warehouses.md).
 
-    import dlt
-    from mogul.dlt import chartmogul_source
+import dlt
+from mogul.dlt import chartmogul_source
 
-    pipeline = dlt.pipeline("chartmogul", destination="duckdb", dataset_name="chartmogul")
-    pipeline.run(chartmogul_source(start_date="2023-01-01T00:00:00Z"))
+pipeline = dlt.pipeline("chartmogul", destination="duckdb", dataset_name="chartmogul")
+pipeline.run(chartmogul_source(start_date="2023-01-01T00:00:00Z"))
 """
 
 from ..source import ConfigError

@@ -7,8 +7,8 @@ message; a page for another stream waits in that stream's buffer, and the resour
 turn to the other resources (so no buffer holds more than about a page per resource).
 
 dlt creates every resource's iterator before it pulls from any, so all of an extraction's streams register before
-the read starts; their cursors (bound by dlt right after) are asked for when it starts. A resource registered after its group's read started (a
-second extraction, or one resource iterated alone) starts a read of its own.
+the read starts; their cursors (bound by dlt right after) are asked for when it starts. A resource registered after
+its group's read started (a second extraction, or one resource iterated alone) starts a read of its own.
 """
 
 from __future__ import annotations

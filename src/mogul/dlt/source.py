@@ -17,9 +17,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-import dlt
-from dlt.common.schema.typing import TColumnSchema, TDataType
+from dlt.common.data_types import TDataType
+from dlt.common.schema.typing import TColumnSchema
 from dlt.extract.resource import DltResource
+
+import dlt
 
 from ..client import DEFAULT_BASE_URL
 from ..source import STREAMS, ConfigError
@@ -102,7 +104,9 @@ def _resource(stream: Stream, group: ReadGroup, start: datetime, lookback_days: 
 
         return dlt.resource(full, **hints)
 
-    def incremental(date_cursor: Any = _incremental(stream, start, lookback_days)) -> Iterator[Page | None]:
+    cursor = _incremental(stream, start, lookback_days)
+
+    def incremental(date_cursor: Any = cursor) -> Iterator[Page | None]:
         # A plain function, not a generator: dlt calls it for every resource before it pulls from any, so the shared
         # read knows every stream when it begins. dlt binds the cursor to its state just after this call.
         def resume() -> str | None:

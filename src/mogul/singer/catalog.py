@@ -124,7 +124,8 @@ def choose(catalog: Any | None) -> tuple[list[Chosen], list[str]]:
         if not isinstance(name, str):
             raise CatalogError(f"catalog streams[{index}] needs a tap_stream_id")
         top, fields = _metadata(entry)
-        schema = entry.get("schema") if isinstance(entry.get("schema"), dict) else {}
+        raw_schema = entry.get("schema")
+        schema: dict[str, Any] = raw_schema if isinstance(raw_schema, dict) else {}
         if not _is_selected(top, entry.get("selected", schema.get("selected"))):
             continue
         stream = known.get(name)
@@ -137,7 +138,8 @@ def choose(catalog: Any | None) -> tuple[list[Chosen], list[str]]:
         key = top.get("replication-key") or entry.get("replication_key")
         if key not in (None, stream.cursor_field):
             notes.append(f"stream {name!r}: replication key {key!r} is not supported; using {stream.cursor_field!r}")
-        props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+        raw_props = schema.get("properties")
+        props: dict[str, Any] = raw_props if isinstance(raw_props, dict) else {}
         dropped = {
             prop
             for prop, meta in fields.items()

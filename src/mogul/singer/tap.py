@@ -75,7 +75,12 @@ def about() -> dict[str, Any]:
 
 def about_markdown(info: dict[str, Any]) -> str:
     lines = [f"# `{info['name']}`", "", info["description"], "", f"Version: {info['version']}", "", "## Capabilities"]
-    lines += [f"- `{cap}`" for cap in info["capabilities"]] + ["", "## Settings", "", "| Setting | Required | Default |"]
+    lines += [f"- `{cap}`" for cap in info["capabilities"]] + [
+        "",
+        "## Settings",
+        "",
+        "| Setting | Required | Default |",
+    ]
     lines.append("|:--|:--:|:--:|")
     required = set(info["settings"]["required"])
     for name, prop in info["settings"]["properties"].items():
