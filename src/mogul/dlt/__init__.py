@@ -3,7 +3,7 @@
 import dlt
 from mogul.dlt import chartmogul_source
 
-pipeline = dlt.pipeline("chartmogul", destination="duckdb", dataset_name="chartmogul")
+pipeline = dlt.pipeline("chartmogul", destination="duckdb", dataset_name="chartmogul_data")
 pipeline.run(chartmogul_source(start_date="2023-01-01T00:00:00Z"))
 """
 
