@@ -28,6 +28,8 @@ import orjson
 from .. import __version__
 from ..source import SPEC, ConfigError, ReadFailed, RecordBatch, read_batches
 from ..source.config import parse_config
+from ..source.entrypoint import InputError
+from ..source.entrypoint import _load as load_json  # the same reading of a --config/--catalog/--state file
 from ..source.errors import classify
 from .catalog import Chosen, choose, discover
 
@@ -42,10 +44,6 @@ A config file needs api_key and start_date; base_url points at a `mogul serve`:
   tap-chartmogul --config config.json --catalog catalog.json --state state.json | target-jsonl
 `--config ENV` reads the settings from TAP_CHARTMOGUL_API_KEY, TAP_CHARTMOGUL_START_DATE, ...
 `--about` lists every setting; docs/warehouses.md has the meltano.yml entry."""
-
-
-class InputError(ValueError):
-    """A --config/--catalog/--state file is missing or not JSON."""
 
 
 def settings_schema() -> dict[str, Any]:
@@ -107,20 +105,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(path: str, what: str) -> Any:
-    try:
-        with open(path, "rb") as file:
-            text = file.read()
-    except OSError as exc:
-        raise InputError(f"cannot read the {what} file {path}: {exc.strerror}") from None
-    if not text.strip():
-        return None
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        raise InputError(f"the {what} file {path} is not valid JSON") from None
-
-
 def _from_env(environ: dict[str, str]) -> dict[str, Any]:
     """Settings from TAP_CHARTMOGUL_<NAME> variables, typed as the settings schema says."""
     out: dict[str, Any] = {}
@@ -138,7 +122,7 @@ def _from_env(environ: dict[str, str]) -> dict[str, Any]:
 def load_config(paths: Sequence[str], environ: dict[str, str]) -> dict[str, Any]:
     config: dict[str, Any] = {}
     for path in paths:
-        part = _from_env(environ) if path == "ENV" else _load(path, "config")
+        part = _from_env(environ) if path == "ENV" else load_json(path, "config")
         if part is None:
             continue
         if not isinstance(part, dict):
@@ -275,8 +259,8 @@ def run(argv: Sequence[str], out: IO[bytes], err: IO[bytes], environ: dict[str, 
             output.message(discover())
             return 0
         path = args.catalog or args.properties
-        catalog = _load(path, "catalog") if path else None
-        state = _load(args.state, "state") if args.state else None
+        catalog = load_json(path, "catalog") if path else None
+        state = load_json(args.state, "state") if args.state else None
         return sync(config, catalog, state, output)
     except InputError as exc:
         output.log("ERROR", str(exc))
