@@ -8,6 +8,8 @@ STAMP  := $(VENV)/.installed
 PYAIRBYTE := .venv-pyairbyte/.installed-airbyte-0.71.3
 # ChartMogul's official Node client, for tests/server/test_official_node_client.py (node_modules is git-ignored).
 NODE_CLIENT := tests/node/node_modules/chartmogul-node/package.json
+# The Singer target tap-chartmogul's tests pipe into (MeltanoLabs' target-postgres): its pins (psycopg, SQLAlchemy) too.
+SINGER := .venv-singer/.installed-target-postgres-0.8.1
 
 .PHONY: install constraints demo test lint format fuzz bench-airbyte clean chromium node-client
 
@@ -30,7 +32,7 @@ constraints:
 demo: install
 	$(BIN)/mogul demo
 
-test: install lint chromium $(PYAIRBYTE) $(NODE_CLIENT)
+test: install lint chromium $(PYAIRBYTE) $(SINGER) $(NODE_CLIENT)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # The dashboard's browser tests drive Debian's Chromium (Playwright never downloads a browser here).
@@ -45,6 +47,9 @@ node-client: $(NODE_CLIENT)
 $(NODE_CLIENT): tests/node/package.json
 	cd tests/node && npm install --no-package-lock --no-audit --no-fund --loglevel=error
 	touch $(NODE_CLIENT)
+
+$(SINGER):
+	PYTHON=$(PYTHON) sh tests/singer/singer_env.sh
 
 # A longer schemathesis run than the one in `make test` (see docs/reliability.md).
 fuzz: install
@@ -66,4 +71,4 @@ format: install
 	$(BIN)/ruff format src tests bench
 
 clean:
-	rm -rf $(VENV) .venv-pyairbyte .pytest_cache .ruff_cache .mypy_cache .hypothesis test-artifacts tests/node/node_modules
+	rm -rf $(VENV) .venv-pyairbyte .venv-singer .pytest_cache .ruff_cache .mypy_cache .hypothesis test-artifacts tests/node/node_modules

@@ -1,4 +1,4 @@
-"""mogul's console programs, `mogul` and `source-chartmogul`, and how they tune the interpreter they run in.
+"""mogul's console programs (`mogul`, `source-chartmogul`, `tap-chartmogul`) and how they tune their interpreter.
 
 `run_program` is the one place that does: imported as a library, mogul leaves the garbage collector, the thread
 switch interval and `sys.modules` as the host program set them.
@@ -48,6 +48,12 @@ def _source() -> Callable[[], object]:
     return lambda: sys.exit(launch(sys.argv[1:]))
 
 
+def _tap() -> Callable[[], object]:
+    from .singer.tap import launch
+
+    return lambda: sys.exit(launch(sys.argv[1:]))
+
+
 def mogul() -> None:
     """The `mogul` console script."""
     run_program(_mogul)
@@ -56,3 +62,8 @@ def mogul() -> None:
 def source_chartmogul() -> None:
     """The `source-chartmogul` console script."""
     run_program(_source)
+
+
+def tap_chartmogul() -> None:
+    """The `tap-chartmogul` console script."""
+    run_program(_tap)

@@ -1,0 +1,3 @@
+from ..process import tap_chartmogul
+
+tap_chartmogul()
