@@ -14,8 +14,9 @@ class Account(ApiObject):
     time_zone: str = field()
     week_start_on: str = field(doc="`monday` or `sunday`.")
     churn_recognition: str = field(out=Out.OPTIONAL, doc=_INCLUDED)
-    churn_when_zero_mrr: str | bool = field(out=Out.OPTIONAL, doc=_INCLUDED)
-    auto_churn_subscription: str | bool = field(out=Out.OPTIONAL, doc=_INCLUDED)
+    # Booleans, as the official clients' mocks have them (reference more §8).
+    churn_when_zero_mrr: bool = field(out=Out.OPTIONAL, doc=_INCLUDED)
+    auto_churn_subscription: bool = field(out=Out.OPTIONAL, doc=_INCLUDED)
     refund_handling: str = field(out=Out.OPTIONAL, doc=_INCLUDED)
     proximate_movement_reclassification: str = field(out=Out.OPTIONAL, doc=_INCLUDED)
     ltv_formula: str = field(

@@ -16,8 +16,8 @@ from .ids import new_uuid
 # the LTV form the metrics use (the current "Chart: Customer Lifetime Value" page by default).
 DEFAULT_SETTINGS: dict[str, Any] = {
     "churn_recognition": "immediate",
-    "churn_when_zero_mrr": "ignore",
-    "auto_churn_subscription": "disabled",
+    "churn_when_zero_mrr": False,
+    "auto_churn_subscription": False,
     "refund_handling": "ignore",
     "proximate_movement_reclassification": "one_hour_reclassification",
     "ltv_formula": "arpa_over_trailing_six_month_churn",
