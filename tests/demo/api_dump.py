@@ -21,6 +21,7 @@ import orjson
 UUID = re.compile(r"(?:[a-z]+_)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 PAGING = frozenset({"cursor", "has_more", "current_page", "total_pages", "per_page", "page"})
 CUSTOMER_URL = re.compile(r"/customers/(\d+)-")
+CRM_KEYS = {"contacts": "uuid", "customer_notes": "uuid", "opportunities": "uuid", "tasks": "task_uuid"}
 
 
 def pages(http: httpx.Client, path: str, key: str) -> list[dict[str, Any]]:
@@ -51,6 +52,7 @@ def dump(http: httpx.Client, start: date, end: date) -> bytes:
         for c in customers
     }
     activities = pages(http, "/activities", "entries")
+    crm = {kind: pages(http, f"/{kind}", "entries") for kind in CRM_KEYS}
     params = {"start-date": start.isoformat(), "end-date": end.isoformat(), "interval": "month"}
     metrics = http.get("/metrics/all", params=params).json()
 
@@ -67,6 +69,16 @@ def dump(http: httpx.Client, start: date, end: date) -> bytes:
         for sub in subs["imported"]:
             names[sub["uuid"]] = names[sub["uuid"].removeprefix("sub_")] = f"sub:{sub['external_id']}"
     customer_ids = {str(c["id"]): names[c["uuid"]] for c in customers}
+    for kind, key in CRM_KEYS.items():
+        # Named by their customer and what they hold; the server's clock (`created_at` where the history does not
+        # set it, `updated_at`) is left out.
+        for item in crm[kind]:
+            item.pop("updated_at", None)
+            if kind != "customer_notes":
+                item.pop("created_at", None)
+        crm[kind].sort(key=lambda item, key=key: (names[item["customer_uuid"]], _content(item, key)))
+        for number, item in enumerate(crm[kind]):
+            names[item[key]] = f"{kind}:{names[item['customer_uuid']]}:{number}"
     for activity in activities:
         activity.pop("uuid")  # derived from server ids; an activity is its customer, subscription, date and type
 
@@ -96,8 +108,15 @@ def dump(http: httpx.Client, start: date, end: date) -> bytes:
             ),
         ),
         "metrics": metrics,
+        **crm,
     }
     return orjson.dumps(_canonical(account, names, customer_ids), option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2)
+
+
+def _content(item: dict[str, Any], key: str) -> bytes:
+    """What a CRM record holds, without the ids the server chose."""
+    held = {k: v for k, v in item.items() if k not in (key, "customer_uuid")}
+    return orjson.dumps(held, option=orjson.OPT_SORT_KEYS)
 
 
 def _canonical(value: Any, names: dict[str, str], customer_ids: dict[str, str]) -> Any:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import jsonschema
 import pytest
 
 from mogul.demo.generator import DemoDataset, GeneratorConfig, generate
-from mogul.demo.payloads import cancellation_bodies, resolve_invoices, with_source
+from mogul.demo.payloads import cancellation_bodies, crm_bodies, resolve_invoices, with_source
+from mogul.objects import Contact, CustomerNote, Opportunity, Task
+from mogul.objects.base import json_schema
 from mogul.server.timefmt import parse_timestamp
 
 DS = "ds_00000000-0000-0000-0000-000000000001"
@@ -183,3 +186,34 @@ def test_cancellation_bodies(dataset: DemoDataset) -> None:
         ("sub_1", {"cancellation_dates": ["2023-02-01 00:00:00 UTC", "2023-09-01 00:00:00 UTC"]}),
         ("sub_2", {"cancelled_at": "2023-03-01 00:00:00 UTC"}),
     ]
+
+
+CRM_DECLARATIONS = {
+    "/v1/contacts": Contact,
+    "/v1/customer_notes": CustomerNote,
+    "/v1/opportunities": Opportunity,
+    "/v1/tasks": Task,
+}
+
+
+def test_crm_bodies_follow_the_declarations_and_the_history(dataset: DemoDataset) -> None:
+    counts: Counter[str] = Counter()
+    leads = cancellations = 0
+    for number, history in enumerate(dataset.customers):
+        lead = not history.invoices
+        leads += lead
+        cancellations += len(history.cancellations)
+        uuid = f"cus_{number:08d}-0000-0000-0000-000000000000"
+        bodies = crm_bodies(history.customer, history.cancellations, customer_uuid=uuid, data_source_uuid=DS, lead=lead)
+        for path, body in bodies:
+            jsonschema.validate(body, json_schema(CRM_DECLARATIONS[path], "create"))
+            assert body["customer_uuid"] == uuid
+            counts[path] += 1
+        assert bodies[0][1]["email"] == history.customer["email"]  # the primary contact is the customer's own
+    assert leads and cancellations  # the dataset has both kinds, so every branch ran
+    assert counts == {
+        "/v1/contacts": len(dataset.customers),
+        "/v1/customer_notes": cancellations,
+        "/v1/opportunities": leads,
+        "/v1/tasks": leads,
+    }

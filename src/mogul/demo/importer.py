@@ -1,7 +1,8 @@
 """Send a generated `DemoDataset` through the Import API: data source, plans and a plan group per billing
 interval, then every customer in parallel.
 
-Per customer, in order: `POST /v1/customers`, one `POST /v1/import/customers/{uuid}/invoices` carrying all its
+Per customer, in order: `POST /v1/customers`, its CRM records (a contact; a note per cancellation; an opportunity
+and a task for a lead), one `POST /v1/import/customers/{uuid}/invoices` carrying all its
 invoices, and a `PATCH /v1/import/subscriptions/{uuid}` per cancelled subscription, with the billing system's
 `subscription_cancelled` event for each cancellation (events change no MRR). Customers are independent, so a
 thread pool runs many at once; the server, not this loop, is the bottleneck.
@@ -17,7 +18,7 @@ from typing import Any
 
 from ..client import ChartMogulError, Client
 from .generator import CustomerHistory, DemoDataset
-from .payloads import cancellation_bodies, resolve_invoices, with_source
+from .payloads import cancellation_bodies, crm_bodies, resolve_invoices, with_source
 
 # ChartMogul refuses more than 20 parallel connections per account: stay well below.
 DEFAULT_WORKERS = 12
@@ -104,6 +105,15 @@ def import_customer(
     external_id = history.customer["external_id"]
     try:
         customer = client.request("POST", "/v1/customers", json=with_source(history.customer, data_source_uuid))
+        crm = crm_bodies(
+            history.customer,
+            history.cancellations,
+            customer_uuid=customer["uuid"],
+            data_source_uuid=data_source_uuid,
+            lead=not history.invoices,
+        )
+        for path, body in crm:
+            client.request("POST", path, json=body)
         if not history.invoices:
             return  # a lead: a trial that never converted
         invoices = resolve_invoices(history.invoices, data_source_uuid, plan_uuids)

@@ -7,7 +7,10 @@ The generator cannot know server-assigned ids, so it leaves out `data_source_uui
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
+
+from .timeutil import parse_wire
 
 
 def with_source(body: Mapping[str, Any], data_source_uuid: str) -> dict[str, Any]:
@@ -46,3 +49,78 @@ def cancellation_bodies(cancellations: Iterable[Mapping[str, str]]) -> list[tupl
         (sub, {"cancelled_at": when[0]} if len(when) == 1 else {"cancellation_dates": when})
         for sub, when in dates.items()
     ]
+
+
+# The demo account's one salesperson: owner of the opportunities and assignee of the tasks.
+SALES_REP = "sales@mogul-demo.example"
+TRIAL_FOLLOW_UP = timedelta(days=7)
+TRIAL_CLOSE = timedelta(days=30)
+
+
+def crm_bodies(
+    customer: Mapping[str, Any],
+    cancellations: Iterable[Mapping[str, str]],
+    *,
+    customer_uuid: str,
+    data_source_uuid: str,
+    lead: bool,
+) -> list[tuple[str, dict[str, Any]]]:
+    """The CRM records a customer's history implies, as (path, `POST` body), derived from it alone so the demo
+    stays reproducible: its primary contact; a note per cancellation; and for a lead (a trial that never
+    converted) an opportunity and a task to follow it up."""
+    first, _, last = customer["name"].partition(" ")
+    bodies: list[tuple[str, dict[str, Any]]] = [
+        (
+            "/v1/contacts",
+            {
+                "customer_uuid": customer_uuid,
+                "data_source_uuid": data_source_uuid,
+                "first_name": first,
+                "last_name": last,
+                "email": customer["email"],
+                "position": 1,
+            },
+        )
+    ]
+    for cancellation in cancellations:
+        when = parse_wire(cancellation["cancelled_at"])
+        text = f"Cancelled subscription {cancellation['subscription_external_id']}."
+        bodies.append(
+            (
+                "/v1/customer_notes",
+                {"customer_uuid": customer_uuid, "type": "note", "text": text, "created_at": _instant(when)},
+            )
+        )
+    if lead:
+        since = parse_wire(customer["lead_created_at"])
+        bodies.append(
+            (
+                "/v1/opportunities",
+                {
+                    "customer_uuid": customer_uuid,
+                    "owner": SALES_REP,
+                    "pipeline": "New business",
+                    "pipeline_stage": "Trial",
+                    "estimated_close_date": (since + TRIAL_CLOSE).date().isoformat(),
+                    "currency": "USD",
+                    "amount_in_cents": 0,
+                    "win_likelihood": 10,
+                },
+            )
+        )
+        bodies.append(
+            (
+                "/v1/tasks",
+                {
+                    "customer_uuid": customer_uuid,
+                    "task_details": "Follow up on the trial.",
+                    "assignee": SALES_REP,
+                    "due_date": (since + TRIAL_FOLLOW_UP).date().isoformat(),
+                },
+            )
+        )
+    return bodies
+
+
+def _instant(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
