@@ -10,7 +10,7 @@ PYAIRBYTE := .venv-pyairbyte/.installed-airbyte-0.71.3
 NODE_CLIENT := tests/node/node_modules/chartmogul-node/package.json
 # The Singer target tap-chartmogul's tests pipe into (MeltanoLabs' target-postgres): its pins (psycopg, SQLAlchemy) too.
 SINGER := .venv-singer/.installed-target-postgres-0.8.1
-# ChartMogul's own MCP server, for tests/mcp/: it needs Python >= 3.13 and pins of its own (tests/mcp/mcp_env.sh).
+# ChartMogul's own MCP server, for tests/mcp_server/: Python >= 3.13 and pins of its own (tests/mcp_server/mcp_env.sh).
 MCP := .venv-mcp/.installed-chartmogul-mcp-server-0.3.1
 
 .PHONY: install constraints demo test lint format fuzz bench-airbyte clean chromium node-client mcp-server
@@ -57,7 +57,7 @@ mcp-server: $(MCP)
 
 # PYTHON_MCP may name a Python 3.13; by default python3.13 or pyenv's.
 $(MCP):
-	sh tests/mcp/mcp_env.sh
+	sh tests/mcp_server/mcp_env.sh
 
 # A longer schemathesis run than the one in `make test` (see docs/reliability.md).
 fuzz: install

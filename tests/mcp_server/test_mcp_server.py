@@ -1,7 +1,8 @@
 """ChartMogul's own MCP server (chartmogul-mcp-server 0.3.1 from PyPI, in .venv-mcp on Python 3.13, built by
-`make mcp-server`), unchanged, against mogul's server: tests/mcp/drive_mcp.py calls each of its 54 tools on data
-seeded here through the API, and every one must answer without an error and with the right shape.
-Fails, never skips, when the venv is missing."""
+`make mcp-server`), unchanged, against a `mogul serve` process: tests/mcp_server/drive_mcp.py, an MCP client, calls
+each of its 54 tools over stdio on data seeded here through the API; every one must answer without an error and
+with the right shape, and what the writing tools sent must be on the server. Fails, never skips, when the venv
+is missing."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from typing import Any
 import httpx
 import pytest
 
-from mogul.server.embedded import EmbeddedServer
+from mogul.server.store import Database
+from mogul.server.store.keys import create_key
 
+from ..server.processes import serving
 from ..server.processing_helpers import customer, import_invoices, invoice, plan, settle, source
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,30 +99,32 @@ def seed(api: httpx.Client) -> dict[str, Any]:
     }
 
 
-def test_every_tool_of_chartmogul_mcp_server(server: EmbeddedServer, rw_key: str, api: httpx.Client) -> None:
+def test_every_tool_of_chartmogul_mcp_server(database_url: str, db: Database, tmp_path: Path) -> None:
     if not PYTHON.exists():
         pytest.fail("ChartMogul's MCP server is not installed: run `make mcp-server`")
-    env = {
-        **os.environ,
-        "MOGUL_BASE_URL": server.base_url,
-        "CHARTMOGUL_TOKEN": rw_key,
-        "MOGUL_MCP_SEEDS": json.dumps(seeds := seed(api)),
-    }
-    done = subprocess.run(
-        [str(PYTHON), str(Path(__file__).with_name("drive_mcp.py"))],
-        cwd=Path(__file__).parent,  # no stray .env: the server reads one from its working directory
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-    tools: dict[str, str | None] = json.loads(done.stdout.strip().splitlines()[-1])["tools"]
-    failed = {name: why for name, why in tools.items() if why is not None}
-    assert len(tools) == TOOLS, sorted(tools)
-    assert failed == {}, json.dumps(failed, indent=1)
-    _writes_landed(api, seeds)
+    key, _ = create_key(db, "mcp", "read-write")
+    with (
+        serving(database_url, tmp_path / "serve.log") as served,
+        httpx.Client(base_url=served.base_url + "/v1", auth=(key, ""), timeout=30) as api,
+    ):
+        seeds = seed(api)
+        env = {**os.environ, "MOGUL_BASE_URL": served.base_url, "CHARTMOGUL_TOKEN": key}
+        done = subprocess.run(
+            [str(PYTHON), str(Path(__file__).with_name("drive_mcp.py"))],
+            cwd=tmp_path,  # no stray .env: the MCP server loads one from its working directory
+            env={**env, "MOGUL_MCP_SEEDS": json.dumps(seeds)},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-4000:]
+        tools: dict[str, str | None] = json.loads(done.stdout.strip().splitlines()[-1])["tools"]
+        assert len(tools) == TOOLS, sorted(tools)
+        failed = {name: why for name, why in tools.items() if why is not None}
+        assert failed == {}, json.dumps(failed, indent=1)
+        _writes_landed(api, seeds)
+        assert "Traceback" not in served.log()
 
 
 def _writes_landed(api: httpx.Client, s: dict[str, Any]) -> None:

@@ -3,7 +3,7 @@
 # client). It needs Python >= 3.13, so its own venv; PYTHON_MCP names the interpreter (default: python3.13, else
 # pyenv's 3.13). mcp is pinned below 1.10: the server passes `deps=` to FastMCP, which later 1.x releases refuse,
 # and 2.x has no FastMCP; pydantic 2.11 is the newest that mcp 1.9 imports with.
-# Idempotent: re-running with the stamp present does nothing. Usage: tests/mcp/mcp_env.sh [VENV_DIR]
+# Idempotent: re-running with the stamp present does nothing. Usage: tests/mcp_server/mcp_env.sh [VENV_DIR]
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 VENV=${1:-$ROOT/.venv-mcp}

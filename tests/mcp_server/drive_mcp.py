@@ -1,40 +1,35 @@
 """Calls every tool of ChartMogul's own MCP server (chartmogul-mcp-server 0.3.1), unchanged, against mogul.
 
-Runs with .venv-mcp's Python 3.13 (tests/mcp/mcp_env.sh), not mogul's: test_mcp_server.py starts it with the
+Runs with .venv-mcp's Python 3.13 (tests/mcp_server/mcp_env.sh), not mogul's: test_mcp_server.py starts it with the
 server's address in MOGUL_BASE_URL, a read-write key in CHARTMOGUL_TOKEN and the ids of the data it seeded in
-MOGUL_MCP_SEEDS. The tools build `chartmogul.Config(token)` with ChartMogul's own address, which is a class
-attribute of the official client: this interpreter points it at mogul before the server is built. Each tool is
-called through FastMCP's `call_tool`, as an MCP client's `tools/call` is. The tools swallow exceptions (they log
-them and return None), so a handler on their logger catches them. Prints one JSON line: every tool's outcome.
+MOGUL_MCP_SEEDS. It is an MCP client: it starts the MCP server (this file with `serve`) as a child process and
+calls each tool over stdio with `tools/call`, as an assistant would. The tools build `chartmogul.Config(token)`
+with ChartMogul's own address, a class attribute of the official client: `serve` points it at mogul before the
+server is built. The tools swallow exceptions (they log them to stderr and return nothing), so the client reads
+the server's stderr after each call. Prints one JSON line: every tool's outcome (null when it worked).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import os
 import sys
+import tempfile
 from collections.abc import Callable
-from typing import Any
-
-import chartmogul
-
-chartmogul.Config.uri = os.environ["MOGUL_BASE_URL"] + "/v1"
-
-from chartmogul_mcp.mcp_server import ChartMogulMcp  # noqa: E402  (after the address is set, as a user's would be)
+from typing import Any, TextIO
 
 
-class Caught(logging.Handler):
-    """The errors the tools log in place of raising."""
+def serve() -> None:
+    """The MCP server, unchanged but for the API address and retries."""
+    import chartmogul
 
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.errors: list[str] = []
+    chartmogul.Config.uri = os.environ["MOGUL_BASE_URL"] + "/v1"
+    from chartmogul_mcp.mcp_server import ChartMogulMcp
 
-    def emit(self, record: logging.LogRecord) -> None:
-        exc = record.exc_info[1] if record.exc_info else None
-        self.errors.append(f"{type(exc).__name__}: {str(exc)[:400]}" if exc else record.getMessage()[:400])
+    server = ChartMogulMcp()
+    server.config.max_retries = 0  # a refusal is an answer here, not something to wait out (20 tries by default)
+    server.run()
 
 
 Check = Callable[[list[Any]], str | None]
@@ -227,27 +222,41 @@ def calls(s: dict[str, Any]) -> list[tuple[str, dict[str, Any], Check]]:
     ]
 
 
+def logged_error(log: TextIO, start: int) -> str | None:
+    """The first error the server logged since `start` (the tools log `... - ERROR - Error <what>: <why>`)."""
+    log.flush()
+    log.seek(start)
+    for line in log.read().splitlines():
+        if " - ERROR - " in line:
+            return line.split(" - ERROR - ", 1)[1][:400]
+    return None
+
+
 async def main() -> dict[str, str | None]:
-    server = ChartMogulMcp()
-    server.config.max_retries = 0  # a refusal is an answer here, not something to wait out
-    logger = logging.getLogger("mcp-chartmogul")
-    logger.setLevel(logging.ERROR)  # their INFO lines echo request bodies
-    caught = Caught()
-    logger.addHandler(caught)
-    registered = {t.name for t in await server.mcp.list_tools()}
+    from mcp import ClientSession, StdioServerParameters
+    from mcp.client.stdio import stdio_client
+
+    server = StdioServerParameters(command=sys.executable, args=[__file__, "serve"], env=dict(os.environ))
     planned = calls(json.loads(os.environ["MOGUL_MCP_SEEDS"]))
-    outcome: dict[str, str | None] = {name: "not called" for name in registered}
-    for name, arguments, check in planned:
-        caught.errors.clear()
-        try:
-            content = await server.mcp.call_tool(name, arguments)
-            got = [json.loads(c.text) for c in content]  # type: ignore[union-attr]
-            outcome[name] = caught.errors[0] if caught.errors else check(got)
-        except Exception as exc:  # argument validation or a tool outside the try of its own
-            outcome[name] = f"{type(exc).__name__}: {str(exc)[:400]}"
+    with tempfile.TemporaryFile("w+") as log:
+        async with stdio_client(server, errlog=log) as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+            outcome: dict[str, str | None] = {t.name: "not called" for t in (await session.list_tools()).tools}
+            for name, arguments, check in planned:
+                start = log.seek(0, os.SEEK_END)
+                result = await session.call_tool(name, arguments)
+                texts = [getattr(c, "text", None) for c in result.content]
+                if result.isError:  # bad arguments, or a tool that raised past its own handler
+                    outcome[name] = f"tool error: {str(texts)[:400]}"
+                    continue
+                await asyncio.sleep(0.05)  # stderr is a pipe to the file: let the server's last lines land
+                error = logged_error(log, start)
+                outcome[name] = error or check([json.loads(t) if t is not None else None for t in texts])
     return outcome
 
 
 if __name__ == "__main__":
-    print(json.dumps({"tools": asyncio.run(main())}))
-    sys.exit(0)
+    if sys.argv[1:] == ["serve"]:
+        serve()
+    else:
+        print(json.dumps({"tools": asyncio.run(main())}))
