@@ -10,8 +10,10 @@ PYAIRBYTE := .venv-pyairbyte/.installed-airbyte-0.71.3
 NODE_CLIENT := tests/node/node_modules/chartmogul-node/package.json
 # The Singer target tap-chartmogul's tests pipe into (MeltanoLabs' target-postgres): its pins (psycopg, SQLAlchemy) too.
 SINGER := .venv-singer/.installed-target-postgres-0.8.1
+# ChartMogul's own MCP server, for tests/mcp_server/: Python >= 3.13 and pins of its own (tests/mcp_server/mcp_env.sh).
+MCP := .venv-mcp/.installed-chartmogul-mcp-server-0.3.1
 
-.PHONY: install constraints demo test lint format fuzz bench-airbyte clean chromium node-client
+.PHONY: install constraints demo test lint format fuzz bench-airbyte clean chromium node-client mcp-server
 
 install: $(STAMP)
 
@@ -32,7 +34,7 @@ constraints:
 demo: install
 	$(BIN)/mogul demo
 
-test: install lint chromium $(PYAIRBYTE) $(SINGER) $(NODE_CLIENT)
+test: install lint chromium $(PYAIRBYTE) $(SINGER) $(NODE_CLIENT) $(MCP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # The dashboard's browser tests drive Debian's Chromium (Playwright never downloads a browser here).
@@ -50,6 +52,12 @@ $(NODE_CLIENT): tests/node/package.json
 
 $(SINGER):
 	PYTHON=$(PYTHON) sh tests/singer/singer_env.sh
+
+mcp-server: $(MCP)
+
+# PYTHON_MCP may name a Python 3.13; by default python3.13 or pyenv's.
+$(MCP):
+	sh tests/mcp_server/mcp_env.sh
 
 # A longer schemathesis run than the one in `make test` (see docs/reliability.md).
 fuzz: install
@@ -71,4 +79,4 @@ format: install
 	$(BIN)/ruff format src tests bench
 
 clean:
-	rm -rf $(VENV) .venv-pyairbyte .venv-singer .pytest_cache .ruff_cache .mypy_cache .hypothesis test-artifacts tests/node/node_modules
+	rm -rf $(VENV) .venv-pyairbyte .venv-singer .venv-mcp .pytest_cache .ruff_cache .mypy_cache .hypothesis test-artifacts tests/node/node_modules
