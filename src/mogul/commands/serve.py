@@ -103,8 +103,7 @@ def _check_faults(value: str) -> str:
     default=1000,
     show_default=True,
     type=click.IntRange(0),
-    help="Open connections per worker process; past it new requests get a plain 503 Service Unavailable. "
-    "0: no limit.",
+    help="Open connections per worker process; past it new requests get a plain 503 Service Unavailable. 0: no limit.",
 )
 @click.option(
     "--faults",
