@@ -51,7 +51,8 @@ $(NODE_CLIENT): tests/node/package.json
 $(SINGER):
 	PYTHON=$(PYTHON) sh tests/singer/singer_env.sh
 
-# A longer schemathesis run than the one in `make test` (see docs/reliability.md).
+# A longer schemathesis run than the one in `make test`, plus the hostile-input properties at 200 examples each:
+# about 15-25 minutes on 2 cores (bench/fuzz.py, docs/reliability.md).
 fuzz: install
 	$(BIN)/python bench/fuzz.py
 
