@@ -51,8 +51,8 @@ $(NODE_CLIENT): tests/node/package.json
 $(SINGER):
 	PYTHON=$(PYTHON) sh tests/singer/singer_env.sh
 
-# A longer schemathesis run than the one in `make test`, plus the hostile-input properties at 200 examples each:
-# about 15-25 minutes on 2 cores (bench/fuzz.py, docs/reliability.md).
+# A longer schemathesis run than the one in `make test` (1,000 examples per operation), plus the hostile-input
+# properties at 200 examples each (about 15 s of that budget on SQLite); see bench/fuzz.py, docs/reliability.md.
 fuzz: install
 	$(BIN)/python bench/fuzz.py
 
