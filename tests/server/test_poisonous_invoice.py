@@ -13,7 +13,7 @@ from mogul.server import processing
 from mogul.server.store import Database
 from mogul.server.store.invoice_input import MAX_AMOUNT_IN_CENTS
 
-from .processing_helpers import customer, import_invoices, invoice, plan, settle, source
+from .processing_helpers import customer, import_invoices, invoice, line_item, plan, settle, source
 
 TOO_BIG = 10**18  # ARR = 12 x 10^18 does not fit a 64-bit column
 
@@ -160,3 +160,26 @@ def test_a_customer_whose_results_the_database_refuses_is_failed_alone(
     assert status["processing_status"] == {"processed": 3, "failed": 1, "pending": 0}
     assert [rec.levelname for rec in caplog.records if uuids[1] in rec.getMessage()] == ["WARNING"]
     assert "too large" not in caplog.text
+
+
+def test_metrics_summed_past_64_bits_are_still_answered(api: httpx.Client) -> None:
+    """Each customer's ARR fits its column, but the account's sum of 14 of them passes 2**63."""
+    ds = source(api)
+    pl = plan(api, ds, "Daily", unit="day")
+    for c in range(14):
+        cus = customer(api, ds, f"c{c}")
+        items = [line_item(pl["uuid"], f"s{i}", "2024-01-01", "2024-01-02", MAX_AMOUNT_IN_CENTS) for i in range(25)]
+        body = {"external_id": f"i{c}", "date": "2024-01-01", "currency": "USD", "line_items": items}
+        assert api.post(f"/import/customers/{cus['uuid']}/invoices", json={"invoices": [body]}).status_code == 201
+    settle(api)
+    mrr = 14 * 25 * MAX_AMOUNT_IN_CENTS * 304375 // 10000
+    assert 12 * mrr > 2**64
+    params = {"start-date": "2024-01-01", "end-date": "2024-01-01"}
+    for path, key, value in (
+        ("/metrics/mrr", "mrr", mrr),
+        ("/metrics/arr", "arr", 12 * mrr),
+        ("/metrics/all", "arr", 12 * mrr),
+    ):
+        r = api.get(path, params=params)
+        assert r.status_code == 200, r.text
+        assert r.json()["entries"][0][key] == value
