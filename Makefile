@@ -59,7 +59,8 @@ mcp-server: $(MCP)
 $(MCP):
 	sh tests/mcp_server/mcp_env.sh
 
-# A longer schemathesis run than the one in `make test` (see docs/reliability.md).
+# A longer schemathesis run than the one in `make test` (1,000 examples per operation), plus the hostile-input
+# properties at 200 examples each (about 15 s of that budget on SQLite); see bench/fuzz.py, docs/reliability.md.
 fuzz: install
 	$(BIN)/python bench/fuzz.py
 

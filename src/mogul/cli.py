@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 import click
 
-from . import __version__
+from . import __version__, redact
 from .client.errors import ChartMogulError
 
 
@@ -117,7 +117,7 @@ class MogulGroup(click.Group):
             spec = COMMANDS.get(name)
             needs_extra(name, spec.extra if spec and spec.extra else "all", missing)
         except (ChartMogulError, ValueError, LookupError, OSError) as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {' '.join(redact.text(str(exc)).split())}", err=True)
             sys.exit(1)
         except Exception as exc:
             # A --database URL that does not parse or a server that does not answer (serve, keys...). Only
@@ -126,7 +126,7 @@ class MogulGroup(click.Group):
             opening = () if sqlalchemy_exc is None else (sqlalchemy_exc.ArgumentError, sqlalchemy_exc.OperationalError)
             if not isinstance(exc, opening):
                 raise
-            cause = " ".join(str(getattr(exc, "orig", None) or exc).split())
+            cause = " ".join(redact.text(str(getattr(exc, "orig", None) or exc)).split())
             if isinstance(exc, sqlalchemy_exc.ArgumentError):
                 cause = f"{cause}; --database takes sqlite:///FILE or postgresql://USER@HOST:5432/DB"
             click.echo(f"error: cannot open the database: {cause}", err=True)

@@ -24,6 +24,8 @@ BAD = [
     ({"end_date": "soon"}, "end_date"),
     ({"interval": "fortnight"}, "interval"),
     ({"base_url": "127.0.0.1:8080"}, "base_url"),
+    ({"base_url": "http://[::1"}, "base_url"),
+    ({"base_url": "http://:8080"}, "base_url"),
     ({"max_retry_seconds": 0}, "max_retry_seconds"),
     ({"max_retry_seconds": "long"}, "max_retry_seconds"),
     ({"read_timeout_seconds": -1}, "read_timeout_seconds"),

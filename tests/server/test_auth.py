@@ -49,6 +49,20 @@ def test_bad_credentials_are_401(server: EmbeddedServer, headers: dict[str, str]
     assert "www-authenticate" not in {k.lower() for k in r.headers}
 
 
+@pytest.mark.parametrize(
+    "value",
+    [b"Basic \xe9\xe9\xe9", b"Basic YWJj\xff", b"B\xe4sic YWJjOg==", b"Basic " + base64.b64encode("clé:".encode())],
+    ids=["latin1-token", "trailing-byte", "latin1-scheme", "utf8-key"],
+)
+def test_non_ascii_authorization_is_401_and_not_logged_as_an_error(
+    server: EmbeddedServer, value: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("WARNING"):
+        r = httpx.get(server.base_url + "/v1/ping", headers={"Authorization": value})
+    assert (r.status_code, r.json()) == (401, UNAUTHORIZED)
+    assert [rec for rec in caplog.records if rec.levelname in ("ERROR", "CRITICAL")] == []
+
+
 def test_password_other_than_the_key_is_401(server: EmbeddedServer, rw_key: str) -> None:
     assert _get(server, _basic(rw_key, "something-else")).status_code == 401
 

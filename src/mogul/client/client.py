@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from .. import redact
 from .models import Account
 from .pagination import DEFAULT_PER_PAGE, Listing, as_dict
 from .requester import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, Requester, RetryEvent
@@ -123,4 +124,4 @@ class Client:
         self.close()
 
     def __repr__(self) -> str:
-        return f"Client(base_url={self.base_url!r})"
+        return f"Client(base_url={redact.text(self.base_url)!r})"

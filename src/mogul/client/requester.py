@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import httpx
 import orjson
 
-from .. import __version__
+from .. import __version__, redact
 from .errors import ChartMogulError, TransportError, error_for
 from .retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
 
@@ -51,7 +51,13 @@ def normalise_base_url(url: str) -> str:
     if url.endswith("/v1"):
         url = url[:-3]
     if not url.startswith(("http://", "https://")):
-        raise ValueError(f"base_url must start with http:// or https://, got {url!r}")
+        raise ValueError(f"base_url must start with http:// or https://, got {redact.text(url)[:60]!r}")
+    try:
+        host = httpx.URL(url).host
+    except httpx.InvalidURL as exc:
+        raise ValueError(f"base_url is not a valid URL ({redact.text(str(exc))}): {redact.text(url)[:60]!r}") from None
+    if not host:
+        raise ValueError(f"base_url names no host: {redact.text(url)[:60]!r}")
     return url
 
 
@@ -113,7 +119,7 @@ class Requester:
         )
 
     def __repr__(self) -> str:  # never the key
-        return f"Requester(base_url={self.base_url!r})"
+        return f"Requester(base_url={redact.text(self.base_url)!r})"
 
     def close(self) -> None:
         self.http.close()
@@ -173,10 +179,10 @@ class Requester:
         certificate = _certificate_error(exc)
         if certificate is not None:
             return TransportError(
-                f"the TLS certificate of {self.base_url} was rejected ({certificate.verify_message}): the host is "
-                "not the one base_url names, or its certificate authority is not trusted here"
+                f"the TLS certificate of {redact.text(self.base_url)} was rejected ({certificate.verify_message}): "
+                "the host is not the one base_url names, or its certificate authority is not trusted here"
             )
-        return TransportError(f"{type(exc).__name__} talking to {self.base_url}: {exc}")
+        return TransportError(redact.text(f"{type(exc).__name__} talking to {self.base_url}: {exc}"))
 
 
 def _plain_http_context() -> ssl.SSLContext:

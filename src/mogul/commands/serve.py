@@ -90,6 +90,22 @@ def _check_faults(value: str) -> str:
     help="Largest request body (413 past it).",
 )
 @click.option(
+    "--request-timeout",
+    default="30s",
+    show_default=True,
+    callback=_convert(parse_duration),
+    metavar="DURATION",
+    help="A request's headers and body must arrive within this time of its first byte, or the connection is "
+    "closed unanswered (half-sent requests are not held). 0: no limit.",
+)
+@click.option(
+    "--connection-limit",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Open connections per worker process; past it new requests get a plain 503 Service Unavailable. 0: no limit.",
+)
+@click.option(
     "--faults",
     default="",
     envvar="MOGUL_FAULTS",
@@ -121,6 +137,8 @@ def serve(
     rate_limit: int,
     max_connections: int,
     max_body_size: int,
+    request_timeout: float,
+    connection_limit: int,
     faults: str,
     fault_seed: int | None,
     fault_header: bool,
@@ -153,4 +171,13 @@ def serve(
         latency=latency,
         limits=RequestLimits(max_body_bytes=max_body_size),
     )
-    run(host=host, port=port, database_url=database, workers=workers, log_level=log_level, settings=settings)
+    run(
+        host=host,
+        port=port,
+        database_url=database,
+        workers=workers,
+        log_level=log_level,
+        settings=settings,
+        request_timeout=request_timeout,
+        connection_limit=connection_limit,
+    )

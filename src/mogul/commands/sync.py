@@ -9,6 +9,7 @@ from typing import Any, NoReturn
 import click
 import orjson
 
+from .. import redact
 from ..sync.destinations import DEFAULT_URL
 from ..sync.results import SyncResult
 from .common import print_json, print_table
@@ -18,7 +19,7 @@ MODES = ("overwrite", "append", "append_dedup")
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """One line on stderr, whatever the exception's text looked like (psycopg's span several lines)."""
-    click.echo(f"error: {' '.join(str(message).split())}", err=True)
+    click.echo(f"error: {' '.join(redact.text(str(message)).split())}", err=True)
     sys.exit(code)
 
 

@@ -8,7 +8,6 @@ every method other than GET/HEAD/OPTIONS is refused with 403, so no write route 
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import secrets
@@ -59,8 +58,9 @@ def parse_basic(header: str | None) -> str | None:
     if scheme.lower() != "basic" or not token:
         return None
     try:
+        # A str with a non-ASCII character raises ValueError, not binascii.Error.
         decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError):
         return None
     user, sep, password = decoded.partition(":")
     if not sep or not user:

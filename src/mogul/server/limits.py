@@ -86,9 +86,9 @@ class RequestGuard:
 
 
 def check_json(value: Any, limits: RequestLimits) -> None:
-    """Refuse overlong strings and arrays, NUL characters (PostgreSQL cannot store them) and integers beyond
-    64 bits (no database can), anywhere in a parsed body. Iterative: orjson accepts nesting deeper than
-    Python's recursion limit."""
+    """Refuse overlong strings, arrays and objects, nesting past `max_depth`, NUL characters (PostgreSQL cannot
+    store them) and integers beyond 64 bits (no database can), anywhere in a parsed body. Iterative, level by
+    level: orjson accepts nesting deeper than Python's recursion limit."""
     # Every import body is walked, so first a walk that builds no paths (a third of the cost): only a body
     # that fails it is walked again to name the offending field.
     if not _within(value, limits):
@@ -96,53 +96,76 @@ def check_json(value: Any, limits: RequestLimits) -> None:
 
 
 def _within(value: Any, limits: RequestLimits) -> bool:
-    longest, items = limits.max_string_length, limits.max_array_items
-    stack = [value]
-    pop, push, extend = stack.pop, stack.append, stack.extend
-    while stack:
-        item = pop()
-        kind = type(item)
-        if kind is str:
-            if len(item) > longest or "\x00" in item:
-                return False
-        elif kind is dict:
-            for key, child in item.items():
-                if len(key) > longest or "\x00" in key:
+    longest, items, keys = limits.max_string_length, limits.max_array_items, limits.max_object_keys
+    level: list[Any] = [value]
+    depth = 0
+    while level:
+        below: list[Any] = []
+        push, extend = below.append, below.extend
+        containers = False
+        for item in level:
+            kind = type(item)
+            if kind is str:
+                if len(item) > longest or "\x00" in item:
                     return False
-                push(child)
-        elif kind is list:
-            if len(item) > items:
+            elif kind is dict:
+                containers = True
+                if len(item) > keys:
+                    return False
+                for key, child in item.items():
+                    if len(key) > longest or "\x00" in key:
+                        return False
+                    push(child)
+            elif kind is list:
+                containers = True
+                if len(item) > items:
+                    return False
+                extend(item)
+            elif kind is int:
+                if not -(2**63) <= item < 2**63:
+                    return False
+            elif item is not None and kind is not float and kind is not bool:  # not from orjson: the full check judges
                 return False
-            extend(item)
-        elif kind is int:
-            if not -(2**63) <= item < 2**63:
-                return False
-        elif item is not None and kind is not float and kind is not bool:  # not from orjson: the full check judges
+        depth += containers
+        if depth > limits.max_depth:
             return False
+        level = below
     return True
 
 
 def _check_with_paths(value: Any, limits: RequestLimits) -> None:
-    stack: list[tuple[Any, str]] = [(value, "")]
-    while stack:
-        item, path = stack.pop()
-        if isinstance(item, str):
-            _check_string(item, path, limits)
-        elif isinstance(item, int) and not -(2**63) <= item < 2**63:
-            # orjson keeps integers up to 2**64 - 1 exact; no column holds more than a signed 64-bit one.
-            raise bad_request(f"{path or 'A number'} is out of range.", path or None)
-        elif isinstance(item, dict):
-            for key, child in item.items():
-                _check_string(key, path, limits)
-                stack.append((child, f"{path}.{key}" if path else key))
-        elif isinstance(item, list):
-            if len(item) > limits.max_array_items:
-                raise bad_request(
-                    f"{path or 'The body'} has {len(item)} items; at most {limits.max_array_items} are accepted"
-                    " per request.",
-                    path or None,
-                )
-            stack.extend((child, f"{path}[{i}]") for i, child in enumerate(item))
+    level: list[tuple[Any, str]] = [(value, "")]
+    depth = 0
+    while level:
+        below: list[tuple[Any, str]] = []
+        if any(isinstance(item, dict | list) for item, _ in level):
+            depth += 1
+            if depth > limits.max_depth:
+                # No path: it would be as long as the nesting.
+                raise bad_request(f"The request body is nested deeper than {limits.max_depth} levels.")
+        for item, path in level:
+            if isinstance(item, str):
+                _check_string(item, path, limits)
+            elif isinstance(item, int) and not -(2**63) <= item < 2**63:
+                # orjson keeps integers up to 2**64 - 1 exact; no column holds more than a signed 64-bit one.
+                raise bad_request(f"{path or 'A number'} is out of range.", path or None)
+            elif isinstance(item, dict):
+                if len(item) > limits.max_object_keys:
+                    raise bad_request(
+                        f"{path or 'The body'} has more than {limits.max_object_keys} keys.", path or None
+                    )
+                for key, child in item.items():
+                    _check_string(key, path, limits)
+                    below.append((child, f"{path}.{key}" if path else key))
+            elif isinstance(item, list):
+                if len(item) > limits.max_array_items:
+                    raise bad_request(
+                        f"{path or 'The body'} has {len(item)} items; at most {limits.max_array_items} are accepted"
+                        " per request.",
+                        path or None,
+                    )
+                below.extend((child, f"{path}[{i}]") for i, child in enumerate(item))
+        level = below
 
 
 def _check_string(text: str, path: str, limits: RequestLimits) -> None:

@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterable
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, select
+from sqlalchemy.exc import DataError, IntegrityError
 
 from ..engine import CustomerResult, EngineInputError, Settings, compute_customer
 from . import timefmt
@@ -40,6 +41,7 @@ POLL_SECONDS = 0.05  # how soon another process's imports are noticed
 GATHER_SECONDS = 0.1
 # How often the processor looks for customers whose results time has changed (an invoice fell due...).
 SCHEDULE_SECONDS = 1.0
+INT64_MAX = 2**63 - 1  # customers.mrr and customers.arr are 64-bit columns
 
 
 def enqueue(conn: Connection, customers: Iterable[tuple[int, int]]) -> None:
@@ -98,12 +100,43 @@ UNQUEUE = delete(_q).where(and_(_q.c.customer_id == bindparam("cid"), _q.c.token
 
 
 def process_batch(db: Database, limit: int = BATCH) -> int:
-    """Claim up to `limit` queued customers, compute them and commit their results. Returns how many."""
+    """Claim up to `limit` queued customers, compute them and commit their results. Returns how many.
+
+    A customer whose results cannot be computed or stored is marked failed (its data source counts it under
+    `processing_status.failed`) and unqueued; it never holds back the others: when a batch cannot be stored,
+    its customers are stored one by one."""
+    try:
+        return _process(db, limit)
+    except STORE_ERRORS:
+        if limit == 1:
+            raise
+    # One customer's results could not be stored; which one is found by storing them one at a time.
+    done = 0
+    for _ in range(limit):
+        claimed: list[int] = []
+        try:
+            count = _process(db, 1, claimed)
+        except STORE_ERRORS as exc:
+            count = _fail(db, claimed, exc)
+        if not count:
+            break
+        done += count
+    return done
+
+
+# Errors of the data being written (a number past its column, a value the encoder refuses), as opposed to
+# the database being unreachable or busy (OperationalError: the batch is retried as it is).
+STORE_ERRORS = (DataError, IntegrityError, ArithmeticError, TypeError, ValueError)
+
+
+def _process(db: Database, limit: int, claimed_ids: list[int] | None = None) -> int:
     with db.begin() as conn:
         claim = CLAIM_LOCKED if conn.dialect.name == "postgresql" else CLAIM
         claimed = conn.execute(claim, {"limit": limit}).all()
         if not claimed:
             return 0
+        if claimed_ids is not None:
+            claimed_ids.extend(row.customer_id for row in claimed)
         # Settings are read in the claim's transaction: a rates load committed with its re-queue is never
         # computed with the rates from before it.
         settings = settings_in(conn)
@@ -113,12 +146,38 @@ def process_batch(db: Database, limit: int = BATCH) -> int:
         for inp in inputs:
             try:
                 result = compute_customer(inp.customer, inp.subscriptions, inp.line_items, plans, settings, as_of=now)
+                _check_storable(result)
             except EngineInputError as exc:
                 log.warning("customer %s cannot be computed: %s", inp.customer.uuid, exc)
                 done.append((inp, None, str(exc)))
+            except Exception as exc:  # the engine is pure: whatever it raised concerns this customer alone
+                log.warning("customer %s cannot be computed: %s", inp.customer.uuid, type(exc).__name__)
+                done.append((inp, None, f"computation failed: {type(exc).__name__}"))
             else:
                 done.append((inp, result, None))
         write_results(conn, next_version(conn), done)
+        conn.execute(UNQUEUE, [{"cid": row.customer_id, "token": row.token} for row in claimed])
+    return len(claimed)
+
+
+def _check_storable(result: CustomerResult) -> None:
+    if not (-INT64_MAX <= result.mrr <= INT64_MAX and -INT64_MAX <= result.arr <= INT64_MAX):
+        raise EngineInputError("its MRR or ARR is beyond the range that can be stored")
+
+
+def _fail(db: Database, customer_ids: list[int], exc: Exception) -> int:
+    """Mark customers failed whose results alone could not be stored. Logged once (the exception's type only:
+    its message may carry SQL parameters, i.e. customer data)."""
+    with db.begin() as conn:
+        claim = CLAIM_LOCKED if conn.dialect.name == "postgresql" else CLAIM
+        claimed = conn.execute(claim.where(_q.c.customer_id.in_(customer_ids)), {"limit": len(customer_ids)}).all()
+        if not claimed:
+            return 0
+        inputs, _plans = load_inputs(conn, [row.customer_id for row in claimed])
+        error = f"results cannot be stored: {type(exc).__name__}"
+        for inp in inputs:
+            log.warning("customer %s failed: %s", inp.customer.uuid, error)
+        write_results(conn, next_version(conn), [(inp, None, error) for inp in inputs])
         conn.execute(UNQUEUE, [{"cid": row.customer_id, "token": row.token} for row in claimed])
     return len(claimed)
 
@@ -208,7 +267,8 @@ class Processor:
                         break
                     last_batch = started
             except Exception as exc:  # keep serving; the queue keeps the work for the next round
-                log.error("processing failed: %s: %s", type(exc).__name__, exc)
+                # The type only: a database error's message carries the statement's parameters (customer data).
+                log.error("processing failed: %s", type(exc).__name__)
                 time.sleep(1)
             _wake.wait(POLL_SECONDS)
             _wake.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json as stdlib_json
 from typing import Any
 
 import orjson
@@ -12,7 +13,12 @@ class JSONResponse(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
+        try:
+            return orjson.dumps(content)
+        except orjson.JSONEncodeError:
+            # A metric summed over every customer can pass 64 bits (each customer's MRR and ARR fit), and orjson
+            # writes no larger integer; the standard library writes any.
+            return stdlib_json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def json(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:

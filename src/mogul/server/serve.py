@@ -6,11 +6,14 @@ import gc
 import logging
 import os
 import sys
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
 
+from .. import redact
 from .app import create_app
+from .connections import DEFAULT_REQUEST_TIMEOUT, REQUEST_TIMEOUT_ENV, GuardedH11Protocol
 from .settings import ServerSettings
 from .store import Database
 from .store.database import describe_url
@@ -19,6 +22,7 @@ from .store.keys import count_active_keys, create_key
 DATABASE_ENV = "MOGUL_DATABASE"
 SETTINGS_ENV = "MOGUL_SERVER_SETTINGS"
 LOG_LEVEL_ENV = "MOGUL_LOG_LEVEL"
+DEFAULT_CONNECTION_LIMIT = 1000
 
 
 def configure_logging(level: str) -> None:
@@ -31,6 +35,20 @@ def configure_logging(level: str) -> None:
         handler.setFormatter(logging.Formatter("%(levelname)-9s %(name)s: %(message)s"))
         logger.addHandler(handler)
     logger.propagate = False
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactedAccessLog) for f in access.filters):
+        access.addFilter(RedactedAccessLog())
+
+
+class RedactedAccessLog(logging.Filter):
+    """uvicorn's access log records the request target with its query string: mask the values of email and
+    key-like parameters (`/v1/customers/search?email=***`), and any email, before the line is written."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str):
+            record.args = (*args[:2], redact.text(redact.path(args[2])), *args[3:])
+        return True
 
 
 def prepare(database_url: str) -> Database:
@@ -75,10 +93,15 @@ def serve(
     workers: int = 1,
     log_level: str = "info",
     settings: ServerSettings | None = None,
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    connection_limit: int = DEFAULT_CONNECTION_LIMIT,
 ) -> None:
     """Run until interrupted. `settings` default to ChartMogul's limits (`ServerSettings.chartmogul()`);
-    the limits are per worker process."""
+    the limits are per worker process. A request must arrive whole within `request_timeout` seconds (0: no
+    limit); past `connection_limit` open connections per worker (0: none) uvicorn answers 503."""
     settings = settings or ServerSettings.chartmogul()
+    os.environ[REQUEST_TIMEOUT_ENV] = str(request_timeout)  # read by every worker's GuardedH11Protocol
+    guards: dict[str, Any] = {"http": GuardedH11Protocol, "limit_concurrency": connection_limit or None}
     configure_logging(log_level)
     db = prepare(database_url)
     print(f"mogul: serving {describe_url(database_url)} at http://{host}:{port}/v1", file=sys.stderr, flush=True)
@@ -96,9 +119,15 @@ def serve(
         os.environ[SETTINGS_ENV] = settings.to_json()
         os.environ[LOG_LEVEL_ENV] = log_level
         uvicorn.run(
-            "mogul.server.serve:app_from_env", factory=True, host=host, port=port, workers=workers, log_level=log_level
+            "mogul.server.serve:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+            **guards,
         )
     else:
         app = create_app(db, settings)
         tune_gc()
-        uvicorn.run(app, host=host, port=port, log_level=log_level)
+        uvicorn.run(app, host=host, port=port, log_level=log_level, **guards)

@@ -48,6 +48,11 @@ class RequestLimits:
     max_body_bytes: int = 8 * 1024 * 1024  # 413, enforced while the body streams in
     max_array_items: int = 1000  # 400: items in any JSON array, so invoices (and line items) per request
     max_string_length: int = 10_000  # 400: characters in any JSON string or object key
+    # 400: arrays and objects inside one another. Far above any real body (an invoice import is 5 deep) and far
+    # below what every component round-trips: orjson encodes at most 255 levels, and a stored value sits a few
+    # levels down in the objects that render it.
+    max_depth: int = 32
+    max_object_keys: int = 1000  # 400: keys in any JSON object
     max_query_params: int = 50  # 400
     max_query_length: int = 1024  # 400: characters in one query parameter name or value
 

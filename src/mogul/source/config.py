@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from .. import redact
 from ..client import DEFAULT_BASE_URL, normalise_base_url
 
 DOCS_URL = "https://github.com/mogul-dev/mogul/blob/main/docs/source.md"
@@ -181,7 +182,7 @@ class Config:
     read_timeout_seconds: float = 60.0
 
     def __repr__(self) -> str:  # never the key
-        return f"Config(base_url={self.base_url!r}, start_date={self.start_date.isoformat()})"
+        return f"Config(base_url={redact.text(self.base_url)!r}, start_date={self.start_date.isoformat()})"
 
     @property
     def timeout(self) -> httpx.Timeout:
@@ -263,8 +264,8 @@ def parse_config(raw: Any) -> Config:
         raise ConfigError("base_url must be a URL string such as https://api.chartmogul.com")
     try:
         base_url = normalise_base_url(base_url)
-    except ValueError:
-        raise ConfigError(f"base_url must start with http:// or https://, got {base_url[:60]!r}") from None
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None  # names base_url, without its credentials
     rps = raw.get("requests_per_second", 40)
     if isinstance(rps, bool) or not isinstance(rps, int | float) or rps <= 0:
         raise ConfigError("requests_per_second must be a number greater than 0")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import redact as redacting
 from ..client.errors import (
     AuthenticationError,
     ChartMogulError,
@@ -37,6 +38,7 @@ class Failure:
 def classify(exc: BaseException, base_url: str = "", secret: str | None = None) -> Failure:
     """401/403 and bad input → config_error; exhausted retries → transient_error; the rest → system_error."""
     internal = redact(f"{type(exc).__name__}: {exc}", secret)
+    base_url = redact(base_url, secret)
     if isinstance(exc, AuthenticationError):
         return Failure("config_error", "ChartMogul rejected the API key (HTTP 401): check api_key.", internal)
     if isinstance(exc, ForbiddenError):
@@ -69,7 +71,6 @@ def classify(exc: BaseException, base_url: str = "", secret: str | None = None) 
 
 
 def redact(text: str, secret: str | None) -> str:
-    """The key must never reach a log or a trace, whatever an exception happened to include."""
-    if secret and len(secret) >= 4:
-        text = text.replace(secret, "****")
-    return text
+    """The key, URL credentials and emails must never reach a log or a trace, whatever an exception happened to
+    include."""
+    return redacting.text(text, secret)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from .. import redact
 from ..client import Client, RetryPolicy
 from . import protocol
 from .catalog import Selected
@@ -87,7 +88,7 @@ class Reader:
 
         runs: list[Run] = []
         try:
-            yield protocol.log("INFO", f"reading {len(self.selected)} streams from {cfg.base_url}")
+            yield protocol.log("INFO", f"reading {len(self.selected)} streams from {redact.text(cfg.base_url)}")
             for sel in self.selected:
                 boundary = Boundary.from_state(self.states.get(sel.stream.name)) if sel.incremental else None
                 run = Run(sel.stream, sel.incremental, boundary)

@@ -6,11 +6,44 @@ import re
 from decimal import Decimal
 from typing import Any
 
+import orjson
+
 from ..errors import bad_request, invalid
 from ..timefmt import iso_millis, parse_timestamp
 
 TYPES = ("String", "Integer", "Decimal", "Timestamp", "Boolean")
 _KEY = re.compile(r"^[A-Za-z0-9_]{1,255}$")
+# What one object may hold, summed over every request that added to it (each request is bounded on its own by
+# `RequestLimits`): so a customer row, and a page of 200 of them, stays a bounded read.
+MAX_CUSTOM_KEYS = 1000
+MAX_TAGS = 1000
+MAX_FREE_FORM_BYTES = 100_000  # custom attributes (or tags) of one object, encoded as JSON
+
+
+def custom_problem(custom: dict[str, Any]) -> str | None:
+    """Why `custom` cannot be stored (it has grown past the limits), or None."""
+    if len(custom) > MAX_CUSTOM_KEYS:
+        return f"has more than {MAX_CUSTOM_KEYS} keys"
+    if len(orjson.dumps(custom)) > MAX_FREE_FORM_BYTES:
+        return f"is larger than {MAX_FREE_FORM_BYTES} bytes as JSON"
+    return None
+
+
+def bounded_custom(custom: dict[str, Any], label: str = "custom") -> dict[str, Any]:
+    """`custom` as it will be stored, or a 422 when it has grown past the limits."""
+    problem = custom_problem(custom)
+    if problem:
+        raise invalid({label: problem})
+    return custom
+
+
+def bounded_tags(tags: list[str], label: str = "tags") -> list[str]:
+    """`tags` as they will be stored, or a 422 when they have grown past the limits."""
+    if len(tags) > MAX_TAGS:
+        raise invalid({label: f"has more than {MAX_TAGS} tags"})
+    if len(orjson.dumps(tags)) > MAX_FREE_FORM_BYTES:
+        raise invalid({label: f"is larger than {MAX_FREE_FORM_BYTES} bytes as JSON"})
+    return tags
 
 
 def tags_of(value: Any, label: str = "tags") -> list[str]:

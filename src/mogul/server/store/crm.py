@@ -20,6 +20,7 @@ from ..render import render
 from ..timefmt import now_us, parse_timestamp
 from ..validation import Values, checked, coded_first
 from . import schema
+from .attributes import custom_problem
 from .database import Database
 from .ids import new_uuid
 
@@ -110,11 +111,14 @@ def custom_values(sent: Any, current: Mapping[str, Any] | None = None) -> dict[s
         return out
     if isinstance(sent, Mapping):
         out.update(sent)
-        return out
-    for item in sent:
-        if "key" not in item:  # an update view does not require the key (validation's create rule)
-            raise coded(422, "custom.key can't be blank", "custom.key")
-        out[item["key"]] = item.get("value")
+    else:
+        for item in sent:
+            if "key" not in item:  # an update view does not require the key (validation's create rule)
+                raise coded(422, "custom.key can't be blank", "custom.key")
+            out[item["key"]] = item.get("value")
+    problem = custom_problem(out)
+    if problem:
+        raise coded(422, f"custom {problem}", "custom")
     return out
 
 

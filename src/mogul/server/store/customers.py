@@ -370,6 +370,8 @@ class Customers:
         attributes = fields.obj(body, "attributes") or {}
         tags = attrs.tags_of(attributes["tags"], "attributes.tags") if attributes.get("tags") is not None else []
         custom = attrs.typed_custom(attributes["custom"]) if attributes.get("custom") is not None else {}
+        attrs.bounded_tags(tags, "attributes.tags")
+        attrs.bounded_custom(custom, "attributes.custom")
         if errors:
             raise invalid(errors)
         now = now_us()
@@ -429,9 +431,10 @@ class Customers:
                         raise invalid({"status": "only a lead's status can be changed"})
                     values["status"] = status
                 if attributes.get("tags") is not None:
-                    values["tags"] = attrs.tags_of(attributes["tags"], "attributes.tags")
+                    values["tags"] = attrs.bounded_tags(attrs.tags_of(attributes["tags"], "attributes.tags"))
                 if attributes.get("custom") is not None:
-                    values["custom"] = {**row.custom, **attrs.plain_custom(attributes["custom"], "attributes.custom")}
+                    custom = {**row.custom, **attrs.plain_custom(attributes["custom"], "attributes.custom")}
+                    values["custom"] = attrs.bounded_custom(custom, "attributes.custom")
                 if values:
                     conn.execute(update(c).where(c.c.id == row.id).values(**values))
                 if values.keys() & {"name", "external_id"}:
@@ -452,7 +455,7 @@ class Customers:
         with self.db.begin() as conn:
             row = self._lock(conn, uuid)
             new = attrs.remove_tags(row.tags, tags) if remove else attrs.add_tags(row.tags, tags)
-            conn.execute(update(c).where(c.c.id == row.id).values(tags=new))
+            conn.execute(update(c).where(c.c.id == row.id).values(tags=attrs.bounded_tags(new)))
         return {"tags": new}
 
     def change_custom(self, uuid: str, body: dict[str, Any], *, mode: str) -> dict[str, Any]:
@@ -469,7 +472,7 @@ class Customers:
             else:
                 for key in fields.str_list(body["custom"], "custom"):
                     custom.pop(key, None)
-            conn.execute(update(c).where(c.c.id == row.id).values(custom=custom))
+            conn.execute(update(c).where(c.c.id == row.id).values(custom=attrs.bounded_custom(custom)))
         return {"custom": custom}
 
     def by_email(self, body: dict[str, Any], *, kind: str) -> dict[str, Any]:

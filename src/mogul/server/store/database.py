@@ -11,8 +11,8 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.pool import NullPool
 
 from . import schema
@@ -33,6 +33,24 @@ def normalise_url(url: str) -> str:
     return url
 
 
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+def _parse_url(url: str) -> URL:
+    """The parsed URL of a database mogul can use, or an ArgumentError in one line (without the password)."""
+    try:
+        parsed = make_url(url)
+        backend = parsed.get_backend_name()
+        if backend == "postgresql":
+            parsed.port  # noqa: B018 - a port that is not a number fails here rather than at connect time
+    except (ArgumentError, ValueError):
+        # SQLAlchemy's own message for what it cannot parse; it never repeats the URL (nor its password).
+        raise ArgumentError("Could not parse SQLAlchemy URL from given URL string") from None
+    if backend not in ("sqlite", "postgresql"):
+        raise ArgumentError(f"mogul stores data in SQLite or PostgreSQL, not {backend}")
+    return parsed
+
+
 def describe_url(url: str) -> str:
     """The URL with any password hidden, for logs and messages."""
     return make_url(normalise_url(url)).render_as_string(hide_password=True)
@@ -43,7 +61,7 @@ class Database:
 
     def __init__(self, url: str = DEFAULT_DATABASE, *, pool_size: int = 10) -> None:
         self.url = normalise_url(url)
-        parsed = make_url(self.url)
+        parsed = _parse_url(self.url)
         self.dialect = parsed.get_backend_name()
         kwargs: dict[str, Any] = {}
         if self.dialect == "sqlite":
@@ -64,6 +82,9 @@ class Database:
             kwargs["pool_size"] = pool_size
             kwargs["max_overflow"] = pool_size * 2
             kwargs["pool_pre_ping"] = True
+            if "connect_timeout" not in parsed.query:
+                # An unreachable host fails in seconds, not after the operating system's TCP timeout (minutes).
+                kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
         # JSON columns (customers' tags, custom and merged ids, engine results) are decoded on every list page:
         # orjson reads the stdlib's output to the same values, several times faster.
         kwargs["json_deserializer"] = orjson.loads

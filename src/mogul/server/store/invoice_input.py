@@ -22,6 +22,10 @@ DUP_LINE_ITEM = "The external ID for this line item already exists in our system
 DUP_TRANSACTION = "has already been taken"
 MAX_TEXT = 255
 INT32_MAX = 2**31 - 1  # the largest value of an INTEGER column such as quantity
+# The largest amount (in cents, either sign) an invoice may carry. A line item's MRR is at most about 30.4 times
+# its amount (a one-day plan), so its MRR and ARR (12 x MRR) stay far inside the 64-bit columns that store them,
+# with room for exchange rates and sums. Larger amounts are refused with a 422.
+MAX_AMOUNT_IN_CENTS = 10**15
 
 
 @dataclass
@@ -174,16 +178,18 @@ def _line_item(item: Any, inv: InvoiceIn) -> None:
         "subscription_set_external_id": r.text("subscription_set_external_id"),
         "service_period_start": start,
         "service_period_end": end,
-        "amount_in_cents": r.integer("amount_in_cents", 0, required=True),
+        "amount_in_cents": r.integer(
+            "amount_in_cents", 0, required=True, minimum=-MAX_AMOUNT_IN_CENTS, maximum=MAX_AMOUNT_IN_CENTS
+        ),
         "quantity": r.integer("quantity", 1, minimum=0, maximum=INT32_MAX),
         "prorated": r.boolean("prorated", False),
         "proration_type": r.choice("proration_type", PRORATION_TYPES, required=False),
         "cancelled_at": r.when("cancelled_at"),
         "discount_code": r.text("discount_code", "") or "",
-        "discount_amount_in_cents": r.integer("discount_amount_in_cents", 0, minimum=0),
+        "discount_amount_in_cents": r.integer("discount_amount_in_cents", 0, minimum=0, maximum=MAX_AMOUNT_IN_CENTS),
         "discount_description": r.text("discount_description"),
-        "tax_amount_in_cents": r.integer("tax_amount_in_cents", 0, minimum=0),
-        "transaction_fees_in_cents": r.integer("transaction_fees_in_cents", 0, minimum=0),
+        "tax_amount_in_cents": r.integer("tax_amount_in_cents", 0, minimum=0, maximum=MAX_AMOUNT_IN_CENTS),
+        "transaction_fees_in_cents": r.integer("transaction_fees_in_cents", 0, minimum=0, maximum=MAX_AMOUNT_IN_CENTS),
         "transaction_fees_currency": r.currency("transaction_fees_currency"),
         "account_code": r.text("account_code", "") or "",
         "description": r.text("description"),
@@ -202,8 +208,8 @@ def parse_transaction(tx: dict[str, Any], prefix: str, errors: dict[str, str]) -
         "type": r.choice("type", TRANSACTION_TYPES),
         "date": r.when("date", required=True),
         "result": r.choice("result", TRANSACTION_RESULTS),
-        "amount_in_cents": r.integer("amount_in_cents", minimum=0),
-        "transaction_fees_in_cents": r.integer("transaction_fees_in_cents", minimum=0),
+        "amount_in_cents": r.integer("amount_in_cents", minimum=0, maximum=MAX_AMOUNT_IN_CENTS),
+        "transaction_fees_in_cents": r.integer("transaction_fees_in_cents", minimum=0, maximum=MAX_AMOUNT_IN_CENTS),
         "transaction_fees_currency": r.currency("transaction_fees_currency"),
     }
 

@@ -281,7 +281,7 @@ class Invoices:
             except IntegrityError as exc:
                 # A unique constraint fired (a stored duplicate, or a concurrent import won the race): find which.
                 with self.db.read() as conn:
-                    self._stored_duplicates(conn, parsed)
+                    self._stored_duplicates(conn, customer_uuid, parsed)
                 if any(inv.errors for inv in parsed):
                     raise _batch_error(parsed) from exc
                 # No duplicate of ours: a concurrent import created the same new subscription first. Once more
@@ -440,7 +440,13 @@ class Invoices:
                 subs[(row["data_source_id"], row["external_id"])] = {**row, "id": ident}
         return subs
 
-    def _stored_duplicates(self, conn: Connection, parsed: list[InvoiceIn]) -> None:
+    def _stored_duplicates(self, conn: Connection, customer_uuid: str, parsed: list[InvoiceIn]) -> None:
+        """Flag the ids already stored in the invoice's own data source: uniqueness is per data source, and an id
+        used in another one is no duplicate."""
+        customer = _import_customer(conn, customer_uuid)
+        if customer is None:
+            return
+        ds_ids = self._data_sources(conn, customer, parsed)
         checks = (
             (inv_t, _invoice_ids, "external_id", DUP_INVOICE),
             (li_t, _line_item_ids, "line_items.external_id", DUP_LINE_ITEM),
@@ -450,9 +456,10 @@ class Invoices:
             wanted = {e for inv in parsed for e in ids_of(inv) if e}
             if not wanted:
                 continue
-            taken = set(conn.execute(select(table.c.external_id).where(table.c.external_id.in_(wanted))).scalars())
-            for inv in parsed:
-                if taken.intersection(ids_of(inv)):
+            query = select(table.c.data_source_id, table.c.external_id).where(table.c.external_id.in_(wanted))
+            taken = {(row[0], row[1]) for row in conn.execute(query)}
+            for inv, ds_id in zip(parsed, ds_ids, strict=True):
+                if any((ds_id, e) in taken for e in ids_of(inv)):
                     inv.errors.setdefault(key, message)
 
     # --- transactions on an existing invoice
