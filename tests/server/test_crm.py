@@ -188,6 +188,9 @@ def test_contact_defaults_and_custom(api: httpx.Client, customer: dict[str, Any]
     assert after.status_code == 201 and after.json()["position"] == 10
     duplicate = api.post("/contacts", json=contact_body(customer, position=9)).json()
     assert duplicate["position"] == 9  # an explicit position is kept even if taken (§1.1)
+    highest = api.post("/contacts", json=contact_body(customer, position=2**31 - 1)).json()["position"]
+    beyond = api.post("/contacts", json=contact_body(customer)).json()["position"]
+    assert highest == beyond == 2**31 - 1  # the default stays within the bound a client may send back
 
     patched = api.patch(
         f"/contacts/{minimal['uuid']}",

@@ -102,6 +102,21 @@ def nullable(schema: JsonSchema) -> JsonSchema:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
+# Free-form JSON a request may send (custom attributes, `custom` of contacts and opportunities): any value whose
+# strings and keys the request limits accept.
+_FREE_VALUE = "#/components/schemas/FreeJsonValue"
+FREE_OBJECT: JsonSchema = {
+    "type": "object",
+    "propertyNames": {"maxLength": MAX_STRING, "pattern": NO_NUL},
+    "maxProperties": RequestLimits.max_object_keys,
+    "additionalProperties": {"$ref": _FREE_VALUE},
+}
+component(
+    "FreeJsonValue",
+    {"anyOf": [text(), {"type": ["number", "boolean", "null"]}, array({"$ref": _FREE_VALUE}), FREE_OBJECT]},
+)
+
+
 def calendar_date(year: str = "[1-9][0-9]{3}") -> str:
     """A regex for a real `YYYY-MM-DD` day, leap days included; `year` (4 digits) restricts the other days
     (every leap year from 1004 to 9996 is in any range used here). No lookaround: the Rust regex engine has none."""
@@ -173,7 +188,7 @@ def _request_leaf(f: Field, info: TypeInfo, view: View) -> JsonSchema:
     if info.kind == "array":
         assert info.items is not None
         return array(_request_leaf(f, info.items, view), **({"maxItems": f.max_items} if f.max_items else {}))
-    return {"map": {"type": "object"}, "any": {}}.get(info.kind, {"type": info.kind})
+    return {"map": FREE_OBJECT, "any": {"$ref": _FREE_VALUE}}.get(info.kind, {"type": info.kind})
 
 
 _RESPONSE_STYLE = SchemaStyle(closed=True, leaf=_response_leaf)

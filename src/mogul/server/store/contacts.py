@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Select, delete, func, insert, select, update
 
 from ...objects import Contact
+from ...objects.base import field_of
 from ..errors import coded
 from ..pagination import Page, PageParams
 from ..validation import Values
@@ -17,6 +18,7 @@ t = schema.contacts
 c = schema.customers
 ds = schema.data_sources
 
+POSITION_MAX = field_of(Contact, "position").maximum
 PROFILE = ("external_id", "first_name", "last_name", "title", "email", "phone", "linked_in", "twitter", "notes")
 # Kept from the contact merged into unless it has none (§1.6); `notes` are joined instead.
 MERGED_FROM_EITHER = tuple(name for name in PROFILE if name != "notes")
@@ -92,7 +94,9 @@ class Contacts(CrmStore):
         position = values.get("position")
         if position is None:
             highest = conn.execute(select(func.max(t.c.position)).where(t.c.customer_id == customer.id)).scalar()
-            position = (highest or 0) + 1
+            # One more than the highest, within the declared bound: a customer whose last contact sits at the
+            # bound gets a second contact there rather than a position no client can send back.
+            position = min((highest or 0) + 1, POSITION_MAX)
         row = {
             "uuid": self.new_uuid(),
             "customer_id": customer.id,
