@@ -22,6 +22,7 @@ from mogul.objects import (
     ActivitiesExport,
     ApiObject,
     Contact,
+    Customer,
     CustomerNote,
     DataSource,
     Note,
@@ -44,6 +45,43 @@ def data_sources(api: httpx.Client) -> list[dict[str, Any]]:
     flags = "with_processing_status=true&with_auto_churn_subscription_setting=true&with_invoice_handling_setting=1"
     listed = api.get(f"/data_sources?{flags}").json()["data_sources"]
     return [created.json(), *listed, api.get(f"/data_sources/{created.json()['uuid']}?{flags}").json()]
+
+
+def customers(api: httpx.Client) -> list[dict[str, Any]]:
+    """Created, listed (on the first page and by cursor), searched, retrieved, updated, tagged by email."""
+    source = api.post("/data_sources", json={"name": f"Customers {uuid.uuid4()}"}).json()["uuid"]
+    full = {
+        "data_source_uuid": source,
+        "external_id": "full",
+        "name": "Full",
+        "email": "full@example.com",
+        "country": "US",
+        "state": "CA",
+        "website_url": "https://example.com",
+        "owner": "o@example.com",
+        "lead_created_at": "2024-01-01",
+        "attributes": {"tags": ["a"], "custom": [{"type": "Integer", "key": "seats", "value": 3}]},
+        "primary_contact": {"first_name": "Ada"},
+    }
+    created = api.post("/customers", json=full)
+    assert created.status_code == 201, created.text
+    other = api.post("/customers", json={"data_source_uuid": source, "external_id": "bare"}).json()
+    merged = api.post(
+        "/customers/merges",
+        json={"from": {"customer_uuid": other["uuid"]}, "into": {"customer_uuid": created.json()["uuid"]}},
+    )
+    assert merged.status_code == 202, merged.text
+    uuid_ = created.json()["uuid"]
+    return [
+        created.json(),
+        other,
+        *api.get("/customers").json()["entries"],
+        *api.get("/customers?per_page=1&cursor=").json()["entries"],
+        *api.get("/customers/search?email=full@example.com").json()["entries"],
+        api.get(f"/customers/{uuid_}").json(),
+        api.patch(f"/customers/{uuid_}", json={"primary_contact": {"last_name": "L"}, "status": "Working_Lead"}).json(),
+        *api.post("/customers/attributes/tags", json={"email": "full@example.com", "tags": ["b"]}).json()["entries"],
+    ]
 
 
 def _customer(api: httpx.Client) -> dict[str, Any]:
@@ -161,6 +199,7 @@ class Case:
 
 
 CASES = [
+    Case(Customer, customers, "Customer", "customers"),
     Case(DataSource, data_sources, "DataSource", "data_sources"),
     Case(Contact, contacts, "Contact", "contacts"),
     Case(CustomerNote, notes, "CustomerNote", "customer_notes"),

@@ -12,9 +12,11 @@ from typing import Any, Generic, TypeVar, overload
 from ..objects import (
     Account,
     ActivitiesExport,
+    Address,
     ApiObject,
     AutoChurnSetting,
     Contact,
+    Customer,
     CustomerNote,
     DataSource,
     InvoiceHandlingSetting,
@@ -85,54 +87,6 @@ class Field(Generic[T]):
 
 def parse_datetime(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-class Address(ApiObject):
-    country = Field[str | None]()
-    state = Field[str | None]()
-    city = Field[str | None]()
-    zip = Field[str | None]("address_zip")
-
-
-class Customer(ApiObject):
-    """A customer as `/v1/customers` returns it; kebab-case JSON keys map to snake_case attributes."""
-
-    id = Field[int]()
-    uuid = Field[str]()
-    external_id = Field[str]()
-    external_ids = Field[list[str]]()
-    data_source_uuid = Field[str]()
-    data_source_uuids = Field[list[str]]()
-    name = Field[str]()
-    email = Field[str]()
-    company = Field[str]()
-    status = Field[str]()
-    customer_since = Field[datetime]("customer-since", parse=parse_datetime)
-    country = Field[str | None]()
-    state = Field[str | None]()
-    city = Field[str | None]()
-    zip = Field[str | None]()
-    address = Field[Address](parse=Address)
-    lead_created_at = Field[datetime](parse=parse_datetime)
-    free_trial_started_at = Field[datetime](parse=parse_datetime)
-    mrr = Field[int]()
-    arr = Field[int]()
-    currency = Field[str]()
-    currency_sign = Field[str]("currency-sign")
-    billing_system_type = Field[str]("billing-system-type")
-    billing_system_url = Field[str | None]("billing-system-url")
-    chartmogul_url = Field[str]("chartmogul-url")
-    owner = Field[str | None]()
-    website_url = Field[str | None]()
-    attributes = Field[dict[str, Any]]()
-
-    @property
-    def tags(self) -> list[str]:
-        return list((self._data.get("attributes") or {}).get("tags") or [])
-
-    @property
-    def custom(self) -> dict[str, Any]:
-        return dict((self._data.get("attributes") or {}).get("custom") or {})
 
 
 class Plan(ApiObject):

@@ -13,6 +13,7 @@ from ..objects import (
     Account,
     ApiObject,
     Contact,
+    Customer,
     CustomerNote,
     DataSource,
     Opportunity,
@@ -109,41 +110,7 @@ SUBSCRIPTION_EVENT = declared(SubscriptionEvent, required=("id",))
 PLAN_GROUP = declared(PlanGroup)
 PLAN_GROUP["properties"]["plan_uuids"] = {"type": ["array", "null"], "items": {"type": "string"}}
 
-CUSTOMER = root(
-    {
-        "id": INT,
-        "uuid": S,
-        "external_id": S0,
-        "name": S,
-        "email": S,
-        "status": S,
-        "customer-since": DT0,
-        "attributes": obj(
-            {"custom": FREE_OBJECT, "clearbit": FREE_OBJECT, "stripe": FREE_OBJECT, "tags": array(S)}, null=True
-        ),
-        "data_source_uuid": S0,
-        "data_source_uuids": array(S),
-        "external_ids": array(S),
-        "company": S,
-        "country": S0,
-        "state": S0,
-        "city": S0,
-        "zip": S0,
-        "lead_created_at": DT0,
-        "free_trial_started_at": DT0,
-        "address": obj({"country": S0, "state": S0, "city": S0, "address_zip": S0}, null=True),
-        "mrr": INT,
-        "arr": INT,
-        "billing-system-url": S0,
-        "chartmogul-url": S0,
-        "billing-system-type": S0,
-        "currency": S,
-        "currency-sign": S,
-        "owner": S0,
-        "website_url": S0,
-    },
-    ["uuid"],
-)
+CUSTOMER = declared(Customer)
 
 ACTIVITY = root(
     {
