@@ -20,23 +20,34 @@ from mogul.client import models
 from mogul.objects import (
     Account,
     ActivitiesExport,
+    Activity,
+    AllMetricsSummary,
     ApiObject,
+    CodedError,
     Contact,
     Customer,
+    CustomerActivity,
     CustomerNote,
     DataSource,
+    DetailedError,
+    LegacyError,
+    MetricSummary,
     Note,
     Opportunity,
     PlanGroup,
     SubscriptionEvent,
     Task,
+    ValidationErrors,
     key_tree,
     schema_key_tree,
     undeclared,
 )
 from mogul.objects.account import SETTINGS
+from mogul.objects.metrics import ENTRIES
 from mogul.server.embedded import EmbeddedServer
 from mogul.source.streams import BY_NAME
+
+from ..server.processing_helpers import gt1, settle
 
 
 def data_sources(api: httpx.Client) -> list[dict[str, Any]]:
@@ -187,6 +198,72 @@ def accounts(api: httpx.Client) -> list[dict[str, Any]]:
     return [api.get("/account").json(), api.get(f"/account?include={','.join(SETTINGS)}").json()]
 
 
+def _computed(api: httpx.Client) -> str:
+    """A customer with three months of movements, computed; its uuid."""
+    made = gt1(api, external_id=f"m{uuid.uuid4().hex[:8]}")
+    settle(api)
+    return str(made["customer"]["uuid"])
+
+
+def activities(api: httpx.Client) -> list[dict[str, Any]]:
+    _computed(api)
+    return [
+        *api.get("/activities").json()["entries"],
+        *api.get("/activities?per_page=1&type=expansion").json()["entries"],
+    ]
+
+
+def customer_activities(api: httpx.Client) -> list[dict[str, Any]]:
+    return api.get(f"/customers/{_computed(api)}/activities").json()["entries"]
+
+
+def metric_entries(metric: str) -> Callable[[httpx.Client], list[dict[str, Any]]]:
+    def sent(api: httpx.Client) -> list[dict[str, Any]]:
+        _computed(api)
+        body = api.get(f"/metrics/{metric}?start-date=2024-01-01&end-date=2024-04-30&interval=month").json()
+        return body["entries"]
+
+    return sent
+
+
+def summaries(metrics: tuple[str, ...]) -> Callable[[httpx.Client], list[dict[str, Any]]]:
+    def sent(api: httpx.Client) -> list[dict[str, Any]]:
+        _computed(api)
+        params = "start-date=2024-01-01&end-date=2024-04-30"
+        return [api.get(f"/metrics/{metric}?{params}").json()["summary"] for metric in metrics]
+
+    return sent
+
+
+def _error(status: int, response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def legacy_errors(api: httpx.Client) -> list[dict[str, Any]]:
+    return [
+        _error(404, api.delete(f"/data_sources/ds_{uuid.uuid4()}")),
+        _error(404, api.get(f"/customers/cus_{uuid.uuid4()}/activities")),
+    ]
+
+
+def validation_errors(api: httpx.Client) -> list[dict[str, Any]]:
+    return [_error(422, api.post("/data_sources", json={"name": None})), _error(422, api.post("/customers", json={}))]
+
+
+def coded_errors(api: httpx.Client) -> list[dict[str, Any]]:
+    return [
+        _error(404, api.get(f"/customers/cus_{uuid.uuid4()}")),
+        _error(400, api.post("/data_sources", json={})),
+        _error(401, httpx.get(str(api.base_url.join("/v1/customers")), auth=("wrong", ""))),
+    ]
+
+
+def detailed_errors(api: httpx.Client) -> list[dict[str, Any]]:
+    return [_error(422, api.post("/subscription_events", json={"subscription_event": {}}))]
+
+
 @dataclass(frozen=True)
 class Case:
     cls: type[ApiObject]
@@ -200,6 +277,23 @@ class Case:
 
 CASES = [
     Case(Customer, customers, "Customer", "customers"),
+    Case(Activity, activities, "Activity", "activities"),
+    Case(CustomerActivity, customer_activities, "CustomerActivity"),
+    *(
+        Case(
+            cls,
+            metric_entries(metric),
+            cls.__name__,
+            {"all": "metrics", "customer-count": "customer_count"}.get(metric),
+        )
+        for metric, cls in ENTRIES.items()
+    ),
+    Case(MetricSummary, summaries(tuple(metric for metric in ENTRIES if metric != "all")), "MetricSummary"),
+    Case(AllMetricsSummary, summaries(("all",)), "AllMetricsSummary"),
+    Case(LegacyError, legacy_errors, "LegacyError"),
+    Case(ValidationErrors, validation_errors, "ValidationErrors"),
+    Case(CodedError, coded_errors, "CodedError"),
+    Case(DetailedError, detailed_errors, "DetailedError"),
     Case(DataSource, data_sources, "DataSource", "data_sources"),
     Case(Contact, contacts, "Contact", "contacts"),
     Case(CustomerNote, notes, "CustomerNote", "customer_notes"),

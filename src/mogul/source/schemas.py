@@ -11,9 +11,12 @@ from typing import Any
 
 from ..objects import (
     Account,
+    Activity,
+    AllMetricsEntry,
     ApiObject,
     Contact,
     Customer,
+    CustomerCountEntry,
     CustomerNote,
     DataSource,
     Opportunity,
@@ -112,40 +115,10 @@ PLAN_GROUP["properties"]["plan_uuids"] = {"type": ["array", "null"], "items": {"
 
 CUSTOMER = declared(Customer)
 
-ACTIVITY = root(
-    {
-        "uuid": S,
-        "description": S,
-        "activity-mrr-movement": INT,
-        "activity-mrr": INT,
-        "activity-arr": INT,
-        "date": DT,
-        "type": S,
-        "currency": S,
-        "subscription-external-id": S,
-        "subscription-set-external-id": S,
-        "plan-external-id": S,
-        "customer-name": S,
-        "customer-uuid": S,
-        "customer-external-id": S,
-        "billing-connector-uuid": S,
-    },
-    ["uuid", "date"],
-)
+ACTIVITY = declared(Activity, required=("uuid", "date"))
 
-CUSTOMER_COUNT = root({"date": DATE, "customers": INT, "percentage-change": N}, ["date", "customers"])
-
-_MONEY = ("mrr", "arr", "ltv", "customers", "asp", "arpa")
-_RATES = ("customer-churn-rate", "mrr-churn-rate")
-METRICS: Schema = root(
-    {
-        "date": DATE,
-        **{key: INT for key in _MONEY},
-        **{key: N for key in _RATES},
-        **{f"{key}-percentage-change": N for key in (*_MONEY, *_RATES)},
-    },
-    ["date"],
-)
+CUSTOMER_COUNT = declared(CustomerCountEntry, required=("date", "customers"))
+METRICS = declared(AllMetricsEntry, required=("date",))
 
 PLAN = root(
     {"uuid": S, "external_id": S, "name": S, "interval_count": INT, "interval_unit": S, "data_source_uuid": S},
