@@ -294,7 +294,9 @@ def _bundle(api: httpx.Client) -> str:
 
 def test_smart_activity_classification_is_on_by_default_and_a_setting(api: httpx.Client, db: Database) -> None:
     setting = {"include": "proximate_movement_reclassification"}
-    assert api.get("/account", params=setting).json()["proximate_movement_reclassification"] == "one_hour_reclassification"
+    assert (
+        api.get("/account", params=setting).json()["proximate_movement_reclassification"] == "one_hour_reclassification"
+    )
     cus = _bundle(api)
     assert activities(api, cus) == [("2024-01-01", "new_biz", 10000), ("2024-01-01", "new_biz", 5000)]
     assert month(api, "asp", "2024-01-31")["asp"] == 15000

@@ -102,12 +102,8 @@ def render(row: Row[Any] | SimpleNamespace, currency: str) -> dict[str, Any]:
 def render_with(row: Row[Any] | SimpleNamespace | Sequence[Any], currency: str, sign: str) -> dict[str, Any]:
     """`render` for a list page: the currency's sign worked out once. A plain sequence holds `_COLUMNS` in order;
     extra trailing columns (a list page's `currency`) are ignored."""
-    if isinstance(row, Row):
-        m: Mapping[str, Any] = row._mapping
-    elif isinstance(row, SimpleNamespace):
-        m = vars(row)
-    else:
-        m = dict(zip(_COLUMNS, row, strict=False))
+    # A row by position (`base_query()`'s columns are `_COLUMNS`): a dict of it costs half its `_mapping`'s lookups.
+    m: Mapping[str, Any] = vars(row) if isinstance(row, SimpleNamespace) else dict(zip(_COLUMNS, row, strict=False))
     return render_object(Customer, _values(m, currency, sign))
 
 
