@@ -40,7 +40,8 @@ class Attributes(ApiObject):
         create=OPTIONAL,
         update=True,
         request=list[CustomAttribute] | dict[str, Any],
-        doc="Typed values `[{type, key, value}]`, or `{key: value}`.",
+        pattern=ATTRIBUTE_KEY,
+        doc="Typed values `[{type, key, value}]`, or `{key: value}` (keys letters, digits and underscores).",
     )
     stripe: dict[str, Any] = field()
     tags: list[str] = field(create=OPTIONAL, update=True, doc="Blank and repeated tags are ignored.")

@@ -174,6 +174,8 @@ def _request_leaf(f: Field, info: TypeInfo, view: View) -> JsonSchema:
     if info.kind == "array":
         assert info.items is not None
         return array(_request_leaf(f, info.items, view), **({"maxItems": f.max_items} if f.max_items else {}))
+    if info.kind == "map" and f.pattern:  # the pattern of a map's keys (custom attributes)
+        return {"type": "object", "propertyNames": {"type": "string", "pattern": f.pattern}}
     return {"map": {"type": "object"}, "any": {}}.get(info.kind, {"type": info.kind})
 
 

@@ -310,7 +310,7 @@ class Customers:
         ds_uuid = body["data_source_uuid"]  # parse_profile refused a body without one
         attributes = fields.obj(body, "attributes") or {}
         tags = attrs.tags_of(attributes["tags"], "attributes.tags") if attributes.get("tags") is not None else []
-        custom = attrs.typed_custom(attributes["custom"]) if attributes.get("custom") is not None else {}
+        custom = _sent_custom(attributes["custom"]) if attributes.get("custom") is not None else {}
         now = now_us()
         values.update(
             uuid=new_uuid("cus_"),
@@ -484,7 +484,8 @@ class Customers:
 
 
 def _sent_custom(value: Any) -> dict[str, Any]:
-    """A PATCH's `attributes.custom`: `{key: value}`, or the typed list a create sends (n8n sends that)."""
+    """`attributes.custom` as sent: the typed list `[{type, key, value}]` (a create's; n8n also PATCHes it), or
+    `{key: value}` (a PATCH's)."""
     if isinstance(value, list):
         return attrs.typed_custom(value, "attributes.custom")
     return attrs.plain_custom(value, "attributes.custom")
