@@ -105,7 +105,7 @@ def test_required_fields_and_bad_values_are_422(api: httpx.Client, source: dict[
     assert r.json() == {"errors": {"data_source_uuid": "Data source not found"}}
     bad_custom = {"custom": [{"type": "Integer", "key": "seats", "value": "four"}]}
     r = api.post("/customers", json={"data_source_uuid": source["uuid"], "external_id": "x", "attributes": bad_custom})
-    assert r.status_code == 422 and "seats" in r.json()["errors"]["custom"]
+    assert r.status_code == 422 and "seats" in r.json()["errors"]["attributes.custom"]
     r = api.post("/customers", json={"data_source_uuid": source["uuid"], "external_id": "x", "name": 5})
     assert r.json() == {"code": 400, "message": "name must be a string", "param": "name"}
     assert api.get("/customers").json()["entries"] == []
