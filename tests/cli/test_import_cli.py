@@ -83,7 +83,7 @@ def test_import_file_errors_are_one_line(server: EmbeddedServer, rw_key: str, tm
     r = subprocess.run(
         [*MOGUL, "customers", "get", "cus_nope"], capture_output=True, text=True, env=user_env, timeout=60
     )
-    assert (r.returncode, r.stderr.strip()) == (1, "error: 404 Customer not found")
+    assert (r.returncode, r.stderr.strip()) == (1, 'error: 404 Customer "nope" does not exist')
 
 
 def test_merge_unmerge_and_connections(server: EmbeddedServer, rw_key: str, client: Client) -> None:

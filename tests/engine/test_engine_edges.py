@@ -9,6 +9,7 @@ import pytest
 from engine_builders import Book, acts, ts
 
 from mogul.engine import EngineInputError, LineItem, MetricsAggregate, Plan, Settings, metrics_response
+from mogul.server.store.engine_io import activity_entry
 
 ACTIVITY_KEYS = [
     "description", "activity-mrr-movement", "activity-mrr", "activity-arr", "date", "type", "currency",
@@ -28,7 +29,7 @@ def test_activity_and_subscription_shapes():
     book.item(s, "2024-02-24", "2025-02-24", 120000)
     book.cancel(s, "2024-06-01T12:00")
     result = book.result(c)
-    first = result.activities[0].to_dict()
+    first = activity_entry(result.activities[0])
     assert list(first) == ACTIVITY_KEYS
     assert first["subscription-set-external-id"] == ""
     assert first["date"] == "2024-02-24T00:00:00+00:00"

@@ -8,6 +8,7 @@ from datetime import date
 from engine_builders import Book, acts
 
 from mogul.engine import Settings
+from mogul.server.store.engine_io import activity_entry
 
 
 def test_second_subscription_is_expansion_and_cancelling_one_of_two_is_contraction():
@@ -49,7 +50,7 @@ def test_linked_set_members_switching_at_one_instant_make_a_single_movement():
     book.item(b, "2024-03-01", "2024-04-01", 8000)
     result = book.result(c)
     assert acts(result)[1:] == [("2024-03-01", "expansion", 3000, 8000)]
-    last = result.activities[-1].to_dict()
+    last = activity_entry(result.activities[-1])
     assert last["description"] == "switched plan from Basic to Pro"
     assert last["subscription-external-id"] == "B"
     assert last["subscription-set-external-id"] == "set-1"
@@ -70,7 +71,7 @@ def test_connected_subscriptions_switching_at_one_instant_make_a_single_movement
     book.item(b, "2024-03-01", "2024-04-01", 8000)
     result = book.result(c)
     assert acts(result)[1:] == [("2024-03-01", "expansion", 3000, 8000)]
-    assert result.activities[-1].to_dict()["subscription-set-external-id"] == ""
+    assert activity_entry(result.activities[-1])["subscription-set-external-id"] == ""
 
 
 def test_subscriptions_of_different_connections_are_not_linked():

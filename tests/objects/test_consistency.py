@@ -20,22 +20,34 @@ from mogul.client import models
 from mogul.objects import (
     Account,
     ActivitiesExport,
+    Activity,
+    AllMetricsSummary,
     ApiObject,
+    CodedError,
     Contact,
+    Customer,
+    CustomerActivity,
     CustomerNote,
     DataSource,
+    DetailedError,
+    LegacyError,
+    MetricSummary,
     Note,
     Opportunity,
     PlanGroup,
     SubscriptionEvent,
     Task,
+    ValidationErrors,
     key_tree,
     schema_key_tree,
     undeclared,
 )
 from mogul.objects.account import SETTINGS
+from mogul.objects.metrics import ENTRIES
 from mogul.server.embedded import EmbeddedServer
 from mogul.source.streams import BY_NAME
+
+from ..server.processing_helpers import gt1, settle
 
 
 def data_sources(api: httpx.Client) -> list[dict[str, Any]]:
@@ -44,6 +56,43 @@ def data_sources(api: httpx.Client) -> list[dict[str, Any]]:
     flags = "with_processing_status=true&with_auto_churn_subscription_setting=true&with_invoice_handling_setting=1"
     listed = api.get(f"/data_sources?{flags}").json()["data_sources"]
     return [created.json(), *listed, api.get(f"/data_sources/{created.json()['uuid']}?{flags}").json()]
+
+
+def customers(api: httpx.Client) -> list[dict[str, Any]]:
+    """Created, listed (on the first page and by cursor), searched, retrieved, updated, tagged by email."""
+    source = api.post("/data_sources", json={"name": f"Customers {uuid.uuid4()}"}).json()["uuid"]
+    full = {
+        "data_source_uuid": source,
+        "external_id": "full",
+        "name": "Full",
+        "email": "full@example.com",
+        "country": "US",
+        "state": "CA",
+        "website_url": "https://example.com",
+        "owner": "o@example.com",
+        "lead_created_at": "2024-01-01",
+        "attributes": {"tags": ["a"], "custom": [{"type": "Integer", "key": "seats", "value": 3}]},
+        "primary_contact": {"first_name": "Ada"},
+    }
+    created = api.post("/customers", json=full)
+    assert created.status_code == 201, created.text
+    other = api.post("/customers", json={"data_source_uuid": source, "external_id": "bare"}).json()
+    merged = api.post(
+        "/customers/merges",
+        json={"from": {"customer_uuid": other["uuid"]}, "into": {"customer_uuid": created.json()["uuid"]}},
+    )
+    assert merged.status_code == 202, merged.text
+    uuid_ = created.json()["uuid"]
+    return [
+        created.json(),
+        other,
+        *api.get("/customers").json()["entries"],
+        *api.get("/customers?per_page=1&cursor=").json()["entries"],
+        *api.get("/customers/search?email=full@example.com").json()["entries"],
+        api.get(f"/customers/{uuid_}").json(),
+        api.patch(f"/customers/{uuid_}", json={"primary_contact": {"last_name": "L"}, "status": "Working_Lead"}).json(),
+        *api.post("/customers/attributes/tags", json={"email": "full@example.com", "tags": ["b"]}).json()["entries"],
+    ]
 
 
 def _customer(api: httpx.Client) -> dict[str, Any]:
@@ -149,6 +198,72 @@ def accounts(api: httpx.Client) -> list[dict[str, Any]]:
     return [api.get("/account").json(), api.get(f"/account?include={','.join(SETTINGS)}").json()]
 
 
+def _computed(api: httpx.Client) -> str:
+    """A customer with three months of movements, computed; its uuid."""
+    made = gt1(api, external_id=f"m{uuid.uuid4().hex[:8]}")
+    settle(api)
+    return str(made["customer"]["uuid"])
+
+
+def activities(api: httpx.Client) -> list[dict[str, Any]]:
+    _computed(api)
+    return [
+        *api.get("/activities").json()["entries"],
+        *api.get("/activities?per_page=1&type=expansion").json()["entries"],
+    ]
+
+
+def customer_activities(api: httpx.Client) -> list[dict[str, Any]]:
+    return api.get(f"/customers/{_computed(api)}/activities").json()["entries"]
+
+
+def metric_entries(metric: str) -> Callable[[httpx.Client], list[dict[str, Any]]]:
+    def sent(api: httpx.Client) -> list[dict[str, Any]]:
+        _computed(api)
+        body = api.get(f"/metrics/{metric}?start-date=2024-01-01&end-date=2024-04-30&interval=month").json()
+        return body["entries"]
+
+    return sent
+
+
+def summaries(metrics: tuple[str, ...]) -> Callable[[httpx.Client], list[dict[str, Any]]]:
+    def sent(api: httpx.Client) -> list[dict[str, Any]]:
+        _computed(api)
+        params = "start-date=2024-01-01&end-date=2024-04-30"
+        return [api.get(f"/metrics/{metric}?{params}").json()["summary"] for metric in metrics]
+
+    return sent
+
+
+def _error(status: int, response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def legacy_errors(api: httpx.Client) -> list[dict[str, Any]]:
+    return [
+        _error(404, api.delete(f"/data_sources/ds_{uuid.uuid4()}")),
+        _error(404, api.get(f"/customers/cus_{uuid.uuid4()}/activities")),
+    ]
+
+
+def validation_errors(api: httpx.Client) -> list[dict[str, Any]]:
+    return [_error(422, api.post("/data_sources", json={"name": None})), _error(422, api.post("/customers", json={}))]
+
+
+def coded_errors(api: httpx.Client) -> list[dict[str, Any]]:
+    return [
+        _error(404, api.get(f"/customers/cus_{uuid.uuid4()}")),
+        _error(400, api.post("/data_sources", json={})),
+        _error(401, httpx.get(str(api.base_url.join("/v1/customers")), auth=("wrong", ""))),
+    ]
+
+
+def detailed_errors(api: httpx.Client) -> list[dict[str, Any]]:
+    return [_error(422, api.post("/subscription_events", json={"subscription_event": {}}))]
+
+
 @dataclass(frozen=True)
 class Case:
     cls: type[ApiObject]
@@ -161,6 +276,24 @@ class Case:
 
 
 CASES = [
+    Case(Customer, customers, "Customer", "customers"),
+    Case(Activity, activities, "Activity", "activities"),
+    Case(CustomerActivity, customer_activities, "CustomerActivity"),
+    *(
+        Case(
+            cls,
+            metric_entries(metric),
+            cls.__name__,
+            {"all": "metrics", "customer-count": "customer_count"}.get(metric),
+        )
+        for metric, cls in ENTRIES.items()
+    ),
+    Case(MetricSummary, summaries(tuple(metric for metric in ENTRIES if metric != "all")), "MetricSummary"),
+    Case(AllMetricsSummary, summaries(("all",)), "AllMetricsSummary"),
+    Case(LegacyError, legacy_errors, "LegacyError"),
+    Case(ValidationErrors, validation_errors, "ValidationErrors"),
+    Case(CodedError, coded_errors, "CodedError"),
+    Case(DetailedError, detailed_errors, "DetailedError"),
     Case(DataSource, data_sources, "DataSource", "data_sources"),
     Case(Contact, contacts, "Contact", "contacts"),
     Case(CustomerNote, notes, "CustomerNote", "customer_notes"),

@@ -94,8 +94,10 @@ def test_unmerge_errors(api: httpx.Client) -> None:
     ds = source(api)
     a, b = customer(api, ds, "a"), customer(api, ds, "b")
     merge(api, b["uuid"], a["uuid"])
-    unknown = api.post("/customers/unmerges", json=unmerge_body(f"cus_{uuid.uuid4()}", ds, "b"))
-    assert (unknown.status_code, unknown.json()) == (404, {"error": "Customer not found"})
+    gone = uuid.uuid4()
+    unknown = api.post("/customers/unmerges", json=unmerge_body(f"cus_{gone}", ds, "b"))
+    missing = {"code": 404, "message": f'Customer "{gone}" does not exist', "param": "customer_id"}
+    assert (unknown.status_code, unknown.json()) == (404, missing)
     for external_id in ("a", "nobody"):  # its own id, or one never merged into it
         r = api.post("/customers/unmerges", json=unmerge_body(a["uuid"], ds, external_id))
         assert r.status_code == 422 and set(r.json()["errors"]) == {"external_id"}

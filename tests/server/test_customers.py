@@ -14,7 +14,7 @@ CUSTOMER_KEYS = [
     "id", "uuid", "external_id", "name", "email", "status", "customer-since", "attributes", "data_source_uuid",
     "data_source_uuids", "external_ids", "company", "country", "state", "city", "zip", "lead_created_at",
     "free_trial_started_at", "address", "mrr", "arr", "billing-system-url", "chartmogul-url", "billing-system-type",
-    "currency", "currency-sign", "owner",
+    "currency", "currency-sign", "owner", "website_url",
 ]  # fmt: skip
 UUID_CUS = re.compile(r"^cus_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -37,16 +37,17 @@ def test_create_matches_the_recorded_shape(api: httpx.Client, source: dict[str, 
     r = api.post("/customers", json=body)
     assert r.status_code == 201
     c = r.json()
-    assert list(c) == CUSTOMER_KEYS  # no website_url when none was given
+    assert list(c) == CUSTOMER_KEYS  # website_url null when none was given (recorded 2024-03, 2025-03)
     assert UUID_CUS.match(c["uuid"]) and isinstance(c["id"], int)
     assert (c["status"], c["customer-since"], c["mrr"], c["arr"]) == ("New Lead", None, 0, 0)
-    assert c["attributes"] == {"custom": {}, "clearbit": {}, "stripe": {}, "tags": []}
+    assert c["attributes"] == {"custom": {}, "stripe": {}, "tags": []}  # no clearbit since 2025
     assert c["data_source_uuids"] == [source["uuid"]] and c["external_ids"] == ["cus_007"]
     assert (c["company"], c["country"], c["state"], c["zip"]) == ("", None, None, None)
     assert c["address"] == {"country": None, "state": None, "city": "Berlin", "address_zip": None}
     assert c["chartmogul-url"] == f"https://app.chartmogul.com/#/customers/{c['id']}-New_Customer"
     assert (c["currency"], c["currency-sign"], c["billing-system-type"]) == ("USD", "$", "Custom")
     assert c["owner"] == "bruno+chartmogultest@chartmogul.com" and c["billing-system-url"] is None
+    assert c["website_url"] is None
 
 
 def test_full_profile_round_trips(api: httpx.Client, source: dict[str, Any]) -> None:
@@ -90,7 +91,12 @@ def test_full_profile_round_trips(api: httpx.Client, source: dict[str, Any]) -> 
 def test_required_fields_and_bad_values_are_422(api: httpx.Client, source: dict[str, Any]) -> None:
     r = api.post("/customers", json={})
     assert r.status_code == 422
-    assert r.json() == {"errors": {"data_source_uuid": "can't be blank", "external_id": "can't be blank"}}
+    assert r.json() == {  # the recorded wording (2016)
+        "errors": {
+            "external_id": "A unique external ID is required for each customer.",
+            "data_source_uuid": "A valid data source UUID is required for each customer.",
+        }
+    }
     r = api.post("/customers", json={"data_source_uuid": source["uuid"], "external_id": "x", "country": "USA"})
     assert (r.status_code, list(r.json()["errors"])) == (422, ["country"])
     r = api.post("/customers", json={"data_source_uuid": source["uuid"], "external_id": "x", "lead_created_at": "soon"})
@@ -99,7 +105,7 @@ def test_required_fields_and_bad_values_are_422(api: httpx.Client, source: dict[
     assert r.json() == {"errors": {"data_source_uuid": "Data source not found"}}
     bad_custom = {"custom": [{"type": "Integer", "key": "seats", "value": "four"}]}
     r = api.post("/customers", json={"data_source_uuid": source["uuid"], "external_id": "x", "attributes": bad_custom})
-    assert r.status_code == 422 and "seats" in r.json()["errors"]["custom"]
+    assert r.status_code == 422 and "seats" in r.json()["errors"]["attributes.custom"]
     r = api.post("/customers", json={"data_source_uuid": source["uuid"], "external_id": "x", "name": 5})
     assert r.json() == {"code": 400, "message": "name must be a string", "param": "name"}
     assert api.get("/customers").json()["entries"] == []
@@ -162,9 +168,65 @@ def test_retrieve_update_delete(api: httpx.Client, customer: dict[str, Any]) -> 
     assert api.patch(url, json={"status": "Active"}).status_code == 422
     assert api.get(url).json() == r.json()
     assert api.delete(url).status_code == 204
+    recorded = {"code": 404, "message": f'Customer "{customer["uuid"][4:]}" does not exist', "param": "customer_id"}
     for method in ("GET", "PATCH", "DELETE"):
         missing = api.request(method, url, json={})
-        assert (missing.status_code, missing.json()) == (404, {"error": "Customer not found"}), method
+        assert (missing.status_code, missing.json()) == (404, recorded), method
+
+
+def test_fields_added_since_2022(api: httpx.Client, customer: dict[str, Any]) -> None:
+    url = f"/customers/{customer['uuid']}"
+    assert (customer["website_url"], customer["owner"]) == (None, None)
+    body = {"website_url": "https://example.com", "owner": "o@example.com", "company": "Initrode", "zip": "10115"}
+    r = api.patch(url, json=body)
+    assert r.status_code == 200, r.text
+    assert {key: r.json()[key] for key in body} == body
+    assert r.json()["address"]["address_zip"] == "10115"
+    # An owner who is no user (not even an email) is ignored: 200, the owner kept (recorded 2023-10).
+    r = api.patch(url, json={"owner": "nobody", "name": "Renamed"})
+    assert (r.status_code, r.json()["owner"], r.json()["name"]) == (200, "o@example.com", "Renamed")
+    assert api.patch(url, json={"website_url": None}).json()["website_url"] is None
+    assert api.get(url).json()["company"] == "Initrode"
+
+
+def test_an_invalid_email_is_the_recorded_422(api: httpx.Client, customer: dict[str, Any]) -> None:
+    url = f"/customers/{customer['uuid']}"
+    r = api.patch(url, json={"email": "not an email", "name": "Kept out"})
+    assert (r.status_code, r.json()) == (
+        422,
+        {"code": 422, "message": "The value provided does not appear to be a valid email address.", "param": "email"},
+    )
+    assert r.headers["content-type"].startswith("application/json")
+    assert api.get(url).json()["name"] == customer["name"]  # nothing applied
+    assert api.patch(url, json={"email": ""}).json()["email"] == ""  # blank is no email, not an invalid one
+    assert api.patch(url, json={"email": None}).json()["email"] == ""  # never null on the wire
+    assert api.patch(url, json={"name": "x" * 256}).json() == {
+        "errors": {"name": "is too long (maximum is 255 characters)"}
+    }
+    assert api.patch(url, json={"external_id": None}).json() == {
+        "errors": {"external_id": "A unique external ID is required for each customer."}
+    }
+
+
+def test_primary_contact_creates_then_updates_the_first_contact(api: httpx.Client, source: dict[str, Any]) -> None:
+    person = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "title": "CTO"}
+    c = create(api, source, "pc", name="Analytical", primary_contact=person)
+    assert "primary_contact" not in c
+    contacts = api.get(f"/customers/{c['uuid']}/contacts").json()["entries"]
+    assert [{key: e[key] for key in person} for e in contacts] == [person]
+    assert contacts[0]["data_source_uuid"] == source["uuid"]
+    r = api.patch(f"/customers/{c['uuid']}", json={"primary_contact": {"phone": "+44 20", "title": None}})
+    assert r.status_code == 200 and "primary_contact" not in r.json()
+    (updated,) = api.get(f"/customers/{c['uuid']}/contacts").json()["entries"]
+    assert (updated["uuid"], updated["phone"], updated["title"], updated["email"]) == (
+        contacts[0]["uuid"],
+        "+44 20",
+        None,
+        "ada@example.com",
+    )
+    r = api.patch(f"/customers/{c['uuid']}", json={"primary_contact": {"email": "nope"}})
+    assert (r.status_code, r.json()["param"]) == (422, "primary_contact.email")
+    assert api.patch(f"/customers/{c['uuid']}", json={"primary_contact": "Ada"}).status_code == 400
 
 
 def test_search_by_email(api: httpx.Client, source: dict[str, Any]) -> None:

@@ -97,11 +97,15 @@ def test_delete_is_204_then_404(api: httpx.Client) -> None:
     assert api.post("/data_sources", json={"name": "Doomed"}).status_code == 201
 
 
-def test_missing_null_or_blank_name_is_422(api: httpx.Client) -> None:
+def test_null_or_blank_name_is_422_and_no_name_400(api: httpx.Client) -> None:
     expected = {"errors": {"name": "A name is required for each data source."}}
-    for body in ({}, {"name": None}, {"name": ""}, {"name": "   "}):
+    for body in ({"name": None}, {"name": ""}, {"name": "   "}, {"name": None, "system": "Stripe"}):
         r = api.post("/data_sources", json=body)
         assert (r.status_code, r.json()) == (422, expected), body
+    missing = {"code": 400, "message": 'Parameter "name" is missing', "param": "name"}
+    for body in ({}, {"system": "Stripe"}):  # no name at all: a missing parameter, not a refused value
+        r = api.post("/data_sources", json=body)
+        assert (r.status_code, r.json()) == (400, missing), body
     assert api.get("/data_sources").json() == {"data_sources": []}
 
 

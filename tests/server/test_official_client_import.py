@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import chartmogul
+import orjson
 import pytest
 
 
@@ -43,7 +44,11 @@ def test_customer_calls(config: chartmogul.Config, ds: Any) -> None:
     assert chartmogul.Customer.destroy(config, uuid=created.uuid).get() is None
     with pytest.raises(chartmogul.APIError) as err:
         chartmogul.Customer.retrieve(config, uuid=created.uuid).get()
-    assert b"Customer not found" in err.value.args[0]
+    assert orjson.loads(err.value.args[0]) == {
+        "code": 404,
+        "message": f'Customer "{created.uuid.removeprefix("cus_")}" does not exist',
+        "param": "customer_id",
+    }
 
 
 def test_customer_pages_follow_cursors(config: chartmogul.Config, ds: Any) -> None:

@@ -9,7 +9,7 @@ Typical use by the server::
 
     settings = Settings(currency="USD", time_zone="UTC")
     result = compute_customer(customer, subscriptions, line_items, plans_by_uuid, settings)
-    result.activities          # Activity records; .to_dict() is the /v1/activities entry
+    result.activities          # Activity records (the server writes each as a /v1/activities entry)
     result.subscriptions       # /v1/customers/{uuid}/subscriptions entries
     result.status, result.mrr, result.customer_since_iso
 

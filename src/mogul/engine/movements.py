@@ -39,7 +39,8 @@ def activity_uuid(name: str) -> str:
 
 
 class Activity(NamedTuple):
-    """An MRR movement. `to_dict()` gives the `/v1/activities` entry (reference §3.1).
+    """An MRR movement; the server writes it as the `/v1/activities` entry (reference §3.1) declared in
+    `mogul.objects.Activity`.
 
     A NamedTuple, not a frozen dataclass: a full recompute creates hundreds of thousands of these, and a
     frozen dataclass's __init__ costs five times more.
@@ -61,25 +62,6 @@ class Activity(NamedTuple):
     customer_external_id: str
     customer_name: str
     data_source_uuid: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "description": self.description,
-            "activity-mrr-movement": self.movement,
-            "activity-mrr": self.mrr,
-            "activity-arr": 12 * self.mrr,
-            "date": self.date,
-            "type": self.type,
-            "currency": self.currency,
-            "subscription-external-id": self.subscription_external_id,
-            "subscription-set-external-id": self.subscription_set_external_id,
-            "plan-external-id": self.plan_external_id,
-            "customer-name": self.customer_name,
-            "customer-uuid": self.customer_uuid,
-            "customer-external-id": self.customer_external_id,
-            "billing-connector-uuid": self.data_source_uuid,
-            "uuid": self.uuid,
-        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from .base import OPTIONAL, REQUIRED, ApiObject, Format, field
+from .base import OPTIONAL, REQUIRED, ApiObject, Format, Out, field
 
 LEAD_STATUSES = ("New Lead", "Working Lead", "Qualified Lead", "Unqualified Lead")
 STATUSES = (*LEAD_STATUSES, "Active", "Past Due", "Cancelled")
@@ -40,10 +40,32 @@ class Attributes(ApiObject):
         create=OPTIONAL,
         update=True,
         request=list[CustomAttribute] | dict[str, Any],
-        doc="Typed values `[{type, key, value}]`, or `{key: value}`.",
+        pattern=ATTRIBUTE_KEY,
+        doc="Typed values `[{type, key, value}]`, or `{key: value}` (keys letters, digits and underscores).",
     )
     stripe: dict[str, Any] = field()
     tags: list[str] = field(create=OPTIONAL, update=True, doc="Blank and repeated tags are ignored.")
+
+
+class PrimaryContact(ApiObject):
+    """The contact a create or a PATCH may name (newer reference §11.1): it creates the customer's first contact,
+    or updates it. Never part of the customer's answer."""
+
+    first_name: str | None = field(create=OPTIONAL, update=True, max_length=MAX_TEXT)
+    last_name: str | None = field(create=OPTIONAL, update=True, max_length=MAX_TEXT)
+    email: str | None = field(
+        create=OPTIONAL,
+        update=True,
+        max_length=MAX_TEXT,
+        fmt=Format.EMAIL,
+        messages={"invalid": "The value provided does not appear to be a valid email address."},
+    )
+    title: str | None = field(create=OPTIONAL, update=True, max_length=MAX_TEXT)
+    phone: str | None = field(create=OPTIONAL, update=True, max_length=MAX_TEXT)
+    linked_in: str | None = field(create=OPTIONAL, update=True, max_length=MAX_TEXT)
+    twitter: str | None = field(create=OPTIONAL, update=True, max_length=MAX_TEXT)
+    notes: str | None = field(create=OPTIONAL, update=True)
+    external_id: str | None = field(create=OPTIONAL, update=True, max_length=MAX_TEXT)
 
 
 class Address(ApiObject):
@@ -87,7 +109,13 @@ class Customer(ApiObject):
     data_source_uuids: list[str] = field()
     external_ids: list[str] = field()
     company: str = field(create=OPTIONAL, update=True, max_length=MAX_TEXT)
-    country: str | None = field(create=OPTIONAL, update=True, pattern="^[A-Za-z]{2}$", doc="ISO 3166-1 alpha-2.")
+    country: str | None = field(
+        create=OPTIONAL,
+        update=True,
+        pattern="^[A-Za-z]{2}$",
+        messages={"invalid": "must be an ISO 3166-1 alpha-2 code"},
+        doc="ISO 3166-1 alpha-2; stored upper case, an empty one as null.",
+    )
     state: str | None = field(create=OPTIONAL, update=True, max_length=MAX_TEXT)
     city: str | None = field(create=OPTIONAL, update=True, max_length=MAX_TEXT)
     zip: str | None = field(create=OPTIONAL, update=True, max_length=MAX_TEXT)
@@ -102,7 +130,10 @@ class Customer(ApiObject):
     currency: str = field()
     currency_sign: str = field("currency-sign")
     owner: str | None = field(create=OPTIONAL, update=True, max_length=MAX_TEXT, fmt=Format.EMAIL)
-    website_url: str | None = field(create=OPTIONAL, update=True, fmt=Format.URL)
+    website_url: str | None = field(create=OPTIONAL, update=True, max_length=1024, fmt=Format.URL)
+    primary_contact: PrimaryContact = field(
+        create=OPTIONAL, update=True, out=Out.NEVER, doc="Creates the customer's first contact, or updates it."
+    )
 
     @property
     def tags(self) -> list[str]:

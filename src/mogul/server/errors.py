@@ -1,12 +1,15 @@
 """ChartMogul's error bodies. Several generations coexist in the real API; each helper makes one of them.
 
 Reference §0.4: legacy `{"error": msg}`, legacy validation `{"errors": {field: msg}}` and the newer
-`{"code", "message", "param"}`.
+`{"code", "message", "param"}`, each declared in `objects.errors`.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from ..objects import CodedError, LegacyError, ValidationErrors
+from .render import render
 
 
 class ApiError(Exception):
@@ -21,17 +24,17 @@ class ApiError(Exception):
 
 def coded(status: int, message: str, param: str | None = None) -> ApiError:
     """`{"code": 401, "message": "...", "param": null}`: auth, rate limits, bad parameters."""
-    return ApiError(status, {"code": status, "message": message, "param": param})
+    return ApiError(status, render(CodedError, {"code": status, "message": message, "param": param}))
 
 
 def not_found(message: str) -> ApiError:
     """Legacy `{"error": "Data source not found"}`, as recorded for unknown uuids."""
-    return ApiError(404, {"error": message})
+    return ApiError(404, render(LegacyError, {"error": message}))
 
 
 def invalid(errors: dict[str, str]) -> ApiError:
     """Legacy validation map, 422 `{"errors": {"name": "A name is required for each data source."}}`."""
-    return ApiError(422, {"errors": errors})
+    return ApiError(422, render(ValidationErrors, {"errors": errors}))
 
 
 def bad_request(message: str, param: str | None = None) -> ApiError:

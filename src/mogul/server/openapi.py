@@ -23,6 +23,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from ..objects.base import ApiObject, Field, Format, SchemaStyle, TypeInfo, View, json_schema
+from ..objects.errors import CodedError, DetailedError, ErrorDetail, LegacyError, ValidationErrors
 from .responses import json
 from .settings import RequestLimits
 
@@ -188,6 +189,8 @@ def _request_leaf(f: Field, info: TypeInfo, view: View) -> JsonSchema:
     if info.kind == "array":
         assert info.items is not None
         return array(_request_leaf(f, info.items, view), **({"maxItems": f.max_items} if f.max_items else {}))
+    if info.kind == "map" and f.pattern:  # the pattern of a map's keys (custom attributes)
+        return {**FREE_OBJECT, "propertyNames": {"type": "string", "maxLength": MAX_STRING, "pattern": f.pattern}}
     return {"map": FREE_OBJECT, "any": {"$ref": _FREE_VALUE}}.get(info.kind, {"type": info.kind})
 
 
@@ -210,19 +213,11 @@ def declared(cls: type[ApiObject], view: View = "response", *, omit: Sequence[st
     return component(name, schema)
 
 
-# The three error generations of reference §0.4.
-CODED_ERROR = component(
-    "CodedError",
-    obj({"code": INTEGER, "message": STRING, "param": NULLABLE_STRING}),
-)
-LEGACY_ERROR = component("LegacyError", obj({"error": STRING}))
-# The newest generation (reference more §0.4): `error_details` lists each problem.
-_ERROR_DETAILS = {
-    "type": "array",
-    "items": obj({"param": NULLABLE_STRING, "code": STRING, "message": STRING}),
-    "minItems": 1,
-}
-DETAILED_ERRORS = component("DetailedError", obj({"error": STRING, "error_details": _ERROR_DETAILS}))
+# The error generations of reference §0.4 (`objects.errors`).
+CODED_ERROR = declared(CodedError)
+LEGACY_ERROR = declared(LegacyError)
+DETAILED_ERRORS = declared(DetailedError)
+_ERROR_DETAILS = {"type": "array", "items": declared(ErrorDetail), "minItems": 1}
 FIELD_ERRORS = component(
     "FieldErrors",
     {
@@ -232,10 +227,7 @@ FIELD_ERRORS = component(
         "additionalProperties": {"type": "array", "items": STRING, "minItems": 1},
     },
 )
-VALIDATION_ERRORS = component(
-    "ValidationErrors",
-    obj({"errors": {"type": "object", "additionalProperties": STRING, "minProperties": 1}}),
-)
+VALIDATION_ERRORS = declared(ValidationErrors)
 
 
 @dataclass(frozen=True)

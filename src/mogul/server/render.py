@@ -1,7 +1,8 @@
 """Responses from the declarations: `render(DataSource, values)` writes an object's JSON from its values.
 
 `values` maps each field's attribute name (`customer_since`, not `customer-since`) to its Python value: a nested
-object's values as a mapping, instants as UTC microseconds (the store's form) or datetimes. Fields are written in
+object's values as a mapping, instants as UTC microseconds (the store's form) or datetimes, or as strings already
+written (an activity's date, in the account's time zone). Fields are written in
 declared order under their JSON keys, each instant in its declared format. A field the declaration marks
 `Out.OPTIONAL` is left out when `values` has no entry for it; any other missing value is a bug (KeyError).
 
@@ -44,7 +45,9 @@ def _plan(cls: type[ApiObject]) -> tuple[tuple[str, str, bool, Convert | None], 
 
 
 def _instant(format_us: Callable[[int], str | None]) -> Convert:
-    def convert(value: int | datetime) -> str | None:
+    def convert(value: int | datetime | str) -> str | None:
+        if isinstance(value, str):  # already written, in a zone of its own (an activity's, the account's)
+            return value
         return format_us(value if isinstance(value, int) else to_us(value))
 
     return convert

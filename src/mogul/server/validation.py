@@ -21,7 +21,9 @@ from functools import cache
 from typing import Any, Literal
 
 from ..objects.base import ApiObject, Field, Format, TypeInfo, View, fields
+from ..objects.errors import DetailedError
 from .errors import ApiError, bad_request, coded, invalid
+from .render import render
 from .store.fields import as_integer
 from .timefmt import parse_timestamp
 
@@ -106,7 +108,8 @@ def _details(problems: list[Problem]) -> list[dict[str, str]]:
 def detailed(problems: list[Problem]) -> ApiError:
     """422 `{"error": "...", "error_details": [{"param", "code", "message"}]}`: the newest generation
     (invoices since 2023, subscription events); `error` joins the full messages."""
-    return ApiError(422, {"error": ", ".join(full_message(p) for p in problems), "error_details": _details(problems)})
+    body = {"error": ", ".join(full_message(p) for p in problems), "error_details": _details(problems)}
+    return ApiError(422, render(DetailedError, body))
 
 
 def rails(problems: list[Problem]) -> ApiError:

@@ -11,8 +11,12 @@ from typing import Any
 
 from ..objects import (
     Account,
+    Activity,
+    AllMetricsEntry,
     ApiObject,
     Contact,
+    Customer,
+    CustomerCountEntry,
     CustomerNote,
     DataSource,
     Opportunity,
@@ -109,76 +113,12 @@ SUBSCRIPTION_EVENT = declared(SubscriptionEvent, required=("id",))
 PLAN_GROUP = declared(PlanGroup)
 PLAN_GROUP["properties"]["plan_uuids"] = {"type": ["array", "null"], "items": {"type": "string"}}
 
-CUSTOMER = root(
-    {
-        "id": INT,
-        "uuid": S,
-        "external_id": S0,
-        "name": S,
-        "email": S,
-        "status": S,
-        "customer-since": DT0,
-        "attributes": obj(
-            {"custom": FREE_OBJECT, "clearbit": FREE_OBJECT, "stripe": FREE_OBJECT, "tags": array(S)}, null=True
-        ),
-        "data_source_uuid": S0,
-        "data_source_uuids": array(S),
-        "external_ids": array(S),
-        "company": S,
-        "country": S0,
-        "state": S0,
-        "city": S0,
-        "zip": S0,
-        "lead_created_at": DT0,
-        "free_trial_started_at": DT0,
-        "address": obj({"country": S0, "state": S0, "city": S0, "address_zip": S0}, null=True),
-        "mrr": INT,
-        "arr": INT,
-        "billing-system-url": S0,
-        "chartmogul-url": S0,
-        "billing-system-type": S0,
-        "currency": S,
-        "currency-sign": S,
-        "owner": S0,
-        "website_url": S0,
-    },
-    ["uuid"],
-)
+CUSTOMER = declared(Customer)
 
-ACTIVITY = root(
-    {
-        "uuid": S,
-        "description": S,
-        "activity-mrr-movement": INT,
-        "activity-mrr": INT,
-        "activity-arr": INT,
-        "date": DT,
-        "type": S,
-        "currency": S,
-        "subscription-external-id": S,
-        "subscription-set-external-id": S,
-        "plan-external-id": S,
-        "customer-name": S,
-        "customer-uuid": S,
-        "customer-external-id": S,
-        "billing-connector-uuid": S,
-    },
-    ["uuid", "date"],
-)
+ACTIVITY = declared(Activity, required=("uuid", "date"))
 
-CUSTOMER_COUNT = root({"date": DATE, "customers": INT, "percentage-change": N}, ["date", "customers"])
-
-_MONEY = ("mrr", "arr", "ltv", "customers", "asp", "arpa")
-_RATES = ("customer-churn-rate", "mrr-churn-rate")
-METRICS: Schema = root(
-    {
-        "date": DATE,
-        **{key: INT for key in _MONEY},
-        **{key: N for key in _RATES},
-        **{f"{key}-percentage-change": N for key in (*_MONEY, *_RATES)},
-    },
-    ["date"],
-)
+CUSTOMER_COUNT = declared(CustomerCountEntry, required=("date", "customers"))
+METRICS = declared(AllMetricsEntry, required=("date",))
 
 PLAN = root(
     {"uuid": S, "external_id": S, "name": S, "interval_count": INT, "interval_unit": S, "data_source_uuid": S},

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ...engine import ACTIVITY_TYPES
+from ...objects import Activity, CustomerActivity
 from .. import pagination
 from ..errors import bad_request
 from ..openapi import (
@@ -25,6 +26,7 @@ from ..openapi import (
     Param,
     Reply,
     component,
+    declared,
     nullable,
     obj,
     operation,
@@ -37,42 +39,8 @@ from .common import CURSOR, PAGE, PAGING, PER_PAGE, envelope, page_read, paging
 
 DAY_US = 86_400_000_000
 _TAG = "activities"
-_AMOUNTS = {"activity-mrr-movement": INTEGER, "activity-mrr": INTEGER, "activity-arr": INTEGER}
-ACTIVITY = component(
-    "Activity",
-    obj(
-        {
-            "description": STRING,
-            **_AMOUNTS,
-            "date": OFFSET_TIMESTAMP,
-            "type": {"enum": list(ACTIVITY_TYPES)},
-            "currency": STRING,
-            "subscription-external-id": STRING,
-            "subscription-set-external-id": STRING,
-            "plan-external-id": STRING,
-            "customer-name": STRING,
-            "customer-uuid": {"type": "string", "pattern": "^cus_"},
-            "customer-external-id": STRING,
-            "billing-connector-uuid": {"type": "string", "pattern": "^ds_"},
-            "uuid": STRING,
-        }
-    ),
-)
-CUSTOMER_ACTIVITY = component(
-    "CustomerActivity",
-    obj(
-        {
-            "id": INTEGER,
-            "description": STRING,
-            **_AMOUNTS,
-            "date": OFFSET_TIMESTAMP,
-            "type": {"enum": list(ACTIVITY_TYPES)},
-            "currency": STRING,
-            "currency-sign": STRING,
-            "subscription-external-id": STRING,
-        }
-    ),
-)
+ACTIVITY = declared(Activity)
+CUSTOMER_ACTIVITY = declared(CustomerActivity)
 CUSTOMER_SUBSCRIPTION = component(
     "CustomerSubscription",
     obj(

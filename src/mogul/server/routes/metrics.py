@@ -11,11 +11,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ...engine import METRICS, metrics_response
-from ...engine.metrics import ALL_KEYS
-from ...engine.movements import FLOW_KEYS
 from ...engine.timeutil import INTERVALS
+from ...objects import AllMetricsSummary, MetricSummary
+from ...objects.metrics import ENTRIES
 from ..errors import bad_request
-from ..openapi import DATE, WHITESPACE, JsonSchema, Param, Reply, calendar_date, obj, operation
+from ..openapi import WHITESPACE, Param, Reply, calendar_date, declared, obj, operation
 from ..processing import load_settings
 from ..responses import json
 
@@ -28,23 +28,8 @@ DAY_PARAM = {
     "type": "string",
     "pattern": f"^[{WHITESPACE}]*{calendar_date('(?:[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9])')}[^\\u0000]*$",
 }
-_NUMBER: JsonSchema = {"type": "number"}
-_PCT = "percentage-change"
-
-
-def _single(key: str) -> JsonSchema:
-    return obj({"date": DATE, key: _NUMBER, _PCT: _NUMBER})
-
-
-_ENTRIES = [
-    obj({"date": DATE, **{k: _NUMBER for key in ALL_KEYS for k in (key, f"{key}-{_PCT}")}}),
-    obj({"date": DATE, "mrr": _NUMBER, _PCT: _NUMBER, **{key: {"type": "integer"} for key in FLOW_KEYS}}),
-    *(_single(key) for key in ("arr", "arpa", "asp", "customers", "customer-churn-rate", "mrr-churn-rate", "ltv")),
-]
-_SUMMARIES = [
-    obj({k: _NUMBER for key in ALL_KEYS for k in (f"current-{key}", f"previous-{key}", f"{key}-{_PCT}")}),
-    obj({"current": _NUMBER, "previous": _NUMBER, _PCT: _NUMBER}),
-]
+_ENTRIES = [declared(cls) for cls in ENTRIES.values()]
+_SUMMARIES = [declared(AllMetricsSummary), declared(MetricSummary)]
 METRICS_BODY = obj(
     {"entries": {"type": "array", "items": {"anyOf": _ENTRIES}, "minItems": 1}, "summary": {"anyOf": _SUMMARIES}}
 )

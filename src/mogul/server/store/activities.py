@@ -14,23 +14,14 @@ from sqlalchemy import Row, Select, bindparam, select, tuple_
 
 from ...engine import ACTIVITY_TYPES
 from ...engine.customer import CURRENCY_SIGNS
+from ...objects import Activity, CustomerActivity, fields, key_tree
 from .. import pagination
 from ..errors import bad_request, not_found
+from ..render import render
 from . import schema
 from .customers import NOT_FOUND as CUSTOMER_NOT_FOUND
 from .database import Database
 from .results_schema import activities, customer_results
-
-# The per-customer view of an activity (§3.2): these keys of the stored entry, plus `id` and `currency-sign`.
-CUSTOMER_ACTIVITY_KEYS = (
-    "description",
-    "activity-mrr-movement",
-    "activity-mrr",
-    "activity-arr",
-    "date",
-    "type",
-    "currency",
-)
 
 
 @dataclass(frozen=True)
@@ -188,12 +179,15 @@ def _list_sql(descending: bool, start: bool, end: bool, type_: bool, after: bool
 
 
 def _customer_entry(row: Row[Any]) -> dict[str, Any]:
+    """The per-customer view of a stored `/activities` entry (§3.2): its `id`, `currency-sign`, and the keys
+    `CustomerActivity` declares (no customer, plan or data source keys)."""
     entry = orjson.loads(row.body)
-    out: dict[str, Any] = {"id": row.id}
-    out.update({key: entry[key] for key in CUSTOMER_ACTIVITY_KEYS})
-    out["currency-sign"] = CURRENCY_SIGNS.get(entry["currency"], entry["currency"])
-    out["subscription-external-id"] = entry["subscription-external-id"]
-    return out
+    values = {f.attr: entry[f.name] for f in _SHARED}
+    values.update(id=row.id, currency_sign=CURRENCY_SIGNS.get(entry["currency"], entry["currency"]))
+    return render(CustomerActivity, values)
+
+
+_SHARED = tuple(f for f in fields(CustomerActivity) if f.name in key_tree(Activity))
 
 
 def _subscriptions_cursor(page: int) -> str:

@@ -13,6 +13,7 @@ from ..pagination import Page, PageParams
 from ..validation import Values
 from . import schema
 from .crm import CrmStore, Filters, Owner, custom_values, customer_row, sent, text_filter
+from .ids import new_uuid
 
 t = schema.contacts
 c = schema.customers
@@ -26,6 +27,30 @@ MERGED_FROM_EITHER = tuple(name for name in PROFILE if name != "notes")
 
 def _blank(value: Any) -> bool:
     return value is None or value == ""
+
+
+def primary_contact(conn: Connection, customer_id: int, data_source_id: int, values: Values, now: int) -> None:
+    """A customer's `primary_contact` (newer reference §11.1): its first contact, by position, gets the fields sent;
+    a customer without one gets a new contact of its own data source."""
+    first = conn.execute(
+        select(t.c.id).where(t.c.customer_id == customer_id).order_by(t.c.position, t.c.id).limit(1)
+    ).scalar()
+    if first is not None:
+        if values:
+            conn.execute(update(t).where(t.c.id == first).values(**values))
+        return
+    conn.execute(
+        insert(t).values(
+            uuid=new_uuid("con_"),
+            customer_id=customer_id,
+            data_source_id=data_source_id,
+            position=1,
+            custom={},
+            last_seen=None,
+            created_at=now,
+            **{name: values.get(name) for name in PROFILE},
+        )
+    )
 
 
 class Contacts(CrmStore):

@@ -100,8 +100,7 @@ def head(c: str) -> str:
     'email', {c}.email,
     'status', {c}.status,
     'customer-since', {_iso_offset(f"{c}.customer_since")},
-    'attributes', json_object('custom', json({c}.custom), 'clearbit', json_object(), 'stripe', json_object(),
-                              'tags', json({c}.tags)),
+    'attributes', json_object('custom', json({c}.custom), 'stripe', json_object(), 'tags', json({c}.tags)),
     'data_source_uuid', {ds.format("ds.uuid")},
     'data_source_uuids', json_array({ds.format("ds.uuid")}),
     'external_ids', json_array({c}.external_id),
@@ -128,9 +127,8 @@ def head(c: str) -> str:
 
 
 def tail(c: str) -> str:
-    """From `owner` to the end: `website_url` only when set."""
-    website = f"""CASE WHEN {c}.website_url <> '' THEN ',"website_url":' || json_quote({c}.website_url) ELSE '' END"""
-    return f"""',"owner":' || json_quote({c}.owner) || {website} || '}}'"""
+    """From `owner` to the end."""
+    return f"""',"owner":' || json_quote({c}.owner) || ',"website_url":' || json_quote({c}.website_url) || '}}'"""
 
 
 # What the stored parts are made from: a change to any of these columns renders the row again.

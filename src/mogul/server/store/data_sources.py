@@ -9,7 +9,7 @@ from sqlalchemy import Row, Select, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ...objects import DataSource, field_of
-from ..errors import invalid, not_found
+from ..errors import bad_request, invalid, not_found
 from ..render import render as render_object
 from ..timefmt import now_us
 from ..validation import checked, legacy, message
@@ -105,6 +105,8 @@ class DataSources:
         return render(row, detail)
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        if NAME.name not in body:  # absent is a missing parameter (400); null or blank a refused value (422)
+            raise bad_request(f'Parameter "{NAME.name}" is missing', NAME.name)
         parsed = checked(DataSource, body, "create", legacy)
         values = {
             "uuid": new_uuid("ds_"),

@@ -13,7 +13,9 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
-from ...engine import Customer, CustomerResult, LineItem, Plan, Settings, SourceSettings, Subscription
+from ...engine import Activity, Customer, CustomerResult, LineItem, Plan, Settings, SourceSettings, Subscription
+from ...objects import Activity as ApiActivity
+from ..render import render
 from . import schema
 from .fx import converter
 from .metric_settings import engine_options
@@ -26,6 +28,30 @@ LEAD_STATUSES = frozenset({"New Lead", "Working Lead", "Qualified Lead", "Unqual
 # (state, fully refunded, first failed payment) of an invoice without transactions: API imports often carry
 # none, and ChartMogul accepts subscriptions without transactions (docs/metrics.md, open question 6).
 _NO_TRANSACTIONS: tuple[str, bool, int | None] = ("paid", False, None)
+
+
+def activity_entry(act: Activity) -> dict[str, Any]:
+    """The `/activities` entry of a movement, from its declaration (`objects.Activity`)."""
+    return render(
+        ApiActivity,
+        {
+            "description": act.description,
+            "activity_mrr_movement": act.movement,
+            "activity_mrr": act.mrr,
+            "activity_arr": 12 * act.mrr,
+            "date": act.date,
+            "type": act.type,
+            "currency": act.currency,
+            "subscription_external_id": act.subscription_external_id,
+            "subscription_set_external_id": act.subscription_set_external_id,
+            "plan_external_id": act.plan_external_id,
+            "customer_name": act.customer_name,
+            "customer_uuid": act.customer_uuid,
+            "customer_external_id": act.customer_external_id,
+            "billing_connector_uuid": act.data_source_uuid,
+            "uuid": act.uuid,
+        },
+    )
 
 
 def payment_state(total: int, transactions: Iterable[Any]) -> tuple[str, bool, int | None]:
@@ -340,7 +366,7 @@ def write_results(
                     "data_source_id": inp.data_source_id,
                     "date": act.at,
                     "type": act.type,
-                    "body": orjson.dumps(act.to_dict()).decode(),
+                    "body": orjson.dumps(activity_entry(act)).decode(),
                 }
             )
         views = [dict(view, uuid=bare_uuid(view["uuid"])) for view in result.subscriptions]

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, String, cast, delete, insert, or_, select, update
 
+from ...objects import Customer, fields
 from ..errors import invalid
 from ..processing import enqueue
 from ..timefmt import now_us
@@ -29,10 +30,11 @@ sub = schema.subscriptions
 mc = schema.merged_customers
 mi = schema.merged_invoices
 
-# Profile columns an unmerged customer gets back.
+# Profile columns an unmerged customer gets back: what a PATCH may change (its identity aside), and its
+# attributes and age.
 PROFILE = (
-    *("name", "email", "company", "country", "state", "city", "zip", "website_url", "owner"),
-    *("lead_created_at", "free_trial_started_at", "tags", "custom", "created_at"),
+    *(f.attr for f in fields(Customer, "update") if f.attr in c.columns and f.attr not in ("external_id", "status")),
+    *("tags", "custom", "created_at"),
 )
 BLANK_PROFILE = {"name": "", "email": "", "company": "", "tags": [], "custom": {}}
 # What ChartMogul's unmerge can take along (its CRM objects, which mogul does not have).
