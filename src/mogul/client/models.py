@@ -1,7 +1,8 @@
 """Typed views over API JSON. Attributes are typed and snake_case; `obj["customer-since"]` reaches any JSON
 field by its own name, and `obj.to_dict()` returns the JSON as received.
 
-The objects declared in `mogul.objects` are their own typed views: they are re-exported here."""
+The objects declared in `mogul.objects` are their own typed views: they are re-exported here. A line item is a
+`SubscriptionLineItem` or a `OneTimeLineItem` (both `LineItem`s), by its `type`."""
 
 from __future__ import annotations
 
@@ -16,14 +17,23 @@ from ..objects import (
     AutoChurnSetting,
     Contact,
     CustomerNote,
+    CustomerSubscription,
     DataSource,
+    ImportedInvoice,
+    Invoice,
     InvoiceHandlingSetting,
+    LineItem,
     Note,
+    OneTimeLineItem,
     Opportunity,
+    Plan,
     PlanGroup,
     ProcessingStatus,
+    Subscription,
     SubscriptionEvent,
+    SubscriptionLineItem,
     Task,
+    Transaction,
 )
 
 __all__ = [
@@ -39,6 +49,7 @@ __all__ = [
     "CustomerNote",
     "CustomerSubscription",
     "DataSource",
+    "ImportedInvoice",
     "Invoice",
     "InvoiceHandlingSetting",
     "LineItem",
@@ -46,12 +57,14 @@ __all__ = [
     "MetricSummary",
     "MetricsReport",
     "Note",
+    "OneTimeLineItem",
     "Opportunity",
     "Plan",
     "PlanGroup",
     "ProcessingStatus",
     "Subscription",
     "SubscriptionEvent",
+    "SubscriptionLineItem",
     "Task",
     "Transaction",
 ]
@@ -135,77 +148,6 @@ class Customer(ApiObject):
         return dict((self._data.get("attributes") or {}).get("custom") or {})
 
 
-class Plan(ApiObject):
-    uuid = Field[str]()
-    data_source_uuid = Field[str]()
-    external_id = Field[str]()
-    name = Field[str]()
-    interval_count = Field[int]()
-    interval_unit = Field[str]()
-
-
-class LineItem(ApiObject):
-    uuid = Field[str]()
-    external_id = Field[str | None]()
-    type = Field[str]()
-    subscription_uuid = Field[str | None]()
-    subscription_external_id = Field[str | None]()
-    plan_uuid = Field[str | None]()
-    service_period_start = Field[datetime](parse=parse_datetime)
-    service_period_end = Field[datetime](parse=parse_datetime)
-    amount_in_cents = Field[int]()
-    quantity = Field[int]()
-    prorated = Field[bool]()
-    tax_amount_in_cents = Field[int]()
-    discount_amount_in_cents = Field[int]()
-    description = Field[str | None]()
-
-
-class Transaction(ApiObject):
-    uuid = Field[str]()
-    external_id = Field[str | None]()
-    type = Field[str]()
-    result = Field[str]()
-    date = Field[datetime](parse=parse_datetime)
-    amount_in_cents = Field[int | None]()
-
-
-def _items(values: list[dict[str, Any]]) -> list[LineItem]:
-    return [LineItem(v) for v in values]
-
-
-def _transactions(values: list[dict[str, Any]]) -> list[Transaction]:
-    return [Transaction(v) for v in values]
-
-
-class Invoice(ApiObject):
-    uuid = Field[str]()
-    external_id = Field[str]()
-    customer_uuid = Field[str | None]()
-    data_source_uuid = Field[str | None]()
-    date = Field[datetime](parse=parse_datetime)
-    due_date = Field[datetime](parse=parse_datetime)
-    currency = Field[str]()
-    line_items = Field[list[LineItem]](parse=_items)
-    transactions = Field[list[Transaction]](parse=_transactions)
-
-
-def _dates(values: list[str]) -> list[datetime]:
-    return [parse_datetime(v) for v in values]
-
-
-class Subscription(ApiObject):
-    """An imported subscription (`/v1/import/customers/{uuid}/subscriptions`)."""
-
-    uuid = Field[str]()
-    external_id = Field[str]()
-    subscription_set_external_id = Field[str | None]()
-    plan_uuid = Field[str | None]()
-    customer_uuid = Field[str | None]()
-    data_source_uuid = Field[str]()
-    cancellation_dates = Field[list[datetime]](parse=_dates)
-
-
 class Activity(ApiObject):
     """An MRR movement as `/v1/activities` lists it; kebab-case JSON keys map to snake_case attributes."""
 
@@ -239,26 +181,6 @@ class CustomerActivity(ApiObject):
     currency = Field[str]()
     currency_sign = Field[str]("currency-sign")
     subscription_external_id = Field[str | None]("subscription-external-id")
-
-
-class CustomerSubscription(ApiObject):
-    """A subscription as the metrics see it (`/v1/customers/{uuid}/subscriptions`)."""
-
-    id = Field[int]()
-    uuid = Field[str]()
-    external_id = Field[str]()
-    subscription_set_external_id = Field[str | None]()
-    plan = Field[str]()
-    quantity = Field[int]()
-    mrr = Field[int]()
-    arr = Field[int]()
-    status = Field[str]()
-    billing_cycle = Field[str]("billing-cycle")
-    billing_cycle_count = Field[int]("billing-cycle-count")
-    start_date = Field[datetime]("start-date", parse=parse_datetime)
-    end_date = Field[datetime]("end-date", parse=parse_datetime)
-    currency = Field[str]()
-    currency_sign = Field[str]("currency-sign")
 
 
 class MetricEntry(ApiObject):

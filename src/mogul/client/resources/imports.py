@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from ..models import Invoice, Subscription, Transaction
+from ..models import ImportedInvoice, Invoice, Subscription, Transaction
 from ..pagination import Listing
 from ..requester import Requester
 from .data_sources import _segment
@@ -16,12 +16,12 @@ class Invoices:
     def __init__(self, requester: Requester) -> None:
         self._t = requester
 
-    def import_(self, customer_uuid: str, invoices: Sequence[dict[str, Any]]) -> list[Invoice]:
+    def import_(self, customer_uuid: str, invoices: Sequence[dict[str, Any]]) -> list[ImportedInvoice]:
         """Import a batch of invoices (the API's own JSON) for one customer; all or nothing."""
         body = self._t.request(
             "POST", f"/v1/import/customers/{_segment(customer_uuid)}/invoices", json={"invoices": list(invoices)}
         )
-        return [Invoice(item) for item in body["invoices"]]
+        return [ImportedInvoice(item) for item in body["invoices"]]
 
     def list(
         self,

@@ -10,6 +10,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ...objects import (
+    CustomerInvoiceList,
+    ImportedInvoice,
+    ImportedInvoices,
+    Invoice,
+    InvoiceList,
+    OneTimeLineItem,
+    Subscription,
+    SubscriptionLineItem,
+    SubscriptionList,
+    Transaction,
+)
 from .. import pagination
 from ..openapi import (
     BOOLEAN,
@@ -19,7 +31,6 @@ from ..openapi import (
     NULLABLE_STRING,
     REQUEST_TIMESTAMP,
     STRING,
-    TIMESTAMP,
     UNPROCESSABLE,
     VALIDATION_ERRORS,
     JsonSchema,
@@ -27,6 +38,7 @@ from ..openapi import (
     Reply,
     array,
     component,
+    declared,
     nullable,
     obj,
     operation,
@@ -37,7 +49,6 @@ from ..responses import json, no_content
 from ..store.fields import CURRENCIES
 from ..store.invoice_input import (
     INT32_MAX,
-    LINE_ITEM_TYPES,
     MAX_TEXT,
     PRORATION_TYPES,
     TRANSACTION_RESULTS,
@@ -45,7 +56,7 @@ from ..store.invoice_input import (
 )
 from ..store.invoices import Invoices
 from ..store.subscriptions import Subscriptions
-from .common import DELETED, PAGING, apply_body, delete_by_uuid, envelope, list_page, paging
+from .common import DELETED, PAGING, apply_body, delete_by_uuid, list_page, paging
 
 _TAG = "import"
 # An ISO 4217 code in any case.
@@ -142,71 +153,10 @@ NEW_INVOICE = component(
         required=["external_id", "date", "currency", "line_items"],
     ),
 )
-_CENTS_OUT = {"type": "integer"}
-LINE_ITEM = component(
-    "LineItem",
-    obj(
-        {
-            "uuid": {"type": "string", "pattern": "^li_"},
-            "external_id": NULLABLE_STRING,
-            "type": {"enum": list(LINE_ITEM_TYPES)},
-            "subscription_uuid": {"type": ["string", "null"], "pattern": "^sub_"},
-            "subscription_external_id": NULLABLE_STRING,
-            "subscription_set_external_id": NULLABLE_STRING,
-            "prorated": BOOLEAN,
-            "proration_type": {"enum": [*PRORATION_TYPES, None]},
-            "service_period_start": nullable(TIMESTAMP),
-            "service_period_end": nullable(TIMESTAMP),
-            "plan_uuid": {"type": ["string", "null"], "pattern": "^pl_"},
-            "amount_in_cents": _CENTS_OUT,
-            "quantity": _CENTS_OUT,
-            "discount_code": STRING,
-            "discount_amount_in_cents": _CENTS_OUT,
-            "tax_amount_in_cents": _CENTS_OUT,
-            "transaction_fees_in_cents": _CENTS_OUT,
-            "account_code": STRING,
-            "transaction_fees_currency": NULLABLE_STRING,
-            "discount_description": NULLABLE_STRING,
-            "event_order": {"type": ["integer", "null"]},
-            "description": NULLABLE_STRING,
-            "cancelled_at": nullable(TIMESTAMP),
-        }
-    ),
-)
-_TRANSACTION_FIELDS: dict[str, JsonSchema] = {
-    "uuid": {"type": "string", "pattern": "^tr_"},
-    "external_id": NULLABLE_STRING,
-    "amount_in_cents": {"type": ["integer", "null"]},
-    "type": {"enum": list(TRANSACTION_TYPES)},
-    "date": TIMESTAMP,
-    "result": {"enum": list(TRANSACTION_RESULTS)},
-    "transaction_fees_in_cents": {"type": ["integer", "null"]},
-    "transaction_fees_currency": NULLABLE_STRING,
-}
-TRANSACTION = component("Transaction", obj(_TRANSACTION_FIELDS))
-_INVOICE_FIELDS: dict[str, JsonSchema] = {
-    "uuid": {"type": "string", "pattern": "^inv_"},
-    "date": TIMESTAMP,
-    "due_date": nullable(TIMESTAMP),
-    "external_id": STRING,
-    "currency": STRING,
-    "line_items": {"type": "array", "items": LINE_ITEM},
-    "transactions": {"type": "array", "items": TRANSACTION},
-}
-INVOICE = component(
-    "Invoice",
-    obj(
-        {
-            **_INVOICE_FIELDS,
-            "customer_uuid": {"type": "string", "pattern": "^cus_"},
-            "customer_external_id": STRING,
-            "data_source_uuid": {"type": "string", "pattern": "^ds_"},
-        }
-    ),
-)
-IMPORTED_INVOICE = component(
-    "ImportedInvoice", obj({**_INVOICE_FIELDS, "errors": {"type": "object", "maxProperties": 0}})
-)
+LINE_ITEM = component("LineItem", {"anyOf": [declared(SubscriptionLineItem), declared(OneTimeLineItem)]})
+TRANSACTION = declared(Transaction)
+INVOICE = declared(Invoice)
+IMPORTED_INVOICE = declared(ImportedInvoice)
 INVOICE_BATCH_ERRORS = component(
     "InvoiceBatchErrors",
     obj(
@@ -236,19 +186,7 @@ UNKNOWN_CUSTOMER = component(
         }
     ),
 )
-SUBSCRIPTION_FIELDS: dict[str, JsonSchema] = {
-    "external_id": STRING,
-    "uuid": {"type": "string", "pattern": "^sub_"},
-    "cancellation_dates": {"type": "array", "items": TIMESTAMP},
-    "subscription_set_external_id": NULLABLE_STRING,
-    "plan_uuid": {"type": ["string", "null"], "pattern": "^pl_"},
-    "data_source_uuid": {"type": "string", "pattern": "^ds_"},
-}
-IMPORTED_SUBSCRIPTION = component("ImportedSubscription", obj(SUBSCRIPTION_FIELDS))
-CANCELLED_SUBSCRIPTION = component(
-    "CancelledSubscription",
-    obj({**SUBSCRIPTION_FIELDS, "customer_uuid": {"type": "string", "pattern": "^cus_"}}),
-)
+IMPORTED_SUBSCRIPTION = declared(Subscription)
 CANCELLATION = component(
     "SubscriptionCancellation",
     {
@@ -258,9 +196,6 @@ CANCELLATION = component(
         ]
     },
 )
-_CUSTOMER_UUID_HEAD = {"customer_uuid": STRING}
-# The recorded key order of a transaction added to an invoice.
-TRANSACTION_ORDER = ("external_id", "result", "amount_in_cents", "transaction_fees_in_cents", "uuid", "type", "date")
 
 
 def _invoices(request: Request) -> Invoices:
@@ -280,16 +215,17 @@ async def _customer_page(
 ) -> Response:
     """A page of `list_(customer_uuid, paging)` under `key`, after the customer's uuid."""
     uuid = request.path_params["uuid"]
-    page, items = await run_in_threadpool(list_, uuid, paging(request))
-    head = {"customer_uuid": uuid}
-    return json(page.envelope(key, items, pagination.CUSTOMER_INVOICES, head=head, total_pages=total_pages))
+    params = paging(request)
+    page, items = await run_in_threadpool(list_, uuid, params)
+    layout = pagination.legacy_layout(params, pagination.CUSTOMER_INVOICES)
+    return json(page.envelope(key, items, layout, head={"customer_uuid": uuid}, total_pages=total_pages))
 
 
 @operation(
     "importInvoices",
     "Import a customer's invoices, all or none",
     {
-        201: Reply("The imported invoices.", obj({"invoices": {"type": "array", "items": IMPORTED_INVOICE}})),
+        201: Reply("The imported invoices.", declared(ImportedInvoices)),
         404: Reply("No customer with this uuid.", {"anyOf": [UNKNOWN_CUSTOMER, CODED_ERROR]}),
         422: Reply(
             "`invoices` missing or empty, or invoices refused: then every invoice of the batch, in order.",
@@ -311,10 +247,7 @@ async def import_invoices(request: Request) -> Response:
     "listCustomerInvoices",
     "A customer's invoices, by date",
     {
-        200: Reply(
-            "A page of invoices.",
-            envelope("invoices", INVOICE, pagination.CUSTOMER_INVOICES, head=_CUSTOMER_UUID_HEAD),
-        ),
+        200: Reply("A page of invoices.", declared(CustomerInvoiceList)),
         404: NOT_FOUND,
     },
     query=PAGING,
@@ -328,7 +261,7 @@ async def customer_invoices(request: Request) -> Response:
 @operation(
     "listInvoices",
     "List invoices, by date",
-    {200: Reply("A page of invoices.", envelope("invoices", INVOICE, pagination.INVOICES))},
+    {200: Reply("A page of invoices; only the page keys with `page`.", declared(InvoiceList))},
     query=[
         Param("customer_uuid", STRING, "Only this customer's invoices."),
         Param("data_source_uuid", STRING, "Only this data source's invoices."),
@@ -339,9 +272,9 @@ async def customer_invoices(request: Request) -> Response:
     tag="invoices",
 )
 async def list_invoices(request: Request) -> Response:
-    store = _invoices(request)
     wanted = ("customer_uuid", "data_source_uuid", "external_id")
-    return await list_page(request, store.list, "invoices", pagination.INVOICES, *wanted)
+    layout = pagination.legacy_layout(paging(request), pagination.INVOICES)
+    return await list_page(request, _invoices(request).list, "invoices", layout, *wanted)
 
 
 @operation(
@@ -369,7 +302,7 @@ async def delete_customer_invoices(request: Request) -> Response:
     {
         201: Reply(
             "The new transaction.",
-            obj({k: _TRANSACTION_FIELDS[k] for k in (*TRANSACTION_ORDER, "transaction_fees_currency")}),
+            TRANSACTION,
         ),
         404: NOT_FOUND,
         422: UNPROCESSABLE,
@@ -387,10 +320,7 @@ async def add_transaction(request: Request) -> Response:
     "listImportedSubscriptions",
     "A customer's imported subscriptions, oldest first",
     {
-        200: Reply(
-            "A page of subscriptions.",
-            envelope("subscriptions", IMPORTED_SUBSCRIPTION, pagination.CUSTOMER_INVOICES, head=_CUSTOMER_UUID_HEAD),
-        ),
+        200: Reply("A page of subscriptions.", declared(SubscriptionList)),
         404: NOT_FOUND,
     },
     query=PAGING,
@@ -404,7 +334,11 @@ async def customer_subscriptions(request: Request) -> Response:
 @operation(
     "cancelSubscription",
     "Add a cancellation date to a subscription, or replace them all",
-    {202: Reply("The subscription.", CANCELLED_SUBSCRIPTION), 404: NOT_FOUND, 422: UNPROCESSABLE},
+    {
+        202: Reply("The subscription, with its customer's uuid.", IMPORTED_SUBSCRIPTION),
+        404: NOT_FOUND,
+        422: UNPROCESSABLE,
+    },
     body=CANCELLATION,
     tag=_TAG,
 )
