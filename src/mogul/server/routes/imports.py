@@ -12,21 +12,27 @@ from starlette.routing import Route
 
 from ...objects import (
     CustomerInvoiceList,
+    DisabledState,
     ImportedInvoice,
     ImportedInvoices,
     Invoice,
     InvoiceList,
     OneTimeLineItem,
+    StatusChange,
+    StatusChanged,
     Subscription,
     SubscriptionLineItem,
     SubscriptionList,
     Transaction,
 )
 from .. import pagination
+from ..errors import bad_request
 from ..openapi import (
     BOOLEAN,
     CODED_ERROR,
+    DETAILED_ERRORS,
     INT64,
+    LEGACY_ERROR,
     NOT_FOUND,
     NULLABLE_STRING,
     REQUEST_TIMESTAMP,
@@ -45,6 +51,7 @@ from ..openapi import (
     text,
 )
 from ..pagination import Page, PageParams
+from ..requests import json_body, query_bool
 from ..responses import json, no_content
 from ..store.fields import CURRENCIES
 from ..store.invoice_input import (
@@ -56,7 +63,8 @@ from ..store.invoice_input import (
 )
 from ..store.invoices import Invoices
 from ..store.subscriptions import Subscriptions
-from .common import DELETED, PAGING, apply_body, delete_by_uuid, list_page, paging
+from .common import DELETED, PAGING, apply_body, delete_by_uuid, list_page, paging, write
+from .data_sources import FLAG
 
 _TAG = "import"
 # An ISO 4217 code in any case.
@@ -187,6 +195,14 @@ UNKNOWN_CUSTOMER = component(
     ),
 )
 IMPORTED_SUBSCRIPTION = declared(Subscription)
+_INVOICE_UUID = {"type": "string", "minLength": 1}
+INVALID_UUID = Reply("A malformed invoice uuid (`inv_` and a UUID).", DETAILED_ERRORS)
+INVOICE_NOT_FOUND = Reply("No such invoice.", LEGACY_ERROR)
+USER_EDIT = Param("handle_as_user_edit", FLAG, "Accepted; it matters only for automatic sources' invoices.")
+NOT_DISABLEABLE = Reply(
+    "A malformed uuid, a missing `disabled`, or `disabled: true`: only automatic sources' invoices can be disabled.",
+    DETAILED_ERRORS,
+)
 CANCELLATION = component(
     "SubscriptionCancellation",
     {
@@ -284,7 +300,13 @@ async def get_invoice(request: Request) -> Response:
     return json(await run_in_threadpool(_invoices(request).get, request.path_params["uuid"]))
 
 
-@operation("deleteInvoice", "Delete an invoice, its line items and transactions", DELETED, tag="invoices")
+@operation(
+    "deleteInvoice",
+    "Delete an invoice, its line items and transactions",
+    {**DELETED, 422: INVALID_UUID},
+    path_params={"uuid": _INVOICE_UUID},
+    tag="invoices",
+)
 async def delete_invoice(request: Request) -> Response:
     return await delete_by_uuid(request, _invoices(request).delete)
 
@@ -346,6 +368,75 @@ async def cancel_subscription(request: Request) -> Response:
     return await apply_body(request, _subscriptions(request).cancel, status=202)
 
 
+@operation(
+    "updateInvoiceStatus",
+    "Void an invoice or write it off",
+    {
+        200: Reply("Done.", declared(StatusChanged)),
+        404: INVOICE_NOT_FOUND,
+        422: Reply("A status other than `voided` or `written_off`.", DETAILED_ERRORS),
+    },
+    body=declared(StatusChange, "create"),
+    query=[USER_EDIT],
+    description="`open`, `paid` and `refunded` follow from the invoice's transactions. A voided or written-off "
+    "invoice leaves MRR where its data source's invoice handling says so.",
+    valid_input_statuses=[404],
+    tag="invoices",
+)
+async def update_status(request: Request) -> Response:
+    query_bool(request, USER_EDIT.name)
+    body = await json_body(request)
+    params = request.path_params
+    return json(await write(request, _invoices(request).set_status, params["ds"], params["external_id"], body))
+
+
+@operation(
+    "disableInvoice",
+    "Disable or enable an invoice",
+    {
+        200: Reply("The invoice (enabled: mogul's sources are API sources).", INVOICE),
+        404: INVOICE_NOT_FOUND,
+        422: NOT_DISABLEABLE,
+    },
+    body=declared(DisabledState, "create"),
+    query=[USER_EDIT],
+    valid_input_statuses=[404, 422],
+    tag="invoices",
+)
+async def disable_invoice(request: Request) -> Response:
+    query_bool(request, USER_EDIT.name)
+    body = await json_body(request)
+    target = {"uuid": request.path_params["uuid"]}
+    return json(await run_in_threadpool(_invoices(request).set_disabled, target, body))
+
+
+@operation(
+    "disableInvoiceByExternalId",
+    "Disable or enable an invoice by `data_source_uuid` and `external_id`",
+    {
+        200: Reply("The invoice (enabled: mogul's sources are API sources).", INVOICE),
+        404: INVOICE_NOT_FOUND,
+        422: NOT_DISABLEABLE,
+    },
+    body=declared(DisabledState, "create"),
+    query=[
+        Param("data_source_uuid", {"type": "string", "minLength": 1}, required=True),
+        Param("external_id", {"type": "string", "minLength": 1}, required=True),
+        USER_EDIT,
+    ],
+    valid_input_statuses=[404, 422],
+    tag="invoices",
+)
+async def disable_invoice_by_external_id(request: Request) -> Response:
+    query_bool(request, USER_EDIT.name)
+    target = {name: request.query_params.get(name) for name in ("data_source_uuid", "external_id")}
+    for name, value in target.items():
+        if not value:
+            raise bad_request(f"{name} is required", name)
+    body = await json_body(request)
+    return json(await run_in_threadpool(_invoices(request).set_disabled, target, body))
+
+
 ROUTES = [
     Route("/import/customers/{uuid}/invoices", import_invoices, methods=["POST"]),
     Route("/import/customers/{uuid}/invoices", customer_invoices, methods=["GET"]),
@@ -355,5 +446,8 @@ ROUTES = [
     Route("/invoices", list_invoices, methods=["GET"]),
     Route("/invoices/{uuid}", get_invoice, methods=["GET"]),
     Route("/invoices/{uuid}", delete_invoice, methods=["DELETE"]),
+    Route("/invoices/disabled_state", disable_invoice_by_external_id, methods=["PATCH"]),
+    Route("/invoices/{uuid}/disabled_state", disable_invoice, methods=["PATCH"]),
+    Route("/data_sources/{ds}/invoices/{external_id}/status", update_status, methods=["PUT"]),
     Route("/data_sources/{ds}/customers/{cus}/invoices", delete_customer_invoices, methods=["DELETE"]),
 ]

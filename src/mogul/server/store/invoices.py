@@ -7,6 +7,7 @@ rejects the request and nothing is stored.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
@@ -14,12 +15,13 @@ import orjson
 from sqlalchemy import Connection, Row, Select, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ...objects import ImportedInvoice, Invoice, Transaction
+from ...objects import DisabledState, ImportedInvoice, Invoice, StatusChange, StatusChanged, Transaction
 from ..errors import ApiError, invalid, not_found
 from ..pagination import Page, PageParams, fetch
 from ..processing import enqueue
 from ..render import render
 from ..timefmt import now_us
+from ..validation import Problem, checked, detailed
 from . import schema
 from .bulk import driver_rows, insert_returning_ids, insert_rows, placeholders
 from .database import Database
@@ -35,6 +37,13 @@ from .invoice_input import (
 )
 
 NOT_FOUND = "Invoice not found"
+INVALID_UUID = "Invalid UUID passed"
+NOT_DISABLEABLE = (
+    "Only invoices of automatic data sources (Stripe, Chargebee, Recurly, Braintree, Google Play, App Store Connect, "
+    "SaaSync) can be disabled; this data source is fed through the API: delete the invoice instead."
+)
+# An invoice's uuid: `inv_` and the 8-4-4-4-12 hex form.
+_UUID = re.compile(r"inv_[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 CUSTOMER_NOT_FOUND = "Customer not found"
 
 inv_t = schema.invoices
@@ -80,6 +89,16 @@ def _import_customer(conn: Connection, uuid: str) -> ImportCustomer | None:
     ident, ds_id, merged, ds_uuid = rows[0]
     # A JSON column: text from sqlite3, already decoded by psycopg.
     return ImportCustomer(ident, ds_id, orjson.loads(merged) if isinstance(merged, str | bytes) else merged, ds_uuid)
+
+
+def check_uuid(uuid: str) -> str:
+    """`uuid`, or ChartMogul's 422 for a malformed one (recorded on DELETE; a well-formed unknown one is a 404)."""
+    if not _UUID.fullmatch(uuid):
+        raise ApiError(
+            422,
+            {"error": INVALID_UUID, "error_details": [{"param": "uuid", "code": "invalid", "message": INVALID_UUID}]},
+        )
+    return uuid
 
 
 def unknown_customer() -> ApiError:
@@ -215,6 +234,7 @@ class Invoices:
     # --- deleting
 
     def delete(self, uuid: str) -> None:
+        check_uuid(uuid)
         with self.db.begin() as conn:
             owner = conn.execute(
                 select(c.c.id, c.c.data_source_id)
@@ -238,6 +258,47 @@ class Invoices:
             conn.execute(delete(inv_t).where(inv_t.c.data_source_id == ds_id, inv_t.c.customer_id == customer_id))
             _drop_orphan_subscriptions(conn, customer_id)
             enqueue(conn, [(customer_id, _own_source(conn, customer_id))])
+
+    # --- editing (newer reference §10)
+
+    def set_status(self, ds_uuid: str, external_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """`PUT /data_sources/{uuid}/invoices/{external_id}/status`: `voided` or `written_off`, which the metrics
+        drop where the data source's invoice handling says so; `open`, `paid` and `refunded` follow from the
+        invoice's transactions and cannot be set."""
+        status = checked(StatusChange, body, "create", detailed)["status"]
+        with self.db.begin() as conn:
+            inv = conn.execute(
+                select(inv_t.c.id, inv_t.c.customer_id)
+                .join(ds, ds.c.id == inv_t.c.data_source_id)
+                .where(ds.c.uuid == ds_uuid, inv_t.c.external_id == external_id)
+            ).first()
+            if inv is None:
+                raise not_found(NOT_FOUND)
+            changed = conn.execute(
+                update(st_t).where(st_t.c.invoice_id == inv.id).values(status=status, changed_at=now_us())
+            ).rowcount
+            if not changed:
+                conn.execute(insert(st_t).values(invoice_id=inv.id, status=status, changed_at=now_us()))
+            enqueue(conn, [(inv.customer_id, _own_source(conn, inv.customer_id))])
+        return render(StatusChanged, {"message": "Invoice updated"})
+
+    def set_disabled(self, target: Mapping[str, str | None], body: Mapping[str, Any]) -> dict[str, Any]:
+        """`PATCH /invoices/{uuid}/disabled_state`, or by `data_source_uuid` and `external_id`: only invoices of
+        automatic data sources can be disabled, and every mogul data source is fed through the API. Enabling an
+        invoice that is not disabled changes nothing and answers the invoice."""
+        disabled = checked(DisabledState, body, "create", detailed)["disabled"]
+        query = invoice_query()
+        if target.get("uuid") is not None:
+            query = query.where(inv_t.c.uuid == check_uuid(str(target["uuid"])))
+        else:
+            query = query.where(ds.c.uuid == target["data_source_uuid"], inv_t.c.external_id == target["external_id"])
+        with self.db.read() as conn:
+            row = conn.execute(query).first()
+            if row is None:
+                raise not_found(NOT_FOUND)
+            if disabled:
+                raise detailed([Problem("disabled", "invalid", NOT_DISABLEABLE)])
+            return load_invoices(conn, [row])[0]
 
     # --- importing
 
