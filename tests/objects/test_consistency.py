@@ -37,6 +37,7 @@ from mogul.objects import (
     Plan,
     PlanGroup,
     PlanList,
+    StatusChanged,
     Subscription,
     SubscriptionEvent,
     SubscriptionLineItem,
@@ -190,8 +191,14 @@ def _billing(api: httpx.Client) -> dict[str, Any]:
     cancelled = api.patch(
         f"/import/subscriptions/{subscriptions['subscriptions'][0]['uuid']}", json={"cancelled_at": "2024-03-01"}
     )
+    status = api.put(f"/data_sources/{source}/invoices/i1/status", json={"status": "voided"})
+    assert status.status_code == 200, status.text
+    enabled = api.patch(f"/invoices/{inv}/disabled_state", json={"disabled": False})
+    assert enabled.status_code == 200, enabled.text
     settle(api)
     return {
+        "status": status.json(),
+        "enabled": enabled.json(),
         "plans": [plan, api.get(f"/plans/{plan['uuid']}").json(), api.patch(f"/plans/{plan['uuid']}", json={}).json()],
         "plan_lists": [api.get("/plans").json(), api.get("/plans", params={"page": 1}).json()],
         "imported": imported.json(),
@@ -216,7 +223,8 @@ def plan_lists(api: httpx.Client) -> list[dict[str, Any]]:
 
 def invoices(api: httpx.Client) -> list[dict[str, Any]]:
     sent = _billing(api)
-    return [sent["invoice"], *sent["invoice_lists"][0]["invoices"], *sent["customer_invoices"]["invoices"]]
+    lists = [*sent["invoice_lists"][0]["invoices"], *sent["customer_invoices"]["invoices"]]
+    return [sent["invoice"], sent["enabled"], *lists]
 
 
 def imported_invoices(api: httpx.Client) -> list[dict[str, Any]]:
@@ -291,6 +299,7 @@ CASES = [
     Case(SubscriptionList, _envelope("subscriptions"), "SubscriptionList"),
     Case(CustomerSubscription, customer_subscriptions, "CustomerSubscription", "subscriptions", ("customer_uuid",)),
     Case(CustomerSubscriptionList, _envelope("customer_subscriptions"), "CustomerSubscriptionList"),
+    Case(StatusChanged, _envelope("status"), "StatusChanged"),
 ]
 
 
@@ -337,7 +346,7 @@ def test_the_stream_schema_names_the_declared_keys(case: Case):
 
 
 # The client's typed models: the objects, not the envelopes its `Listing` unwraps.
-MODELS = [case for case in CASES if not case.cls.__name__.endswith(("List", "Invoices"))]
+MODELS = [case for case in CASES if not case.cls.__name__.endswith(("List", "Invoices", "Changed"))]
 
 
 @pytest.mark.parametrize("case", MODELS, ids=lambda case: case.cls.__name__)
