@@ -191,7 +191,10 @@ def _billing(api: httpx.Client) -> dict[str, Any]:
     cancelled = api.patch(
         f"/import/subscriptions/{subscriptions['subscriptions'][0]['uuid']}", json={"cancelled_at": "2024-03-01"}
     )
-    status = api.put(f"/data_sources/{source}/invoices/i1/status", json={"status": "voided"})
+    # A second invoice to void: the first one's subscription stays in the metrics' view.
+    other = {**invoice, "external_id": "i2", "line_items": [one_time]}
+    assert api.post(f"/import/customers/{customer}/invoices", json={"invoices": [other]}).status_code == 201
+    status = api.put(f"/data_sources/{source}/invoices/i2/status", json={"status": "voided"})
     assert status.status_code == 200, status.text
     enabled = api.patch(f"/invoices/{inv}/disabled_state", json={"disabled": False})
     assert enabled.status_code == 200, enabled.text

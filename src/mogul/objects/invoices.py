@@ -11,7 +11,10 @@ from typing import Any, ClassVar, Literal
 
 from .base import REQUIRED, ApiObject, Format, Out, field
 
+LineItemType = Literal["subscription", "one_time"]
 ProrationType = Literal["differential", "full", "differential_mrr"]
+TransactionType = Literal["payment", "refund"]
+TransactionResult = Literal["successful", "failed"]
 InvoiceStatus = Literal["open", "paid", "refunded", "voided", "written_off"]
 # The statuses an API call may set; the others follow from the invoice's transactions.
 SETTABLE_STATUSES = ("voided", "written_off")
@@ -22,7 +25,7 @@ class LineItem(ApiObject):
 
     uuid: str = field(pattern="^li_")
     external_id: str | None = field()
-    type: Literal["subscription", "one_time"] = field()
+    type: LineItemType = field()
     plan_uuid: str | None = field(pattern="^pl_", doc="Required on a subscription item, optional on a one-time one.")
     amount_in_cents: int = field()
     quantity: int = field(minimum=0)
@@ -56,9 +59,9 @@ class Transaction(ApiObject):
     uuid: str = field(pattern="^tr_")
     external_id: str | None = field()
     amount_in_cents: int | None = field(minimum=0)
-    type: Literal["payment", "refund"] = field()
+    type: TransactionType = field()
     date: datetime = field(fmt=Format.TIMESTAMP)
-    result: Literal["successful", "failed"] = field()
+    result: TransactionResult = field()
     transaction_fees_in_cents: int | None = field(minimum=0)
     transaction_fees_currency: str | None = field()
 

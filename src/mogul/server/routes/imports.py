@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -67,6 +68,16 @@ from .common import DELETED, PAGING, apply_body, delete_by_uuid, list_page, pagi
 from .data_sources import FLAG
 
 _TAG = "import"
+
+
+class InvoiceUuid(StringConvertor):
+    """`/invoices/disabled_state` is a resource of its own, never an invoice's uuid: another method on it is a 405
+    with its own `Allow`."""
+
+    regex = "(?!disabled_state(?:/|$))[^/]+"
+
+
+register_url_convertor("invoice_uuid", InvoiceUuid())
 # An ISO 4217 code in any case.
 CURRENCY = {
     "type": "string",
@@ -195,7 +206,8 @@ UNKNOWN_CUSTOMER = component(
     ),
 )
 IMPORTED_SUBSCRIPTION = declared(Subscription)
-_INVOICE_UUID = {"type": "string", "minLength": 1}
+# A well-formed invoice uuid; anything else is ChartMogul's 422 on DELETE.
+_INVOICE_UUID = {"type": "string", "pattern": "^inv_[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"}
 INVALID_UUID = Reply("A malformed invoice uuid (`inv_` and a UUID).", DETAILED_ERRORS)
 INVOICE_NOT_FOUND = Reply("No such invoice.", LEGACY_ERROR)
 USER_EDIT = Param("handle_as_user_edit", FLAG, "Accepted; it matters only for automatic sources' invoices.")
@@ -400,6 +412,7 @@ async def update_status(request: Request) -> Response:
     },
     body=declared(DisabledState, "create"),
     query=[USER_EDIT],
+    path_params={"uuid": _INVOICE_UUID},
     valid_input_statuses=[404, 422],
     tag="invoices",
 )
@@ -444,9 +457,9 @@ ROUTES = [
     Route("/import/invoices/{uuid}/transactions", add_transaction, methods=["POST"]),
     Route("/import/subscriptions/{uuid}", cancel_subscription, methods=["PATCH"]),
     Route("/invoices", list_invoices, methods=["GET"]),
-    Route("/invoices/{uuid}", get_invoice, methods=["GET"]),
-    Route("/invoices/{uuid}", delete_invoice, methods=["DELETE"]),
     Route("/invoices/disabled_state", disable_invoice_by_external_id, methods=["PATCH"]),
+    Route("/invoices/{uuid:invoice_uuid}", get_invoice, methods=["GET"]),
+    Route("/invoices/{uuid:invoice_uuid}", delete_invoice, methods=["DELETE"]),
     Route("/invoices/{uuid}/disabled_state", disable_invoice, methods=["PATCH"]),
     Route("/data_sources/{ds}/invoices/{external_id}/status", update_status, methods=["PUT"]),
     Route("/data_sources/{ds}/customers/{cus}/invoices", delete_customer_invoices, methods=["DELETE"]),

@@ -74,11 +74,8 @@ class Plans:
             raise invalid({"external_id": message(field_of(Plan, "external_id"), "taken")}) from exc
 
     def update(self, uuid: str, body: dict[str, Any]) -> dict[str, Any]:
-        values = checked(Plan, body, "update", legacy)
-        # Every field of a plan has a value: null is no name, no interval.
-        unset = {name: message(field_of(Plan, name), "missing") for name, value in values.items() if value is None}
-        if unset:
-            raise invalid(unset)
+        # A field sent as null is not sent (the update schema says so): every field of a plan keeps a value.
+        values = {k: v for k, v in checked(Plan, body, "update", legacy).items() if v is not None}
         with self.db.begin() as conn:
             if values:
                 changed = conn.execute(update(p).where(p.c.uuid == uuid).values(**values)).rowcount
