@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from mogul.client import Client, Customer, Invoice, NotFoundError, ValidationError
+from mogul.client import Client, Customer, NotFoundError, ValidationError
+from mogul.client.models import ImportedInvoice, SubscriptionLineItem
 
 
 @pytest.fixture
@@ -70,7 +71,8 @@ def test_plans_invoices_transactions_subscriptions(client: Client, ds_uuid: str)
     [inv] = client.invoices.import_(
         customer.uuid, [{"external_id": "i1", "date": start, "currency": "EUR", "line_items": [item]}]
     )
-    assert isinstance(inv, Invoice) and inv.date == start and inv.line_items[0].amount_in_cents == 12000
+    assert isinstance(inv, ImportedInvoice) and inv.date == start and inv.line_items[0].amount_in_cents == 12000
+    assert isinstance(inv.line_items[0], SubscriptionLineItem) and inv.line_items[0].service_period_start == start
     with pytest.raises(ValidationError) as dup:
         client.invoices.import_(
             customer.uuid, [{"external_id": "i1", "date": start, "currency": "EUR", "line_items": [item]}]
@@ -94,3 +96,23 @@ def test_plans_invoices_transactions_subscriptions(client: Client, ds_uuid: str)
     client.plans.delete(plan.uuid)
     with pytest.raises(NotFoundError):
         client.plans.retrieve(plan.uuid)
+
+
+def test_invoice_status_and_disabled_state(client: Client, ds_uuid: str) -> None:
+    customer = client.customers.create(ds_uuid, "cus_1")
+    one_time = {"type": "one_time", "amount_in_cents": 100, "description": "Setup"}
+    [inv] = client.invoices.import_(
+        customer.uuid, [{"external_id": "i1", "date": "2024-01-01", "currency": "EUR", "line_items": [one_time]}]
+    )
+    assert client.invoices.retrieve(inv.uuid).status == "open"
+    client.invoices.update_status(ds_uuid, "i1", "voided")
+    assert client.invoices.retrieve(inv.uuid).status == "voided"
+    with pytest.raises(ValidationError):
+        client.invoices.update_status(ds_uuid, "i1", "paid")
+    with pytest.raises(NotFoundError):
+        client.invoices.update_status(ds_uuid, "i2", "voided")
+    assert client.invoices.disable(inv.uuid, disabled=False).uuid == inv.uuid
+    assert client.invoices.disable_by_external_id(ds_uuid, "i1", disabled=False).disabled is False
+    with pytest.raises(ValidationError) as refused:
+        client.invoices.disable(inv.uuid)
+    assert "automatic data sources" in refused.value.message

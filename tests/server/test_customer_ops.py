@@ -278,10 +278,16 @@ def test_customer_subscriptions_view_takes_the_deprecated_page(api: httpx.Client
     every = [s["uuid"] for s in api.get(path).json()["entries"]]
     second = api.get(path, params={"per_page": 2, "page": 2}).json()
     assert [s["uuid"] for s in second["entries"]] == every[2:] and len(every) == 3
-    assert (second["page"], second["has_more"], second["cursor"]) == (2, False, None)
-    first = api.get(path, params={"per_page": 2, "page": 1}).json()
+    # A page asked for with `page` carries the keys of the lists before cursors: no cursor.
+    assert second == {"entries": second["entries"], "has_more": False, "per_page": 2, "page": 2}
+    first = api.get(path, params={"per_page": 2}).json()
+    assert list(first) == ["entries", "has_more", "per_page", "page", "cursor"]
     via_cursor = api.get(path, params={"per_page": 2, "cursor": first["cursor"], "page": 1}).json()  # cursor wins
     assert [s["uuid"] for s in via_cursor["entries"]] == every[2:]
+    # The cursor is a string on every cursor page, the last one too (recorded: `has_more` false, a cursor).
+    assert list(via_cursor) == ["entries", "has_more", "cursor"] and via_cursor["has_more"] is False
+    assert isinstance(via_cursor["cursor"], str)
+    assert api.get(path, params={"per_page": 2, "cursor": via_cursor["cursor"]}).json()["entries"] == []
     assert api.get(path, params={"page": 0}).status_code == 400
 
 

@@ -11,12 +11,18 @@ import pytest
 
 from .conftest import invoice
 
-LINE_ITEM_KEYS = {
-    "uuid", "external_id", "type", "subscription_uuid", "subscription_external_id", "subscription_set_external_id",
-    "prorated", "proration_type", "service_period_start", "service_period_end", "plan_uuid", "amount_in_cents",
-    "quantity", "discount_code", "discount_amount_in_cents", "tax_amount_in_cents", "transaction_fees_in_cents",
-    "account_code", "transaction_fees_currency", "discount_description", "event_order", "description", "cancelled_at",
+# The keys of each kind of line item: the recorded subscription item's (with its set, which the official clients
+# read), and a one-time item's without the subscription and its service period (the Ruby client's `OneTime`).
+COMMON_KEYS = {
+    "uuid", "external_id", "type", "plan_uuid", "amount_in_cents", "quantity", "discount_code",
+    "discount_amount_in_cents", "tax_amount_in_cents", "transaction_fees_in_cents", "account_code",
+    "transaction_fees_currency", "discount_description", "event_order",
 }  # fmt: skip
+LINE_ITEM_KEYS = COMMON_KEYS | {
+    "subscription_uuid", "subscription_external_id", "subscription_set_external_id", "prorated", "proration_type",
+    "service_period_start", "service_period_end",
+}  # fmt: skip
+ONE_TIME_KEYS = COMMON_KEYS | {"description"}
 
 
 def post(api: httpx.Client, customer: dict[str, Any], *invoices: dict[str, Any]) -> httpx.Response:
@@ -57,9 +63,10 @@ def test_import_matches_the_recorded_response(
     )  # fmt: skip
     assert (sub_item["transaction_fees_in_cents"], sub_item["account_code"], sub_item["event_order"]) == (0, "", None)
     # Defaults of an item that said little.
-    assert one_time["external_id"] is None and one_time["subscription_uuid"] is None and one_time["plan_uuid"] is None
+    assert set(one_time) == ONE_TIME_KEYS
+    assert one_time["external_id"] is None and one_time["plan_uuid"] is None
     assert (one_time["discount_code"], one_time["discount_amount_in_cents"], one_time["quantity"]) == ("", 0, 1)
-    assert one_time["description"] == "Setup Fees" and one_time["service_period_start"] is None
+    assert one_time["description"] == "Setup Fees"
     [tx] = inv["transactions"]
     assert tx == {
         "uuid": tx["uuid"], "external_id": "tr_1", "amount_in_cents": None, "type": "payment",
@@ -70,6 +77,9 @@ def test_import_matches_the_recorded_response(
     got = api.get(f"/invoices/{inv['uuid']}").json()
     assert got["customer_uuid"] == customer["uuid"] and got["data_source_uuid"] == customer["data_source_uuid"]
     assert got["customer_external_id"] == "cus_001"
+    assert (got["status"], got["errors"], got["disabled"], got["disabled_at"], got["disabled_by"]) == (
+        "paid", {}, False, None, None,
+    )  # fmt: skip
     assert got["line_items"] == inv["line_items"] and got["transactions"] == inv["transactions"]
 
 

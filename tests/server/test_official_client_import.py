@@ -137,3 +137,21 @@ def test_invoice_transaction_and_subscription_calls(config: chartmogul.Config, d
     assert chartmogul.Invoice.destroy(config, uuid=inv.uuid).get() is None
     assert chartmogul.Invoice.destroy_all(config, data_source_uuid=ds.uuid, customer_uuid=customer.uuid).get() is None
     assert chartmogul.Invoice.all(config, uuid=customer.uuid).get().invoices == []
+
+
+def test_invoice_status_and_disabled_state(config: chartmogul.Config, ds: Any) -> None:
+    customer = chartmogul.Customer.create(config, data={"data_source_uuid": ds.uuid, "external_id": "cus_1"}).get()
+    item = {"type": "one_time", "amount_in_cents": 2500}
+    invoice = {"external_id": "inv_9", "date": dt.datetime(2024, 1, 1), "currency": "USD", "line_items": [item]}
+    [inv] = chartmogul.Invoice.create(config, uuid=customer.uuid, data={"invoices": [invoice]}).get().invoices
+    updated = chartmogul.Invoice.update_status(
+        config, data_source_uuid=ds.uuid, external_id="inv_9", data={"status": "written_off"}, handle_as_user_edit=True
+    ).get()
+    assert isinstance(updated, chartmogul.Invoice)  # `{"message": ...}` read by the invoice schema: no keys
+    got = chartmogul.Invoice.retrieve(config, uuid=inv.uuid).get()
+    assert (got.status, got.disabled, got.errors) == ("written_off", False, {})
+    enabled = chartmogul.Invoice.disable(config, uuid=inv.uuid, data={"disabled": False}).get()
+    assert enabled.uuid == inv.uuid and enabled.disabled is False
+    with pytest.raises(chartmogul.APIError) as refused:
+        chartmogul.Invoice.disable(config, uuid=inv.uuid, data={"disabled": True}).get()
+    assert b"automatic data sources" in refused.value.args[0]

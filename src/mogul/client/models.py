@@ -1,7 +1,8 @@
 """Typed views over API JSON. Attributes are typed and snake_case; `obj["customer-since"]` reaches any JSON
 field by its own name, and `obj.to_dict()` returns the JSON as received.
 
-The objects declared in `mogul.objects` are their own typed views: they are re-exported here."""
+The objects declared in `mogul.objects` are their own typed views: they are re-exported here. A line item is a
+`SubscriptionLineItem` or a `OneTimeLineItem` (both `LineItem`s), by its `type`."""
 
 from __future__ import annotations
 
@@ -28,21 +29,30 @@ from ..objects import (
     CustomerChurnRateEntry,
     CustomerCountEntry,
     CustomerNote,
+    CustomerSubscription,
     DataSource,
     DetailedError,
+    ImportedInvoice,
+    Invoice,
     InvoiceHandlingSetting,
     LegacyError,
+    LineItem,
     LtvEntry,
     MetricEntry,
     MetricSummary,
     MrrChurnRateEntry,
     MrrEntry,
     Note,
+    OneTimeLineItem,
     Opportunity,
+    Plan,
     PlanGroup,
     ProcessingStatus,
+    Subscription,
     SubscriptionEvent,
+    SubscriptionLineItem,
     Task,
+    Transaction,
     ValidationErrors,
 )
 
@@ -68,6 +78,7 @@ __all__ = [
     "CustomerSubscription",
     "DataSource",
     "DetailedError",
+    "ImportedInvoice",
     "Invoice",
     "InvoiceHandlingSetting",
     "LegacyError",
@@ -79,12 +90,14 @@ __all__ = [
     "MrrChurnRateEntry",
     "MrrEntry",
     "Note",
+    "OneTimeLineItem",
     "Opportunity",
     "Plan",
     "PlanGroup",
     "ProcessingStatus",
     "Subscription",
     "SubscriptionEvent",
+    "SubscriptionLineItem",
     "Task",
     "Transaction",
     "ValidationErrors",
@@ -119,97 +132,6 @@ class Field(Generic[T]):
 
 def parse_datetime(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-class Plan(ApiObject):
-    uuid = Field[str]()
-    data_source_uuid = Field[str]()
-    external_id = Field[str]()
-    name = Field[str]()
-    interval_count = Field[int]()
-    interval_unit = Field[str]()
-
-
-class LineItem(ApiObject):
-    uuid = Field[str]()
-    external_id = Field[str | None]()
-    type = Field[str]()
-    subscription_uuid = Field[str | None]()
-    subscription_external_id = Field[str | None]()
-    plan_uuid = Field[str | None]()
-    service_period_start = Field[datetime](parse=parse_datetime)
-    service_period_end = Field[datetime](parse=parse_datetime)
-    amount_in_cents = Field[int]()
-    quantity = Field[int]()
-    prorated = Field[bool]()
-    tax_amount_in_cents = Field[int]()
-    discount_amount_in_cents = Field[int]()
-    description = Field[str | None]()
-
-
-class Transaction(ApiObject):
-    uuid = Field[str]()
-    external_id = Field[str | None]()
-    type = Field[str]()
-    result = Field[str]()
-    date = Field[datetime](parse=parse_datetime)
-    amount_in_cents = Field[int | None]()
-
-
-def _items(values: list[dict[str, Any]]) -> list[LineItem]:
-    return [LineItem(v) for v in values]
-
-
-def _transactions(values: list[dict[str, Any]]) -> list[Transaction]:
-    return [Transaction(v) for v in values]
-
-
-class Invoice(ApiObject):
-    uuid = Field[str]()
-    external_id = Field[str]()
-    customer_uuid = Field[str | None]()
-    data_source_uuid = Field[str | None]()
-    date = Field[datetime](parse=parse_datetime)
-    due_date = Field[datetime](parse=parse_datetime)
-    currency = Field[str]()
-    line_items = Field[list[LineItem]](parse=_items)
-    transactions = Field[list[Transaction]](parse=_transactions)
-
-
-def _dates(values: list[str]) -> list[datetime]:
-    return [parse_datetime(v) for v in values]
-
-
-class Subscription(ApiObject):
-    """An imported subscription (`/v1/import/customers/{uuid}/subscriptions`)."""
-
-    uuid = Field[str]()
-    external_id = Field[str]()
-    subscription_set_external_id = Field[str | None]()
-    plan_uuid = Field[str | None]()
-    customer_uuid = Field[str | None]()
-    data_source_uuid = Field[str]()
-    cancellation_dates = Field[list[datetime]](parse=_dates)
-
-
-class CustomerSubscription(ApiObject):
-    """A subscription as the metrics see it (`/v1/customers/{uuid}/subscriptions`)."""
-
-    id = Field[int]()
-    uuid = Field[str]()
-    external_id = Field[str]()
-    subscription_set_external_id = Field[str | None]()
-    plan = Field[str]()
-    quantity = Field[int]()
-    mrr = Field[int]()
-    arr = Field[int]()
-    status = Field[str]()
-    billing_cycle = Field[str]("billing-cycle")
-    billing_cycle_count = Field[int]("billing-cycle-count")
-    start_date = Field[datetime]("start-date", parse=parse_datetime)
-    end_date = Field[datetime]("end-date", parse=parse_datetime)
-    currency = Field[str]()
-    currency_sign = Field[str]("currency-sign")
 
 
 def _entries(values: list[dict[str, Any]]) -> list[MetricEntry]:

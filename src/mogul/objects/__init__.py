@@ -28,6 +28,20 @@ from .customers import Address, Attributes, CustomAttribute, Customer, PrimaryCo
 from .data_sources import AutoChurnSetting, DataSource, InvoiceHandling, InvoiceHandlingSetting, ProcessingStatus
 from .errors import CodedError, DetailedError, ErrorDetail, LegacyError, ValidationErrors
 from .exports import ActivitiesExport, ExportFilter, ExportParams
+from .invoices import (
+    CustomerInvoiceList,
+    DisabledState,
+    ImportedInvoice,
+    ImportedInvoices,
+    Invoice,
+    InvoiceList,
+    LineItem,
+    OneTimeLineItem,
+    StatusChange,
+    StatusChanged,
+    SubscriptionLineItem,
+    Transaction,
+)
 from .metrics import (
     AllMetricsEntry,
     AllMetricsSummary,
@@ -45,7 +59,9 @@ from .metrics import (
 from .notes import CustomerNote, Note
 from .opportunities import Opportunity
 from .plan_groups import PlanGroup
+from .plans import Plan, PlanList
 from .subscription_events import SubscriptionEvent
+from .subscriptions import CustomerSubscription, CustomerSubscriptionList, Subscription, SubscriptionList
 from .tasks import Task
 
 __all__ = [
@@ -73,32 +89,50 @@ __all__ = [
     "CustomerActivity",
     "CustomerChurnRateEntry",
     "CustomerCountEntry",
+    "CustomerInvoiceList",
     "CustomerNote",
+    "CustomerSubscription",
+    "CustomerSubscriptionList",
     "DataSource",
     "DetailedError",
+    "DisabledState",
     "ErrorDetail",
     "ExportFilter",
     "ExportParams",
     "Field",
     "Format",
+    "ImportedInvoice",
+    "ImportedInvoices",
     "In",
+    "Invoice",
     "InvoiceHandling",
     "InvoiceHandlingSetting",
+    "InvoiceList",
     "LegacyError",
+    "LineItem",
     "LtvEntry",
     "MetricEntry",
     "MetricSummary",
     "MrrChurnRateEntry",
     "MrrEntry",
     "Note",
+    "OneTimeLineItem",
     "Opportunity",
     "Out",
+    "Plan",
     "PlanGroup",
+    "PlanList",
     "PrimaryContact",
     "ProcessingStatus",
     "SchemaStyle",
+    "StatusChange",
+    "StatusChanged",
+    "Subscription",
     "SubscriptionEvent",
+    "SubscriptionLineItem",
+    "SubscriptionList",
     "Task",
+    "Transaction",
     "TypeInfo",
     "ValidationErrors",
     "field",

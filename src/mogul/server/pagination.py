@@ -39,6 +39,16 @@ CUSTOMERS = ("current_page", "total_pages", "has_more", "per_page", "page", "cur
 PLANS = ("current_page", "total_pages", "cursor", "has_more")
 INVOICES = ("total_pages", "current_page", "cursor", "has_more")
 CUSTOMER_INVOICES = ("current_page", "total_pages", "cursor", "has_more")
+# A page asked for with the deprecated `page` carries the page keys only, as the real lists answered before cursors
+# (and plan groups still do, recorded).
+PAGE_KEYS = ("current_page", "total_pages")
+
+
+def legacy_layout(params: PageParams, layout: Sequence[str]) -> Sequence[str]:
+    """`layout`, or only its page keys for a page asked for with `page` (and no cursor, which wins)."""
+    if params.page is None or params.cursor_mode:
+        return layout
+    return tuple(name for name in layout if name in PAGE_KEYS)
 
 
 def encode_cursor(sort_us: int, row_key: RowKey) -> str:

@@ -18,8 +18,11 @@ from ..objects import (
     Customer,
     CustomerCountEntry,
     CustomerNote,
+    CustomerSubscription,
     DataSource,
+    Invoice,
     Opportunity,
+    Plan,
     PlanGroup,
     SchemaStyle,
     SubscriptionEvent,
@@ -44,10 +47,18 @@ def _leaf(info: TypeInfo) -> Schema:
 
 
 def _plain(schema: Schema) -> Schema:
-    """`anyOf` of plain types as one list of types (`str | bool` -> `["string", "boolean", "null"]`): Airbyte's
-    schemas name types, they do not combine schemas."""
+    """`anyOf` of plain types as one list of types (`str | bool` -> `["string", "boolean", "null"]`), and of
+    objects as one object with the properties of each (a line item of either type): Airbyte's schemas name types,
+    they do not combine schemas."""
+    if "items" in schema:
+        schema = {**schema, "items": _plain(schema["items"])}
     if "anyOf" in schema:
         options = [_plain(option) for option in schema["anyOf"]]
+        if all(option.get("properties") is not None for option in options):
+            merged: Schema = {**options[0], "properties": {}}
+            for option in options:
+                merged["properties"].update(option["properties"])
+            return merged
         if all(set(option) == {"type"} for option in options):
             kinds = [
                 k
@@ -120,85 +131,9 @@ ACTIVITY = declared(Activity, required=("uuid", "date"))
 CUSTOMER_COUNT = declared(CustomerCountEntry, required=("date", "customers"))
 METRICS = declared(AllMetricsEntry, required=("date",))
 
-PLAN = root(
-    {"uuid": S, "external_id": S, "name": S, "interval_count": INT, "interval_unit": S, "data_source_uuid": S},
-    ["uuid"],
-)
-
-LINE_ITEM = obj(
-    {
-        "uuid": S,
-        "external_id": S0,
-        "type": S,
-        "subscription_uuid": S0,
-        "subscription_external_id": S0,
-        "subscription_set_external_id": S0,
-        "plan_uuid": S0,
-        "prorated": B0,
-        "proration_type": S0,
-        "service_period_start": DT0,
-        "service_period_end": DT0,
-        "amount_in_cents": INT,
-        "quantity": INT0,
-        "discount_code": S0,
-        "discount_amount_in_cents": INT0,
-        "tax_amount_in_cents": INT0,
-        "transaction_fees_in_cents": INT0,
-        "transaction_fees_currency": S0,
-        "discount_description": S0,
-        "event_order": INT0,
-        "account_code": S0,
-        "description": S0,
-    }
-)
-
-TRANSACTION = obj(
-    {
-        "uuid": S,
-        "external_id": S0,
-        "type": S,
-        "date": DT,
-        "result": S,
-        "amount_in_cents": INT0,
-        "transaction_fees_in_cents": INT0,
-        "transaction_fees_currency": S0,
-    }
-)
-
-INVOICE = root(
-    {
-        "uuid": S,
-        "external_id": S0,
-        "customer_uuid": S0,
-        "customer_external_id": S0,
-        "data_source_uuid": S0,
-        "date": DT,
-        "due_date": DT0,
-        "currency": S,
-        "line_items": array(LINE_ITEM),
-        "transactions": array(TRANSACTION),
-    },
-    ["uuid"],
-)
-
-SUBSCRIPTION = root(
-    {
-        "customer_uuid": S,
-        "id": INT,
-        "uuid": S,
-        "external_id": S,
-        "subscription_set_external_id": S0,
-        "quantity": INT,
-        "mrr": INT,
-        "arr": INT,
-        "status": S,
-        "plan": S,
-        "billing-cycle": S,
-        "billing-cycle-count": INT,
-        "start-date": DT,
-        "end-date": DT0,
-        "currency": S,
-        "currency-sign": S,
-    },
-    ["uuid", "customer_uuid"],
-)
+PLAN = declared(Plan)
+INVOICE = declared(Invoice)
+# A customer's subscriptions as the metrics see them, plus the customer's uuid (the parent stream's key).
+SUBSCRIPTION = declared(CustomerSubscription)
+SUBSCRIPTION["properties"]["customer_uuid"] = {"type": "string"}
+SUBSCRIPTION["required"] = ["uuid", "customer_uuid"]

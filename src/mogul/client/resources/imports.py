@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from ..models import Invoice, Subscription, Transaction
+from ..models import ImportedInvoice, Invoice, Subscription, Transaction
 from ..pagination import Listing
 from ..requester import Requester
 from .data_sources import _segment
@@ -16,12 +16,12 @@ class Invoices:
     def __init__(self, requester: Requester) -> None:
         self._t = requester
 
-    def import_(self, customer_uuid: str, invoices: Sequence[dict[str, Any]]) -> list[Invoice]:
+    def import_(self, customer_uuid: str, invoices: Sequence[dict[str, Any]]) -> list[ImportedInvoice]:
         """Import a batch of invoices (the API's own JSON) for one customer; all or nothing."""
         body = self._t.request(
             "POST", f"/v1/import/customers/{_segment(customer_uuid)}/invoices", json={"invoices": list(invoices)}
         )
-        return [Invoice(item) for item in body["invoices"]]
+        return [ImportedInvoice(item) for item in body["invoices"]]
 
     def list(
         self,
@@ -39,6 +39,22 @@ class Invoices:
 
     def delete(self, uuid: str) -> None:
         self._t.request("DELETE", f"/v1/invoices/{_segment(uuid)}")
+
+    def update_status(self, data_source_uuid: str, external_id: str, status: str) -> None:
+        """Void an invoice (`voided`) or write it off (`written_off`), named by its data source and external id."""
+        path = f"/v1/data_sources/{_segment(data_source_uuid)}/invoices/{_segment(external_id)}/status"
+        self._t.request("PUT", path, json={"status": status})
+
+    def disable(self, uuid: str, *, disabled: bool = True) -> Invoice:
+        """Disable an invoice, or enable it again (`disabled=False`). The API disables only the invoices of
+        automatic data sources (Stripe, Chargebee...): for the others it refuses, a `ValidationError`."""
+        path = f"/v1/invoices/{_segment(uuid)}/disabled_state"
+        return Invoice(self._t.request("PATCH", path, json={"disabled": disabled}))
+
+    def disable_by_external_id(self, data_source_uuid: str, external_id: str, *, disabled: bool = True) -> Invoice:
+        params = {"data_source_uuid": data_source_uuid, "external_id": external_id}
+        body = self._t.request("PATCH", "/v1/invoices/disabled_state", params=params, json={"disabled": disabled})
+        return Invoice(body)
 
     def delete_all(self, data_source_uuid: str, customer_uuid: str) -> None:
         path = f"/v1/data_sources/{_segment(data_source_uuid)}/customers/{_segment(customer_uuid)}/invoices"

@@ -11,29 +11,24 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ...engine import ACTIVITY_TYPES
-from ...objects import Activity, CustomerActivity
+from ...objects import Activity, CustomerActivity, CustomerSubscription, CustomerSubscriptionList
 from .. import pagination
 from ..errors import bad_request
 from ..openapi import (
     BOOLEAN,
-    INTEGER,
     NOT_FOUND,
     NULLABLE_STRING,
-    OFFSET_TIMESTAMP,
     REQUEST_TIMESTAMP_PATTERN,
     STRING,
     WHITESPACE,
     Param,
     Reply,
-    component,
     declared,
-    nullable,
     obj,
     operation,
 )
 from ..responses import json
 from ..store.activities import Activities, ActivityQuery
-from ..store.plans import INTERVAL_UNITS
 from ..timefmt import parse_timestamp
 from .common import CURSOR, PAGE, PAGING, PER_PAGE, envelope, page_read, paging
 
@@ -41,28 +36,7 @@ DAY_US = 86_400_000_000
 _TAG = "activities"
 ACTIVITY = declared(Activity)
 CUSTOMER_ACTIVITY = declared(CustomerActivity)
-CUSTOMER_SUBSCRIPTION = component(
-    "CustomerSubscription",
-    obj(
-        {
-            "id": {"type": ["integer", "null"]},
-            "external_id": STRING,
-            "subscription_set_external_id": STRING,
-            "quantity": INTEGER,
-            "uuid": STRING,
-            "mrr": INTEGER,
-            "arr": INTEGER,
-            "status": {"enum": ["active", "past_due", "inactive"]},
-            "plan": STRING,
-            "billing-cycle": {"enum": [*INTERVAL_UNITS, None]},
-            "billing-cycle-count": {"type": ["integer", "null"]},
-            "start-date": nullable(OFFSET_TIMESTAMP),
-            "end-date": nullable(OFFSET_TIMESTAMP),
-            "currency": STRING,
-            "currency-sign": STRING,
-        }
-    ),
-)
+CUSTOMER_SUBSCRIPTION = declared(CustomerSubscription)
 _PER_PAGE_OUT = {"type": "integer", "minimum": 1, "maximum": pagination.MAX_PER_PAGE}
 # A blank date is no bound.
 _WHEN = {"type": "string", "pattern": f"^[{WHITESPACE}]*$|{REQUEST_TIMESTAMP_PATTERN}"}
@@ -179,17 +153,8 @@ async def customer_activities(request: Request) -> Response:
     "A customer's subscriptions as the metrics engine sees them",
     {
         200: Reply(
-            "A page of subscriptions; `per_page` and `page` only on a first page.",
-            obj(
-                {
-                    "entries": {"type": "array", "items": CUSTOMER_SUBSCRIPTION},
-                    "has_more": BOOLEAN,
-                    "per_page": _PER_PAGE_OUT,
-                    "page": {"type": "integer", "minimum": 1},
-                    "cursor": NULLABLE_STRING,
-                },
-                required=["entries", "has_more", "cursor"],
-            ),
+            "A page of subscriptions; `per_page` and `page` only on a first page, no `cursor` with `page`.",
+            declared(CustomerSubscriptionList),
         ),
         404: NOT_FOUND,
     },
@@ -207,7 +172,7 @@ async def customer_subscriptions(request: Request) -> Response:
         request.path_params["uuid"],
         params.per_page,
         q.get("cursor") or None,
-        params.page or 1,
+        params.page,
     )
     return json(body)
 

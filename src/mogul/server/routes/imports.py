@@ -6,20 +6,38 @@ from collections.abc import Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ...objects import (
+    CustomerInvoiceList,
+    DisabledState,
+    ImportedInvoice,
+    ImportedInvoices,
+    Invoice,
+    InvoiceList,
+    OneTimeLineItem,
+    StatusChange,
+    StatusChanged,
+    Subscription,
+    SubscriptionLineItem,
+    SubscriptionList,
+    Transaction,
+)
 from .. import pagination
+from ..errors import bad_request
 from ..openapi import (
     BOOLEAN,
     CODED_ERROR,
+    DETAILED_ERRORS,
     INT64,
+    LEGACY_ERROR,
     NOT_FOUND,
     NULLABLE_STRING,
     REQUEST_TIMESTAMP,
     STRING,
-    TIMESTAMP,
     UNPROCESSABLE,
     VALIDATION_ERRORS,
     JsonSchema,
@@ -27,17 +45,18 @@ from ..openapi import (
     Reply,
     array,
     component,
+    declared,
     nullable,
     obj,
     operation,
     text,
 )
 from ..pagination import Page, PageParams
+from ..requests import json_body, query_bool
 from ..responses import json, no_content
 from ..store.fields import CURRENCIES
 from ..store.invoice_input import (
     INT32_MAX,
-    LINE_ITEM_TYPES,
     MAX_TEXT,
     PRORATION_TYPES,
     TRANSACTION_RESULTS,
@@ -45,9 +64,20 @@ from ..store.invoice_input import (
 )
 from ..store.invoices import Invoices
 from ..store.subscriptions import Subscriptions
-from .common import DELETED, PAGING, apply_body, delete_by_uuid, envelope, list_page, paging
+from .common import DELETED, PAGING, apply_body, delete_by_uuid, list_page, paging, write
+from .data_sources import FLAG
 
 _TAG = "import"
+
+
+class InvoiceUuid(StringConvertor):
+    """`/invoices/disabled_state` is a resource of its own, never an invoice's uuid: another method on it is a 405
+    with its own `Allow`."""
+
+    regex = "(?!disabled_state(?:/|$))[^/]+"
+
+
+register_url_convertor("invoice_uuid", InvoiceUuid())
 # An ISO 4217 code in any case.
 CURRENCY = {
     "type": "string",
@@ -142,71 +172,10 @@ NEW_INVOICE = component(
         required=["external_id", "date", "currency", "line_items"],
     ),
 )
-_CENTS_OUT = {"type": "integer"}
-LINE_ITEM = component(
-    "LineItem",
-    obj(
-        {
-            "uuid": {"type": "string", "pattern": "^li_"},
-            "external_id": NULLABLE_STRING,
-            "type": {"enum": list(LINE_ITEM_TYPES)},
-            "subscription_uuid": {"type": ["string", "null"], "pattern": "^sub_"},
-            "subscription_external_id": NULLABLE_STRING,
-            "subscription_set_external_id": NULLABLE_STRING,
-            "prorated": BOOLEAN,
-            "proration_type": {"enum": [*PRORATION_TYPES, None]},
-            "service_period_start": nullable(TIMESTAMP),
-            "service_period_end": nullable(TIMESTAMP),
-            "plan_uuid": {"type": ["string", "null"], "pattern": "^pl_"},
-            "amount_in_cents": _CENTS_OUT,
-            "quantity": _CENTS_OUT,
-            "discount_code": STRING,
-            "discount_amount_in_cents": _CENTS_OUT,
-            "tax_amount_in_cents": _CENTS_OUT,
-            "transaction_fees_in_cents": _CENTS_OUT,
-            "account_code": STRING,
-            "transaction_fees_currency": NULLABLE_STRING,
-            "discount_description": NULLABLE_STRING,
-            "event_order": {"type": ["integer", "null"]},
-            "description": NULLABLE_STRING,
-            "cancelled_at": nullable(TIMESTAMP),
-        }
-    ),
-)
-_TRANSACTION_FIELDS: dict[str, JsonSchema] = {
-    "uuid": {"type": "string", "pattern": "^tr_"},
-    "external_id": NULLABLE_STRING,
-    "amount_in_cents": {"type": ["integer", "null"]},
-    "type": {"enum": list(TRANSACTION_TYPES)},
-    "date": TIMESTAMP,
-    "result": {"enum": list(TRANSACTION_RESULTS)},
-    "transaction_fees_in_cents": {"type": ["integer", "null"]},
-    "transaction_fees_currency": NULLABLE_STRING,
-}
-TRANSACTION = component("Transaction", obj(_TRANSACTION_FIELDS))
-_INVOICE_FIELDS: dict[str, JsonSchema] = {
-    "uuid": {"type": "string", "pattern": "^inv_"},
-    "date": TIMESTAMP,
-    "due_date": nullable(TIMESTAMP),
-    "external_id": STRING,
-    "currency": STRING,
-    "line_items": {"type": "array", "items": LINE_ITEM},
-    "transactions": {"type": "array", "items": TRANSACTION},
-}
-INVOICE = component(
-    "Invoice",
-    obj(
-        {
-            **_INVOICE_FIELDS,
-            "customer_uuid": {"type": "string", "pattern": "^cus_"},
-            "customer_external_id": STRING,
-            "data_source_uuid": {"type": "string", "pattern": "^ds_"},
-        }
-    ),
-)
-IMPORTED_INVOICE = component(
-    "ImportedInvoice", obj({**_INVOICE_FIELDS, "errors": {"type": "object", "maxProperties": 0}})
-)
+LINE_ITEM = component("LineItem", {"anyOf": [declared(SubscriptionLineItem), declared(OneTimeLineItem)]})
+TRANSACTION = declared(Transaction)
+INVOICE = declared(Invoice)
+IMPORTED_INVOICE = declared(ImportedInvoice)
 INVOICE_BATCH_ERRORS = component(
     "InvoiceBatchErrors",
     obj(
@@ -236,18 +205,15 @@ UNKNOWN_CUSTOMER = component(
         }
     ),
 )
-SUBSCRIPTION_FIELDS: dict[str, JsonSchema] = {
-    "external_id": STRING,
-    "uuid": {"type": "string", "pattern": "^sub_"},
-    "cancellation_dates": {"type": "array", "items": TIMESTAMP},
-    "subscription_set_external_id": NULLABLE_STRING,
-    "plan_uuid": {"type": ["string", "null"], "pattern": "^pl_"},
-    "data_source_uuid": {"type": "string", "pattern": "^ds_"},
-}
-IMPORTED_SUBSCRIPTION = component("ImportedSubscription", obj(SUBSCRIPTION_FIELDS))
-CANCELLED_SUBSCRIPTION = component(
-    "CancelledSubscription",
-    obj({**SUBSCRIPTION_FIELDS, "customer_uuid": {"type": "string", "pattern": "^cus_"}}),
+IMPORTED_SUBSCRIPTION = declared(Subscription)
+# A well-formed invoice uuid; anything else is ChartMogul's 422 on DELETE.
+_INVOICE_UUID = {"type": "string", "pattern": "^inv_[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"}
+INVALID_UUID = Reply("A malformed invoice uuid (`inv_` and a UUID).", DETAILED_ERRORS)
+INVOICE_NOT_FOUND = Reply("No such invoice.", LEGACY_ERROR)
+USER_EDIT = Param("handle_as_user_edit", FLAG, "Accepted; it matters only for automatic sources' invoices.")
+NOT_DISABLEABLE = Reply(
+    "A malformed uuid, a missing `disabled`, or `disabled: true`: only automatic sources' invoices can be disabled.",
+    DETAILED_ERRORS,
 )
 CANCELLATION = component(
     "SubscriptionCancellation",
@@ -258,9 +224,6 @@ CANCELLATION = component(
         ]
     },
 )
-_CUSTOMER_UUID_HEAD = {"customer_uuid": STRING}
-# The recorded key order of a transaction added to an invoice.
-TRANSACTION_ORDER = ("external_id", "result", "amount_in_cents", "transaction_fees_in_cents", "uuid", "type", "date")
 
 
 def _invoices(request: Request) -> Invoices:
@@ -280,16 +243,17 @@ async def _customer_page(
 ) -> Response:
     """A page of `list_(customer_uuid, paging)` under `key`, after the customer's uuid."""
     uuid = request.path_params["uuid"]
-    page, items = await run_in_threadpool(list_, uuid, paging(request))
-    head = {"customer_uuid": uuid}
-    return json(page.envelope(key, items, pagination.CUSTOMER_INVOICES, head=head, total_pages=total_pages))
+    params = paging(request)
+    page, items = await run_in_threadpool(list_, uuid, params)
+    layout = pagination.legacy_layout(params, pagination.CUSTOMER_INVOICES)
+    return json(page.envelope(key, items, layout, head={"customer_uuid": uuid}, total_pages=total_pages))
 
 
 @operation(
     "importInvoices",
     "Import a customer's invoices, all or none",
     {
-        201: Reply("The imported invoices.", obj({"invoices": {"type": "array", "items": IMPORTED_INVOICE}})),
+        201: Reply("The imported invoices.", declared(ImportedInvoices)),
         404: Reply("No customer with this uuid.", {"anyOf": [UNKNOWN_CUSTOMER, CODED_ERROR]}),
         422: Reply(
             "`invoices` missing or empty, or invoices refused: then every invoice of the batch, in order.",
@@ -311,10 +275,7 @@ async def import_invoices(request: Request) -> Response:
     "listCustomerInvoices",
     "A customer's invoices, by date",
     {
-        200: Reply(
-            "A page of invoices.",
-            envelope("invoices", INVOICE, pagination.CUSTOMER_INVOICES, head=_CUSTOMER_UUID_HEAD),
-        ),
+        200: Reply("A page of invoices.", declared(CustomerInvoiceList)),
         404: NOT_FOUND,
     },
     query=PAGING,
@@ -328,7 +289,7 @@ async def customer_invoices(request: Request) -> Response:
 @operation(
     "listInvoices",
     "List invoices, by date",
-    {200: Reply("A page of invoices.", envelope("invoices", INVOICE, pagination.INVOICES))},
+    {200: Reply("A page of invoices; only the page keys with `page`.", declared(InvoiceList))},
     query=[
         Param("customer_uuid", STRING, "Only this customer's invoices."),
         Param("data_source_uuid", STRING, "Only this data source's invoices."),
@@ -339,9 +300,9 @@ async def customer_invoices(request: Request) -> Response:
     tag="invoices",
 )
 async def list_invoices(request: Request) -> Response:
-    store = _invoices(request)
     wanted = ("customer_uuid", "data_source_uuid", "external_id")
-    return await list_page(request, store.list, "invoices", pagination.INVOICES, *wanted)
+    layout = pagination.legacy_layout(paging(request), pagination.INVOICES)
+    return await list_page(request, _invoices(request).list, "invoices", layout, *wanted)
 
 
 @operation(
@@ -351,7 +312,13 @@ async def get_invoice(request: Request) -> Response:
     return json(await run_in_threadpool(_invoices(request).get, request.path_params["uuid"]))
 
 
-@operation("deleteInvoice", "Delete an invoice, its line items and transactions", DELETED, tag="invoices")
+@operation(
+    "deleteInvoice",
+    "Delete an invoice, its line items and transactions",
+    {**DELETED, 422: INVALID_UUID},
+    path_params={"uuid": _INVOICE_UUID},
+    tag="invoices",
+)
 async def delete_invoice(request: Request) -> Response:
     return await delete_by_uuid(request, _invoices(request).delete)
 
@@ -369,7 +336,7 @@ async def delete_customer_invoices(request: Request) -> Response:
     {
         201: Reply(
             "The new transaction.",
-            obj({k: _TRANSACTION_FIELDS[k] for k in (*TRANSACTION_ORDER, "transaction_fees_currency")}),
+            TRANSACTION,
         ),
         404: NOT_FOUND,
         422: UNPROCESSABLE,
@@ -387,10 +354,7 @@ async def add_transaction(request: Request) -> Response:
     "listImportedSubscriptions",
     "A customer's imported subscriptions, oldest first",
     {
-        200: Reply(
-            "A page of subscriptions.",
-            envelope("subscriptions", IMPORTED_SUBSCRIPTION, pagination.CUSTOMER_INVOICES, head=_CUSTOMER_UUID_HEAD),
-        ),
+        200: Reply("A page of subscriptions.", declared(SubscriptionList)),
         404: NOT_FOUND,
     },
     query=PAGING,
@@ -404,12 +368,86 @@ async def customer_subscriptions(request: Request) -> Response:
 @operation(
     "cancelSubscription",
     "Add a cancellation date to a subscription, or replace them all",
-    {202: Reply("The subscription.", CANCELLED_SUBSCRIPTION), 404: NOT_FOUND, 422: UNPROCESSABLE},
+    {
+        202: Reply("The subscription, with its customer's uuid.", IMPORTED_SUBSCRIPTION),
+        404: NOT_FOUND,
+        422: UNPROCESSABLE,
+    },
     body=CANCELLATION,
     tag=_TAG,
 )
 async def cancel_subscription(request: Request) -> Response:
     return await apply_body(request, _subscriptions(request).cancel, status=202)
+
+
+@operation(
+    "updateInvoiceStatus",
+    "Void an invoice or write it off",
+    {
+        200: Reply("Done.", declared(StatusChanged)),
+        404: INVOICE_NOT_FOUND,
+        422: Reply("A status other than `voided` or `written_off`.", DETAILED_ERRORS),
+    },
+    body=declared(StatusChange, "create"),
+    query=[USER_EDIT],
+    description="`open`, `paid` and `refunded` follow from the invoice's transactions. A voided or written-off "
+    "invoice leaves MRR where its data source's invoice handling says so.",
+    valid_input_statuses=[404],
+    tag="invoices",
+)
+async def update_status(request: Request) -> Response:
+    query_bool(request, USER_EDIT.name)
+    body = await json_body(request)
+    params = request.path_params
+    return json(await write(request, _invoices(request).set_status, params["ds"], params["external_id"], body))
+
+
+@operation(
+    "disableInvoice",
+    "Disable or enable an invoice",
+    {
+        200: Reply("The invoice (enabled: mogul's sources are API sources).", INVOICE),
+        404: INVOICE_NOT_FOUND,
+        422: NOT_DISABLEABLE,
+    },
+    body=declared(DisabledState, "create"),
+    query=[USER_EDIT],
+    path_params={"uuid": _INVOICE_UUID},
+    valid_input_statuses=[404, 422],
+    tag="invoices",
+)
+async def disable_invoice(request: Request) -> Response:
+    query_bool(request, USER_EDIT.name)
+    body = await json_body(request)
+    target = {"uuid": request.path_params["uuid"]}
+    return json(await run_in_threadpool(_invoices(request).set_disabled, target, body))
+
+
+@operation(
+    "disableInvoiceByExternalId",
+    "Disable or enable an invoice by `data_source_uuid` and `external_id`",
+    {
+        200: Reply("The invoice (enabled: mogul's sources are API sources).", INVOICE),
+        404: INVOICE_NOT_FOUND,
+        422: NOT_DISABLEABLE,
+    },
+    body=declared(DisabledState, "create"),
+    query=[
+        Param("data_source_uuid", {"type": "string", "minLength": 1}, required=True),
+        Param("external_id", {"type": "string", "minLength": 1}, required=True),
+        USER_EDIT,
+    ],
+    valid_input_statuses=[404, 422],
+    tag="invoices",
+)
+async def disable_invoice_by_external_id(request: Request) -> Response:
+    query_bool(request, USER_EDIT.name)
+    target = {name: request.query_params.get(name) for name in ("data_source_uuid", "external_id")}
+    for name, value in target.items():
+        if not value:
+            raise bad_request(f"{name} is required", name)
+    body = await json_body(request)
+    return json(await run_in_threadpool(_invoices(request).set_disabled, target, body))
 
 
 ROUTES = [
@@ -419,7 +457,10 @@ ROUTES = [
     Route("/import/invoices/{uuid}/transactions", add_transaction, methods=["POST"]),
     Route("/import/subscriptions/{uuid}", cancel_subscription, methods=["PATCH"]),
     Route("/invoices", list_invoices, methods=["GET"]),
-    Route("/invoices/{uuid}", get_invoice, methods=["GET"]),
-    Route("/invoices/{uuid}", delete_invoice, methods=["DELETE"]),
+    Route("/invoices/disabled_state", disable_invoice_by_external_id, methods=["PATCH"]),
+    Route("/invoices/{uuid:invoice_uuid}", get_invoice, methods=["GET"]),
+    Route("/invoices/{uuid:invoice_uuid}", delete_invoice, methods=["DELETE"]),
+    Route("/invoices/{uuid}/disabled_state", disable_invoice, methods=["PATCH"]),
+    Route("/data_sources/{ds}/invoices/{external_id}/status", update_status, methods=["PUT"]),
     Route("/data_sources/{ds}/customers/{cus}/invoices", delete_customer_invoices, methods=["DELETE"]),
 ]

@@ -7,68 +7,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ...objects import Plan, PlanList
 from .. import pagination
-from ..openapi import (
-    INTEGER,
-    NOT_BLANK,
-    NOT_FOUND,
-    NULLABLE_STRING,
-    PAGING,
-    STRING,
-    UNPROCESSABLE,
-    Param,
-    Reply,
-    component,
-    obj,
-    operation,
-)
+from ..openapi import NOT_FOUND, PAGING, STRING, UNPROCESSABLE, Param, Reply, declared, operation
 from ..responses import json
-from ..store.plans import INTERVAL_UNITS, MAX_INTERVAL_COUNT, MAX_TEXT, Plans
-from .common import DELETED, apply_body, create_from_body, delete_by_uuid, list_page
+from ..store.plans import Plans
+from .common import DELETED, apply_body, create_from_body, delete_by_uuid, list_page, paging
 
-_NAME = {"type": "string", "pattern": NOT_BLANK, "maxLength": MAX_TEXT}
-_COUNT = {"type": "integer", "minimum": 1, "maximum": MAX_INTERVAL_COUNT}
-_UNIT = {"enum": list(INTERVAL_UNITS)}
-PLAN = component(
-    "Plan",
-    obj(
-        {
-            "uuid": {"type": "string", "pattern": "^pl_"},
-            "data_source_uuid": STRING,
-            "name": STRING,
-            "interval_count": INTEGER,
-            "interval_unit": _UNIT,
-            "external_id": STRING,
-        }
-    ),
-)
-NEW_PLAN = component(
-    "NewPlan",
-    obj(
-        {
-            "data_source_uuid": {"type": "string", "minLength": 1},
-            "name": _NAME,
-            "interval_count": _COUNT,
-            "interval_unit": _UNIT,
-            "external_id": {"type": ["string", "null"], "pattern": NOT_BLANK, "maxLength": MAX_TEXT},
-        },
-        required=["data_source_uuid", "name", "interval_count", "interval_unit"],
-    ),
-)
-PLAN_CHANGES = component(
-    "PlanChanges",
-    obj({"name": _NAME, "interval_count": _COUNT, "interval_unit": _UNIT}, required=[]),
-)
-PLAN_LIST = obj(
-    {
-        "plans": {"type": "array", "items": PLAN},
-        "current_page": INTEGER,
-        "total_pages": INTEGER,
-        "cursor": NULLABLE_STRING,
-        "has_more": {"type": "boolean"},
-    },
-    required=["plans", "cursor", "has_more"],
-)
+PLAN = declared(Plan)
 
 
 def _store(request: Request) -> Plans:
@@ -78,7 +24,12 @@ def _store(request: Request) -> Plans:
 @operation(
     "listPlans",
     "List plans, oldest first, by cursor",
-    {200: Reply("A page of plans; `current_page` and `total_pages` only without a cursor.", PLAN_LIST)},
+    {
+        200: Reply(
+            "A page of plans; `current_page` and `total_pages` only without a cursor, and only they with `page`.",
+            declared(PlanList),
+        )
+    },
     query=[
         Param("data_source_uuid", STRING),
         Param("external_id", STRING),
@@ -88,8 +39,8 @@ def _store(request: Request) -> Plans:
     tag="plans",
 )
 async def list_plans(request: Request) -> Response:
-    store = _store(request)
-    return await list_page(request, store.list, "plans", pagination.PLANS, "data_source_uuid", "external_id", "system")
+    layout = pagination.legacy_layout(paging(request), pagination.PLANS)
+    return await list_page(request, _store(request).list, "plans", layout, "data_source_uuid", "external_id", "system")
 
 
 @operation(
@@ -99,7 +50,7 @@ async def list_plans(request: Request) -> Response:
         201: Reply("The new plan.", PLAN),
         422: Reply("A bad field, an unknown data source or a duplicate external_id.", UNPROCESSABLE.schema),
     },
-    body=NEW_PLAN,
+    body=declared(Plan, "create"),
     tag="plans",
 )
 async def create(request: Request) -> Response:
@@ -115,7 +66,7 @@ async def get(request: Request) -> Response:
     "updatePlan",
     "Change a plan's name or interval",
     {202: Reply("The changed plan.", PLAN), 404: NOT_FOUND, 422: UNPROCESSABLE},
-    body=PLAN_CHANGES,
+    body=declared(Plan, "update"),
     tag="plans",
 )
 async def patch(request: Request) -> Response:

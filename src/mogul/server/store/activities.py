@@ -110,10 +110,14 @@ class Activities:
             )
         return page, [_customer_entry(row) for row in page.rows]
 
-    def subscriptions(self, uuid: str, per_page: int, cursor: str | None, first_page: int = 1) -> dict[str, Any]:
+    def subscriptions(
+        self, uuid: str, per_page: int, cursor: str | None, first_page: int | None = None
+    ) -> dict[str, Any]:
         """`/customers/{uuid}/subscriptions`: the engine's view, paged by position like the real API's
-        `subscriptions_next_page=N` cursor; without a cursor, the deprecated `page` (`first_page`) picks one."""
-        page = _subscriptions_page(cursor) if cursor else first_page
+        `subscriptions_next_page=N` cursor; without a cursor, the deprecated `page` (`first_page`) picks one. The
+        cursor names the next page even on the last one (recorded: `has_more` false, a cursor for page 2); a page
+        asked for with `page` has none, as the lists before cursors had none."""
+        page = _subscriptions_page(cursor) if cursor else first_page or 1
         with self.db.read() as conn:
             cid = self._customer_id(conn, uuid)
             views = conn.execute(
@@ -123,11 +127,11 @@ class Activities:
         start = (page - 1) * per_page
         entries = views[start : start + per_page]
         has_more = start + per_page < len(views)
-        next_cursor = _subscriptions_cursor(page + 1) if has_more else None
         body: dict[str, Any] = {"entries": entries, "has_more": has_more}
         if cursor is None:
             body |= {"per_page": per_page, "page": page}
-        body["cursor"] = next_cursor
+        if cursor is not None or first_page is None:
+            body["cursor"] = _subscriptions_cursor(page + 1)
         return body
 
 

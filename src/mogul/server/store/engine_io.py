@@ -184,6 +184,12 @@ LOAD_LINE_ITEMS = (
     .order_by(li.c.customer_id, li.c.invoice_id, li.c.id)
 )
 LOAD_PLANS = select(p).where(p.c.id.in_(IDS))
+# Invoices an API call voided or wrote off (few, if any: the table is small and joined from its side).
+LOAD_VOIDED = (
+    select(schema.invoice_statuses.c.invoice_id)
+    .join(inv, inv.c.id == schema.invoice_statuses.c.invoice_id)
+    .where(inv.c.customer_id.in_(IDS))
+)
 BUMP_VERSION = update(results_version).where(results_version.c.id == 1).values(version=results_version.c.version + 1)
 FIRST_VERSION = insert(results_version).values(id=1, version=1)
 READ_VERSION = select(results_version.c.version).where(results_version.c.id == 1)
@@ -231,6 +237,7 @@ def load_inputs(conn: Connection, customer_ids: Sequence[int]) -> tuple[list[Cus
     for row in rows:
         totals[row[1]] = totals.get(row[1], 0) + row[7]
     payments = {invoice_id: payment_state(totals.get(invoice_id, 0), txs) for invoice_id, txs in transactions.items()}
+    voided = set(conn.execute(LOAD_VOIDED, ids).scalars())
     items: dict[int, list[LineItem]] = {}
     last_invoice, position = None, 0
     # Named columns unpacked by position: the loop runs once per line item of the batch, and attribute access
@@ -291,6 +298,7 @@ def load_inputs(conn: Connection, customer_ids: Sequence[int]) -> tuple[list[Cus
                 paid=state == "paid",
                 invoice_state=state,
                 refunded=refunded,
+                voided=invoice_id in voided,
                 past_due_at=past_due_at(state, failed_at, due_date),
                 invoice_external_id=invoice_external_id,
                 position=position,

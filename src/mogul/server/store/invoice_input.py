@@ -8,14 +8,16 @@ already stored) happen in `invoices.py`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
+from ...objects.invoices import LineItemType, ProrationType, TransactionResult, TransactionType
 from . import fields
 
-LINE_ITEM_TYPES = ("subscription", "one_time")
-PRORATION_TYPES = ("differential", "full", "differential_mrr")
-TRANSACTION_TYPES = ("payment", "refund")
-TRANSACTION_RESULTS = ("successful", "failed")
+# The values the declarations allow.
+LINE_ITEM_TYPES: tuple[str, ...] = get_args(LineItemType)
+PRORATION_TYPES: tuple[str, ...] = get_args(ProrationType)
+TRANSACTION_TYPES: tuple[str, ...] = get_args(TransactionType)
+TRANSACTION_RESULTS: tuple[str, ...] = get_args(TransactionResult)
 BLANK = "can't be blank"
 DUP_INVOICE = "The external ID for this invoice already exists in our system."
 DUP_LINE_ITEM = "The external ID for this line item already exists in our system."

@@ -7,6 +7,7 @@ rejects the request and nothing is stored.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
@@ -14,10 +15,13 @@ import orjson
 from sqlalchemy import Connection, Row, Select, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ...objects import DisabledState, ImportedInvoice, Invoice, StatusChange, StatusChanged, Transaction
 from ..errors import ApiError, invalid, not_found
 from ..pagination import Page, PageParams, fetch
 from ..processing import enqueue
-from ..timefmt import iso_millis, now_us
+from ..render import render
+from ..timefmt import now_us
+from ..validation import Problem, checked, detailed
 from . import schema
 from .bulk import driver_rows, insert_returning_ids, insert_rows, placeholders
 from .database import Database
@@ -33,11 +37,19 @@ from .invoice_input import (
 )
 
 NOT_FOUND = "Invoice not found"
+INVALID_UUID = "Invalid UUID passed"
+NOT_DISABLEABLE = (
+    "Only invoices of automatic data sources (Stripe, Chargebee, Recurly, Braintree, Google Play, App Store Connect, "
+    "SaaSync) can be disabled; this data source is fed through the API: delete the invoice instead."
+)
+# An invoice's uuid: `inv_` and the 8-4-4-4-12 hex form.
+_UUID = re.compile(r"inv_[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 CUSTOMER_NOT_FOUND = "Customer not found"
 
 inv_t = schema.invoices
 li_t = schema.line_items
 tr_t = schema.transactions
+st_t = schema.invoice_statuses
 sub_t = schema.subscriptions
 c = schema.customers
 ds = schema.data_sources
@@ -79,6 +91,16 @@ def _import_customer(conn: Connection, uuid: str) -> ImportCustomer | None:
     return ImportCustomer(ident, ds_id, orjson.loads(merged) if isinstance(merged, str | bytes) else merged, ds_uuid)
 
 
+def check_uuid(uuid: str) -> str:
+    """`uuid`, or ChartMogul's 422 for a malformed one (recorded on DELETE; a well-formed unknown one is a 404)."""
+    if not _UUID.fullmatch(uuid):
+        raise ApiError(
+            422,
+            {"error": INVALID_UUID, "error_details": [{"param": "uuid", "code": "invalid", "message": INVALID_UUID}]},
+        )
+    return uuid
+
+
 def unknown_customer() -> ApiError:
     # The body recorded for an import into an unknown customer (reference §0.4, format 4).
     return ApiError(
@@ -87,64 +109,31 @@ def unknown_customer() -> ApiError:
     )
 
 
-def render_line_item(li: Mapping[str, Any], plan_uuid: str | None, sub: Mapping[str, Any] | None) -> dict[str, Any]:
-    return {
-        "uuid": li["uuid"],
-        "external_id": li["external_id"],
-        "type": li["type"],
-        "subscription_uuid": sub["uuid"] if sub else None,
-        "subscription_external_id": sub["external_id"] if sub else None,
-        "subscription_set_external_id": sub["set_external_id"] if sub else None,
-        "prorated": li["prorated"],
-        "proration_type": li["proration_type"],
-        "service_period_start": iso_millis(li["service_period_start"]),
-        "service_period_end": iso_millis(li["service_period_end"]),
-        "plan_uuid": plan_uuid,
-        "amount_in_cents": li["amount_in_cents"],
-        "quantity": li["quantity"],
-        "discount_code": li["discount_code"],
-        "discount_amount_in_cents": li["discount_amount_in_cents"],
-        "tax_amount_in_cents": li["tax_amount_in_cents"],
-        "transaction_fees_in_cents": li["transaction_fees_in_cents"],
-        "account_code": li["account_code"],
-        "transaction_fees_currency": li["transaction_fees_currency"],
-        "discount_description": li["discount_description"],
-        "event_order": li["event_order"],
-        "description": li["description"],
-        "cancelled_at": iso_millis(li["cancelled_at"]),
-    }
+def line_item_values(li: Mapping[str, Any], plan_uuid: str | None, sub: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A line item's values for `render`: a subscription item's with its subscription's keys."""
+    values = {**li, "plan_uuid": plan_uuid}
+    if li["type"] == "subscription":
+        assert sub is not None, "a subscription line item always has its subscription"
+        values["subscription_uuid"] = sub["uuid"]
+        values["subscription_external_id"] = sub["external_id"]
+        values["subscription_set_external_id"] = sub["set_external_id"]
+    return values
 
 
 def render_transaction(tx: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "uuid": tx["uuid"],
-        "external_id": tx["external_id"],
-        "amount_in_cents": tx["amount_in_cents"],
-        "type": tx["type"],
-        "date": iso_millis(tx["date"]),
-        "result": tx["result"],
-        "transaction_fees_in_cents": tx["transaction_fees_in_cents"],
-        "transaction_fees_currency": tx["transaction_fees_currency"],
-    }
+    return render(Transaction, tx)
 
 
-def render_invoice(
-    inv: Mapping[str, Any], items: list[dict[str, Any]], txs: list[dict[str, Any]], owner: Mapping[str, Any] | None
-) -> dict[str, Any]:
-    out: dict[str, Any] = {"uuid": inv["uuid"]}
-    if owner is not None:
-        out.update(owner)
-    out.update(
-        {
-            "date": iso_millis(inv["date"]),
-            "due_date": iso_millis(inv["due_date"]),
-            "external_id": inv["external_id"],
-            "currency": inv["currency"],
-            "line_items": items,
-            "transactions": txs,
-        }
-    )
-    return out
+def invoice_status(stored: str | None, transactions: list[dict[str, Any]]) -> str:
+    """The status an API call set, or the one the invoice's successful transactions give: `refunded` once one is
+    a refund, `paid` once one is a payment, else `open`."""
+    if stored is not None:
+        return stored
+    kinds = {tx["type"] for tx in transactions if tx["result"] == "successful"}
+    return "refunded" if "refund" in kinds else "paid" if "payment" in kinds else "open"
+
+
+_ENABLED = {"errors": {}, "disabled": False, "disabled_at": None, "disabled_by": None}
 
 
 def invoice_query() -> Select[Any]:
@@ -154,9 +143,11 @@ def invoice_query() -> Select[Any]:
             c.c.uuid.label("customer_uuid"),
             c.c.external_id.label("customer_external_id"),
             ds.c.uuid.label("ds_uuid"),
+            st_t.c.status.label("stored_status"),
         )
         .join(c, c.c.id == inv_t.c.customer_id)
         .join(ds, ds.c.id == inv_t.c.data_source_id)
+        .outerjoin(st_t, st_t.c.invoice_id == inv_t.c.id)
     )
 
 
@@ -187,18 +178,19 @@ def load_invoices(conn: Connection, rows: Iterable[Row[Any]]) -> list[dict[str, 
                 if li.sub_uuid
                 else None
             )
-            items[li.invoice_id].append(render_line_item(m, li.plan_uuid, sub))
+            items[li.invoice_id].append(line_item_values(m, li.plan_uuid, sub))
         for tx in conn.execute(select(tr_t).where(tr_t.c.invoice_id.in_(ids)).order_by(tr_t.c.id)):
-            txs[tx.invoice_id].append(render_transaction(tx._mapping))
+            txs[tx.invoice_id].append(dict(tx._mapping))
     return [
-        render_invoice(
-            r._mapping,
-            items[r.id],
-            txs[r.id],
+        render(
+            Invoice,
             {
-                "customer_uuid": r.customer_uuid,
-                "customer_external_id": r.customer_external_id,
+                **r._mapping,
+                **_ENABLED,
                 "data_source_uuid": r.ds_uuid,
+                "status": invoice_status(r.stored_status, txs[r.id]),
+                "line_items": items[r.id],
+                "transactions": txs[r.id],
             },
         )
         for r in rows
@@ -242,6 +234,7 @@ class Invoices:
     # --- deleting
 
     def delete(self, uuid: str) -> None:
+        check_uuid(uuid)
         with self.db.begin() as conn:
             owner = conn.execute(
                 select(c.c.id, c.c.data_source_id)
@@ -265,6 +258,47 @@ class Invoices:
             conn.execute(delete(inv_t).where(inv_t.c.data_source_id == ds_id, inv_t.c.customer_id == customer_id))
             _drop_orphan_subscriptions(conn, customer_id)
             enqueue(conn, [(customer_id, _own_source(conn, customer_id))])
+
+    # --- editing (newer reference §10)
+
+    def set_status(self, ds_uuid: str, external_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """`PUT /data_sources/{uuid}/invoices/{external_id}/status`: `voided` or `written_off`, which the metrics
+        drop where the data source's invoice handling says so; `open`, `paid` and `refunded` follow from the
+        invoice's transactions and cannot be set."""
+        status = checked(StatusChange, body, "create", detailed)["status"]
+        with self.db.begin() as conn:
+            inv = conn.execute(
+                select(inv_t.c.id, inv_t.c.customer_id)
+                .join(ds, ds.c.id == inv_t.c.data_source_id)
+                .where(ds.c.uuid == ds_uuid, inv_t.c.external_id == external_id)
+            ).first()
+            if inv is None:
+                raise not_found(NOT_FOUND)
+            changed = conn.execute(
+                update(st_t).where(st_t.c.invoice_id == inv.id).values(status=status, changed_at=now_us())
+            ).rowcount
+            if not changed:
+                conn.execute(insert(st_t).values(invoice_id=inv.id, status=status, changed_at=now_us()))
+            enqueue(conn, [(inv.customer_id, _own_source(conn, inv.customer_id))])
+        return render(StatusChanged, {"message": "Invoice updated"})
+
+    def set_disabled(self, target: Mapping[str, str | None], body: Mapping[str, Any]) -> dict[str, Any]:
+        """`PATCH /invoices/{uuid}/disabled_state`, or by `data_source_uuid` and `external_id`: only invoices of
+        automatic data sources can be disabled, and every mogul data source is fed through the API. Enabling an
+        invoice that is not disabled changes nothing and answers the invoice."""
+        disabled = checked(DisabledState, body, "create", detailed)["disabled"]
+        query = invoice_query()
+        if target.get("uuid") is not None:
+            query = query.where(inv_t.c.uuid == check_uuid(str(target["uuid"])))
+        else:
+            query = query.where(ds.c.uuid == target["data_source_uuid"], inv_t.c.external_id == target["external_id"])
+        with self.db.read() as conn:
+            row = conn.execute(query).first()
+            if row is None:
+                raise not_found(NOT_FOUND)
+            if disabled:
+                raise detailed([Problem("disabled", "invalid", NOT_DISABLEABLE)])
+            return load_invoices(conn, [row])[0]
 
     # --- importing
 
@@ -340,7 +374,7 @@ class Invoices:
                     "plan_id": plan_rows[plan_uuid].id if plan_uuid else None,
                 }
                 li_rows.append(li_row)
-                items.append(render_line_item(li_row, plan_uuid, sub))
+                items.append(line_item_values(li_row, plan_uuid, sub))
             for tx in inv.transactions:
                 tx_row = {
                     **tx,
@@ -350,14 +384,12 @@ class Invoices:
                     "customer_id": customer.id,
                 }
                 tx_rows.append(tx_row)
-                txs.append(render_transaction(tx_row))
-            rendered = render_invoice(row, items, txs, None)
-            out.append({"uuid": rendered.pop("uuid"), "errors": {}, **rendered})
+                txs.append(tx_row)
+            out.append(render(ImportedInvoice, {**row, "errors": {}, "line_items": items, "transactions": txs}))
         insert_rows(conn, li_t, li_rows)
         insert_rows(conn, tr_t, tx_rows)
         enqueue(conn, [(customer.id, customer.data_source_id)])
-        # Field order as recorded: uuid, date, due_date, errors, external_id, currency, line_items, transactions.
-        return [{k: o[k] for k in ORDER} for o in out]
+        return out
 
     def _data_sources(self, conn: Connection, customer: ImportCustomer, parsed: list[InvoiceIn]) -> list[int | None]:
         """The data source of each invoice: the customer's own, or one merged into it when the body names it."""
@@ -502,9 +534,6 @@ def _drop_orphan_subscriptions(conn: Connection, customer_id: int) -> None:
 def _own_source(conn: Connection, customer_id: int) -> int:
     """The customer's own data source (invoices may come from sources merged into it)."""
     return conn.execute(select(c.c.data_source_id).where(c.c.id == customer_id)).scalar_one()
-
-
-ORDER = ("uuid", "date", "due_date", "errors", "external_id", "currency", "line_items", "transactions")
 
 
 def _batch_error(parsed: list[InvoiceIn]) -> ApiError:

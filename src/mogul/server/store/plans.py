@@ -8,19 +8,18 @@ from typing import Any
 from sqlalchemy import Row, Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ...objects import Plan, field_of
 from ..errors import invalid, not_found
 from ..pagination import Page, PageParams, fetch
+from ..render import render as render_object
 from ..timefmt import now_us
-from . import fields, schema
+from ..validation import checked, legacy, message
+from . import schema
 from .database import Database
 from .ids import new_uuid
 
 NOT_FOUND = "Plan not found"
-DUPLICATE = "A plan with this identifier already exists in our system."
 IN_USE = "This plan has invoice line items or subscriptions and cannot be deleted."
-INTERVAL_UNITS = ("day", "month", "year")
-MAX_TEXT = 255
-MAX_INTERVAL_COUNT = 2**31 - 1  # an INTEGER column: PostgreSQL refuses more with an error, not a 422
 
 p = schema.plans
 ds = schema.data_sources
@@ -31,36 +30,7 @@ def base_query() -> Select[Any]:
 
 
 def render(row: Row[Any]) -> dict[str, Any]:
-    return {
-        "uuid": row.uuid,
-        "data_source_uuid": row.ds_uuid,
-        "name": row.name,
-        "interval_count": row.interval_count,
-        "interval_unit": row.interval_unit,
-        "external_id": row.external_id,
-    }
-
-
-def parse_interval(body: dict[str, Any], errors: dict[str, str], *, creating: bool) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    name = fields.string(body, "name")
-    if "name" in body or creating:
-        if name is None or not name.strip():
-            errors["name"] = "A name is required for each plan."
-        elif len(name) > MAX_TEXT:
-            errors["name"] = f"is too long (maximum is {MAX_TEXT} characters)"
-        values["name"] = name
-    count = fields.integer(body, "interval_count")
-    if "interval_count" in body or creating:
-        if count is None or not 1 <= count <= MAX_INTERVAL_COUNT:
-            errors["interval_count"] = "must be a positive integer"
-        values["interval_count"] = count
-    unit = fields.string(body, "interval_unit")
-    if "interval_unit" in body or creating:
-        if unit not in INTERVAL_UNITS:
-            errors["interval_unit"] = f"must be one of {', '.join(INTERVAL_UNITS)}"
-        values["interval_unit"] = unit
-    return values
+    return render_object(Plan, {**row._mapping, "data_source_uuid": row.ds_uuid})
 
 
 class Plans:
@@ -88,34 +58,24 @@ class Plans:
         return render(row)
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
-        errors: dict[str, str] = {}
-        ds_uuid = fields.string(body, "data_source_uuid")
-        if not ds_uuid:
-            errors["data_source_uuid"] = "can't be blank"
-        values = parse_interval(body, errors, creating=True)
-        external_id = fields.string(body, "external_id")
-        if external_id is not None and (not external_id.strip() or len(external_id) > MAX_TEXT):
-            errors["external_id"] = "must be a non-empty string of at most 255 characters"
-        if errors:
-            raise invalid(errors)
+        values = checked(Plan, body, "create", legacy)
+        ds_uuid = values.pop("data_source_uuid")
         uuid = new_uuid("pl_")
         # Without an external_id the real API uses the plan's own uuid, unprefixed (§0.8).
-        values.update(uuid=uuid, external_id=external_id or uuid[3:], created_at=now_us())
+        values.update(uuid=uuid, external_id=values.get("external_id") or uuid[3:], created_at=now_us())
         try:
             with self.db.begin() as conn:
                 ds_id = conn.execute(select(ds.c.id).where(ds.c.uuid == ds_uuid)).scalar_one_or_none()
                 if ds_id is None:
-                    raise invalid({"data_source_uuid": "Data source not found"})
+                    raise invalid({"data_source_uuid": message(field_of(Plan, "data_source_uuid"), "invalid")})
                 conn.execute(p.insert().values(data_source_id=ds_id, **values))
                 return render(conn.execute(base_query().where(p.c.uuid == uuid)).one())
         except IntegrityError as exc:
-            raise invalid({"external_id": DUPLICATE}) from exc
+            raise invalid({"external_id": message(field_of(Plan, "external_id"), "taken")}) from exc
 
     def update(self, uuid: str, body: dict[str, Any]) -> dict[str, Any]:
-        errors: dict[str, str] = {}
-        values = parse_interval(body, errors, creating=False)
-        if errors:
-            raise invalid(errors)
+        # A field sent as null is not sent (the update schema says so): every field of a plan keeps a value.
+        values = {k: v for k, v in checked(Plan, body, "update", legacy).items() if v is not None}
         with self.db.begin() as conn:
             if values:
                 changed = conn.execute(update(p).where(p.c.uuid == uuid).values(**values)).rowcount

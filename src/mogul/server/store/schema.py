@@ -186,6 +186,16 @@ invoices = Table(
 Index("ix_invoices_customer", invoices.c.customer_id, invoices.c.date, invoices.c.id)
 Index("ix_invoices_date", invoices.c.date, invoices.c.id)
 
+# The status an API call set on an invoice (`voided`, `written_off`); an invoice without a row has the status its
+# transactions give it. A table of its own: the invoice rows, written by every import, stay as they are.
+invoice_statuses = Table(
+    "invoice_statuses",
+    metadata,
+    Column("invoice_id", Integer, ForeignKey("invoices.id", ondelete="CASCADE"), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("changed_at", BigInteger, nullable=False),
+)
+
 line_items = Table(
     "line_items",
     metadata,

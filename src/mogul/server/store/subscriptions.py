@@ -6,10 +6,11 @@ from typing import Any
 
 from sqlalchemy import Row, Select, bindparam, select, update
 
+from ...objects import Subscription
 from ..errors import bad_request, invalid, not_found
 from ..pagination import Page, PageParams, fetch
 from ..processing import enqueue
-from ..timefmt import iso_millis
+from ..render import render as render_object
 from . import connections, fields, schema
 from .database import Database
 
@@ -46,18 +47,18 @@ CANCEL_READ = (
 CANCEL_WRITE = update(s).where(s.c.id == bindparam("sid")).values(cancellation_dates=bindparam("dates"))
 
 
-def render(row: Row[Any], *, with_customer: bool = False) -> dict[str, Any]:
-    out = {
-        "external_id": row.external_id,
-        "uuid": row.uuid,
-        "cancellation_dates": [iso_millis(d) for d in row.cancellation_dates],
+def render(row: Row[Any], *, with_customer: bool = False, dates: list[int] | None = None) -> dict[str, Any]:
+    """The subscription; `with_customer` adds its customer's uuid (a cancellation's answer), `dates` its
+    cancellation dates as just written."""
+    values = {
+        **row._mapping,
+        "cancellation_dates": row.cancellation_dates if dates is None else dates,
         "subscription_set_external_id": row.set_external_id,
-        "plan_uuid": row.plan_uuid,
+        "data_source_uuid": row.ds_uuid,
     }
-    if with_customer:
-        out["customer_uuid"] = row.customer_uuid
-    out["data_source_uuid"] = row.ds_uuid
-    return out
+    if not with_customer:
+        del values["customer_uuid"]
+    return render_object(Subscription, values)
 
 
 class Subscriptions:
@@ -97,9 +98,7 @@ class Subscriptions:
             new = sorted({d for d in current if d is not None})
             conn.execute(CANCEL_WRITE, {"sid": row.id, "dates": new})
             enqueue(conn, [(row.customer_id, row.customer_data_source_id)])
-        out = render(row, with_customer=True)
-        out["cancellation_dates"] = [iso_millis(d) for d in new]  # as just written
-        return out
+        return render(row, with_customer=True, dates=new)
 
     def connect(self, customer_uuid: str, body: dict[str, Any]) -> dict[str, Any]:
         """Connect subscriptions of one customer (store/connections.py)."""
