@@ -122,7 +122,7 @@ def test_enabling_answers_the_invoice_and_disabling_is_refused(
     ("path", "body", "status"),
     [
         ("/invoices/inv_nope/disabled_state", {"disabled": False}, 422),
-        (f"/invoices/inv_{uuid.uuid4()}/disabled_state", {"disabled": False}, 404),
+        ("/invoices/inv_00000000-0000-4000-8000-000000000000/disabled_state", {"disabled": False}, 404),
         ("/invoices/{uuid}/disabled_state", {}, 422),
         ("/invoices/{uuid}/disabled_state", {"disabled": "yes"}, 400),
         ("/invoices/disabled_state?data_source_uuid=ds_x&external_id=x", {"disabled": False}, 404),
