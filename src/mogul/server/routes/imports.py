@@ -45,7 +45,7 @@ from ..store.invoice_input import (
 )
 from ..store.invoices import Invoices
 from ..store.subscriptions import Subscriptions
-from .common import DELETED, PAGING, apply_body, delete_by_uuid, envelope, list_page, paging
+from .common import DELETED, PAGING, apply_body, delete_by_uuid, envelope, list_page, paging, write
 
 _TAG = "import"
 # An ISO 4217 code in any case.
@@ -359,7 +359,7 @@ async def delete_invoice(request: Request) -> Response:
 @operation("deleteCustomerInvoices", "Delete a customer's invoices from one data source", DELETED, tag="invoices")
 async def delete_customer_invoices(request: Request) -> Response:
     params = request.path_params
-    await run_in_threadpool(_invoices(request).delete_for_customer, params["ds"], params["cus"])
+    await write(request, _invoices(request).delete_for_customer, params["ds"], params["cus"])
     return no_content()
 
 
