@@ -2,7 +2,7 @@
 
 A list page of 200 customers rendered on each read (the row's 25 columns fetched, decoded and rendered by
 `customers.render`) cost about four times the server CPU of one whose entries are read as stored text; reads
-outnumber writes. So every write that changes what a customer's entry shows stores the entry again, in its own
+outnumber writes. So every write that changes what a customer's entry shows stores the entry again, in the same
 transaction: `put` with an entry the write rendered anyway (a create, a PATCH), `store` to render customers by id.
 The writes: customers.py (create, update, tags, custom attributes), merges.py (merge, unmerge, a data source's
 identities released) and engine_io.py (the status, MRR, ARR and customer-since the metrics engine computes).
@@ -43,8 +43,8 @@ def split(entry: Mapping[str, Any]) -> tuple[str, str]:
     """A rendered customer's JSON around its currency keys: `(head, tail)`."""
     keys = list(entry)
     at = keys.index(CURRENCY_KEYS[0])
-    if keys[at : at + len(CURRENCY_KEYS)] != list(CURRENCY_KEYS):
-        raise ValueError(f"a customer's {' and '.join(CURRENCY_KEYS)} must follow each other")
+    if at == 0 or keys[at : at + len(CURRENCY_KEYS)] != list(CURRENCY_KEYS):
+        raise ValueError(f"a customer's {' and '.join(CURRENCY_KEYS)} must follow each other, after another key")
     head = orjson.dumps({key: entry[key] for key in keys[:at]})[:-1]
     after = {key: entry[key] for key in keys[at + len(CURRENCY_KEYS) :]}
     tail = b"," + orjson.dumps(after)[1:] if after else b"}"
@@ -59,11 +59,13 @@ def middle(currency: str, sign: str) -> str:
     )
 
 
-def put(conn: Connection, rendered: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
-    """Store the entries of these customers, `(id, what customers.render gave)`, in place of their old ones."""
+def put(conn: Connection, rendered: Sequence[tuple[int, Mapping[str, Any]]], *, new: bool = False) -> None:
+    """Store the entries of these customers, `(id, what customers.render gave)`, in place of their old ones
+    (`new`: customers just created, which have none)."""
     if not rendered:
         return
-    conn.execute(_DROP, {"ids": [ident for ident, _ in rendered]})
+    if not new:
+        conn.execute(_DROP, {"ids": [ident for ident, _ in rendered]})
     rows = []
     for ident, entry in rendered:
         head, tail = split(entry)

@@ -231,10 +231,10 @@ def _filtered(columns: Sequence[Any], names: frozenset[str], *, entries: bool) -
 
 @functools.cache
 def _page_statement(names: frozenset[str], mode: str) -> Select[Any]:
-    """One page of the list filtered by `names` (`_FILTERS`): each customer's id, `created_at` and stored entry,
-    and the account currency, in (created_at, id) order, for one `mode`: `first`, `after` a cursor's position
-    (`after_at`, `after_id`) or at an `offset`; `limit` bound. Built once per combination: building a statement
-    (and SQLAlchemy's cache key for a new one) cost about as much CPU as running it."""
+    """One page of the list filtered by `names` (`_FILTERS`): each customer's id, `created_at` and stored entry
+    with the account's currency keys (`middle`), in (created_at, id) order, for one `mode`: `first`, `after` a
+    cursor's position (`after_at`, `after_id`) or at an `offset`; `limit` bound. Built once per combination:
+    building a statement (and SQLAlchemy's cache key for a new one) cost about as much CPU as running it."""
     # The entry joined in SQL: one string a row to Python instead of two.
     columns = (c.c.id, c.c.created_at, (e.c.head + bindparam("middle", type_=String) + e.c.tail).label("entry"))
     if mode == "offset":
@@ -403,7 +403,7 @@ class Customers:
                     custom=json.loads(json.dumps(custom)),
                 )
                 rendered = render(SimpleNamespace(**stored), source.currency)
-                customer_entries.put(conn, [(customer_id, rendered)])
+                customer_entries.put(conn, [(customer_id, rendered)], new=True)
         except IntegrityError as exc:
             raise invalid({"external_id": DUPLICATE}) from exc
         return rendered

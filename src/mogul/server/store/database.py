@@ -162,7 +162,7 @@ class Database:
         if group is not None:
             yield group
             return
-        kept: Connection | None = getattr(self._kept, "conn", None)
+        kept = self._kept_connection()
         if kept is None:
             with self.engine.connect() as conn:
                 yield conn
@@ -178,14 +178,22 @@ class Database:
 
     def keep_reads(self) -> None:
         """SQLite: keep a connection for this thread's reads from now on (the app's read threads, readers.py). A
-        read on it skips the pool's checkout, reset and checkin, a fifth of the server's CPU for a list page.
-        Released when the thread has ended (`release_ended_reads`) or by `dispose`."""
-        if self._kept_engine is None or getattr(self._kept, "conn", None) is not None:
-            return
-        conn = self._kept_engine.connect()
-        self._kept.conn = conn
+        read on it skips the pool's checkout, reset and checkin (about 0.05 ms of a list page's 1.1 ms of server
+        CPU). Made at the thread's first read; closed once the thread has ended (`release_ended_reads`) or by
+        `dispose`."""
+        if self._kept_engine is not None:
+            self._kept.wanted = True
+
+    def _kept_connection(self) -> Connection | None:
+        conn: Connection | None = getattr(self._kept, "conn", None)
+        if conn is not None and not conn.closed:
+            return conn
+        if self._kept_engine is None or not getattr(self._kept, "wanted", False):
+            return None
+        conn = self._kept.conn = self._kept_engine.connect()
         with self._kept_lock:
             self._kept_conns[threading.current_thread()] = conn
+        return conn
 
     def release_ended_reads(self) -> None:
         """Close the kept read connections of threads that have ended."""
