@@ -79,8 +79,11 @@ def _insert_customer(conn: Connection, values: Mapping[str, Any]) -> int:
     return conn.exec_driver_sql(sql.replace("?", mark(conn)), params).scalar_one()
 
 
+_CURRENCY = select(schema.account.c.currency)
+
+
 def account_currency(conn: Connection) -> str:
-    return conn.execute(select(schema.account.c.currency)).scalar_one()
+    return conn.execute(_CURRENCY).scalar_one()
 
 
 # `base_query()`'s columns in order. A list page renders 200 customers: unpacking each row once, rather than

@@ -212,7 +212,8 @@ class Database:
                 conn.close()
 
     def migrate(self) -> None:
-        """Create missing tables and bring an older schema up to `SCHEMA_VERSION`."""
+        """Create missing tables, bring an older schema up to `SCHEMA_VERSION`, and store the customers' list entries
+        again if they were rendered otherwise than this version renders them (customer_entries.py)."""
         schema.metadata.create_all(self.engine)
         with self.begin() as conn:
             row = conn.execute(
