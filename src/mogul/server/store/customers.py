@@ -331,7 +331,7 @@ class Customers:
             rendered = {}
             if missing:
                 for row in conn.execute(base_query().where(c.c.id.in_(missing))):
-                    rendered[row.id] = orjson.dumps(render_with(row, currency, sign)).decode()
+                    rendered[row.id] = orjson.dumps(render(row, currency)).decode()
         entries = [rendered[row[0]] if row[2] is None else row[2] for row in rows]
         last = rows[-1]
         page = Page(rows, has_more, encode_cursor(last.created_at, last.id), params, total)
