@@ -20,7 +20,7 @@ from mogul.demo.payloads import cancellation_bodies, resolve_invoices, with_sour
 from mogul.server import processing
 from mogul.server.app import Stores
 from mogul.server.store import Database
-from mogul.server.store.results_schema import activities
+from mogul.server.store.schema import activities
 
 
 @dataclass

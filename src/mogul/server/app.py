@@ -23,6 +23,8 @@ from .limits import RequestGuard
 from .metrics_cache import MetricsCache
 from .openapi import iter_routes, openapi_endpoint
 from .processing import Processor
+from .readers import ReadThreads
+from .readers import for_database as readers_for
 from .responses import json
 from .routes import (
     account,
@@ -114,7 +116,7 @@ def api_routes() -> list:
 
 
 def _lifespan(
-    db: Database, writer: WriteThread | None, jobs: ExportJobs
+    db: Database, writer: WriteThread | None, readers: ReadThreads | None, jobs: ExportJobs
 ) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
     """While the app is served, a background processor computes what imports queued (see processing.py); on start,
     export jobs a restart interrupted run again (export_jobs.py)."""
@@ -131,6 +133,8 @@ def _lifespan(
             jobs.close()
             if writer is not None:
                 writer.close()
+            if readers is not None:
+                readers.close()
 
     return lifespan
 
@@ -158,16 +162,18 @@ def create_app(database: Database | str, settings: ServerSettings | None = None)
     db.migrate()
     ensure_signing_key(db)
     writer = for_database(db)
+    readers = readers_for(db)
     jobs = ExportJobs(db)
 
     app = Starlette(
         routes=app_routes(),
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
-        lifespan=_lifespan(db, writer, jobs),
+        lifespan=_lifespan(db, writer, readers, jobs),
     )
     app.router.redirect_slashes = False
     app.state.db = db
     app.state.writer = writer
+    app.state.readers = readers
     app.state.export_jobs = jobs
     app.state.settings = settings
     app.state.keyring = keyring = KeyRing(db)

@@ -17,7 +17,7 @@ from ..engine import Customer, CustomerResult, EngineInputError, MetricsAggregat
 from .store import schema
 from .store.database import Database
 from .store.engine_io import load_inputs
-from .store.results_schema import customer_results
+from .store.schema import customer_results
 from .timefmt import now_us
 
 _FILTER_CACHE = 16

@@ -30,7 +30,7 @@ from ..openapi import (
 from ..responses import json
 from ..store.activities import Activities, ActivityQuery
 from ..timefmt import parse_timestamp
-from .common import CURSOR, PAGE, PAGING, PER_PAGE, envelope, page_read, paging
+from .common import CURSOR, PAGE, PAGING, PER_PAGE, envelope, paging, read
 
 DAY_US = 86_400_000_000
 _TAG = "activities"
@@ -119,7 +119,7 @@ def _query(request: Request) -> ActivityQuery:
 )
 async def list_activities(request: Request) -> Response:
     query = _query(request)
-    page = await page_read(request, _store(request).list, query)
+    page = await read(request, _store(request).list, query)
     tail: dict[str, object] = {"has_more": page.has_more}
     if query.after is None and query.after_uuid is None:
         tail["per_page"] = query.per_page  # first page only, as recorded

@@ -1,23 +1,26 @@
 """Helpers shared by the routes: paging parameters and filters from the query string, and their OpenAPI; the
-handlers that only hand a path uuid or a JSON body to a store method, run off the event loop."""
+handlers that only hand a path uuid or a JSON body to a store method.
+
+No store code runs on the event loop: list reads run through `read` (the app's read threads on SQLite), other
+reads in Starlette's thread pool, writes through `write` (the app's write thread on SQLite; the thread pool
+elsewhere)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, TypeVar
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from ..openapi import BOOLEAN, NOT_FOUND, NULLABLE_STRING, PAGING, JsonSchema, Reply, obj
 from ..pagination import LEGACY_KEYS, MAX_PER_PAGE, Page, PageParams, RowKey, page_params
+from ..readers import run_read
 from ..requests import json_body
 from ..responses import json, no_content
 from ..writer import run_write
 
 PER_PAGE, CURSOR, PAGE = PAGING
-P = ParamSpec("P")
 T = TypeVar("T")
 _COUNT = {"type": "integer", "minimum": 1}
 # The replies of a delete by uuid.
@@ -33,14 +36,9 @@ _ENVELOPE_KEYS: Mapping[str, JsonSchema] = {
 }
 
 
-async def page_read(request: Request, read: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    """Run a store read of one page (an index range, at most 200 rows). On SQLite it runs on the event loop: the
-    query takes about a millisecond, less than the hand-off to a worker thread and back costs under 20 parallel
-    requests (the server's CPU for a full source read fell by about 15%). Other databases answer over the
-    network, so there the read stays off the loop."""
-    if request.app.state.db.dialect == "sqlite":
-        return read(*args, **kwargs)
-    return await run_in_threadpool(read, *args, **kwargs)
+async def read(request: Request, fn: Callable[..., T], *args: Any) -> T:
+    """`fn(*args)`, a store call that reads a list page, on the app's readers."""
+    return await run_read(request.app.state.readers, fn, *args)
 
 
 def paging(request: Request, *, allow_page: bool = True, key: type[RowKey] = int) -> PageParams:
@@ -83,7 +81,7 @@ async def list_page(
     lists ignore `page` and page by the object's uuid (`allow_page=False, row_key=str`)."""
     wanted = filters(request, *filter_names)
     params = paging(request, allow_page=allow_page, key=row_key)
-    page, items = await run_in_threadpool(list_, wanted, params)
+    page, items = await read(request, list_, wanted, params)
     return json(page.envelope(key, items, layout))
 
 

@@ -38,7 +38,7 @@ from ..responses import json, no_content
 from ..store.attributes import DECIMAL_LIMIT
 from ..store.customers import Customers
 from ..store.merges import MOVABLE
-from .common import PAGING, apply_body, create_from_body, delete_by_uuid, envelope, filters, page_read, paging
+from .common import PAGING, apply_body, create_from_body, delete_by_uuid, envelope, filters, paging, read, write
 
 # `/customers/search`, `/customers/merges` and `/customers/unmerges` are resources of their own, never a customer's
 # uuid: another method on them is a 405 (with their own `Allow`), not a lookup of the customer "search".
@@ -147,7 +147,7 @@ def _uuid(request: Request) -> str:
 )
 async def list_customers(request: Request) -> Response:
     wanted = filters(request, "data_source_uuid", "external_id", "status", "system")
-    page, entries = await page_read(request, _store(request).list_json, wanted, paging(request))
+    page, entries = await read(request, _store(request).list, wanted, paging(request))
     body = pagination.splice(page.envelope("entries", [], pagination.CUSTOMERS), "entries", entries)
     return Response(body, media_type="application/json")
 
@@ -164,8 +164,9 @@ async def list_customers(request: Request) -> Response:
     tag=_TAG,
 )
 async def search(request: Request) -> Response:
-    page, items = await run_in_threadpool(_store(request).search, query_str(request, "email"), paging(request))
-    return json(page.envelope("entries", items, pagination.CUSTOMERS, total_pages=None))
+    page, entries = await read(request, _store(request).search, query_str(request, "email"), paging(request))
+    body = pagination.splice(page.envelope("entries", [], pagination.CUSTOMERS, total_pages=None), "entries", entries)
+    return Response(body, media_type="application/json")
 
 
 @operation(
@@ -236,7 +237,7 @@ _MERGE_REF = {
 )
 async def merge(request: Request) -> Response:
     body = await json_body(request)
-    return json(await run_in_threadpool(_store(request).merge, body), status=202)
+    return json(await write(request, _store(request).merge, body), status=202)
 
 
 @operation(
@@ -263,7 +264,7 @@ async def merge(request: Request) -> Response:
 )
 async def unmerge(request: Request) -> Response:
     body = await json_body(request)
-    return json(await run_in_threadpool(_store(request).unmerge, body), status=202)
+    return json(await write(request, _store(request).unmerge, body), status=202)
 
 
 _SUBSCRIPTION_REFS = obj(
@@ -389,7 +390,7 @@ async def update_custom(request: Request) -> Response:
 )
 async def remove_custom(request: Request) -> Response:
     body = await json_body(request)
-    await run_in_threadpool(_store(request).change_custom, _uuid(request), body, mode="remove")
+    await write(request, partial(_store(request).change_custom, mode="remove"), _uuid(request), body)
     return no_content()
 
 
@@ -405,7 +406,7 @@ ENTRIES = Reply("Every customer with this email, updated.", obj({"entries": {"ty
 )
 async def tags_by_email(request: Request) -> Response:
     body = await json_body(request)
-    return json(await run_in_threadpool(_store(request).by_email, body, kind="tags"))
+    return json(await write(request, partial(_store(request).by_email, kind="tags"), body))
 
 
 @operation(
@@ -417,7 +418,7 @@ async def tags_by_email(request: Request) -> Response:
 )
 async def custom_by_email(request: Request) -> Response:
     body = await json_body(request)
-    return json(await run_in_threadpool(_store(request).by_email, body, kind="custom"))
+    return json(await write(request, partial(_store(request).by_email, kind="custom"), body))
 
 
 # Fixed paths before `{uuid}`: Starlette matches in order.

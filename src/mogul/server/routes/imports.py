@@ -326,7 +326,7 @@ async def delete_invoice(request: Request) -> Response:
 @operation("deleteCustomerInvoices", "Delete a customer's invoices from one data source", DELETED, tag="invoices")
 async def delete_customer_invoices(request: Request) -> Response:
     params = request.path_params
-    await run_in_threadpool(_invoices(request).delete_for_customer, params["ds"], params["cus"])
+    await write(request, _invoices(request).delete_for_customer, params["ds"], params["cus"])
     return no_content()
 
 

@@ -21,7 +21,7 @@ from ..render import render
 from . import schema
 from .customers import NOT_FOUND as CUSTOMER_NOT_FOUND
 from .database import Database
-from .results_schema import activities, customer_results
+from .schema import activities, customer_results
 
 
 @dataclass(frozen=True)
@@ -51,49 +51,29 @@ class Activities:
         self.db = db
 
     def list(self, q: ActivityQuery) -> ActivityPage:
-        return self._list_sqlite(q) if self.db.dialect == "sqlite" else self._list_sqlalchemy(q)
-
-    def _list_sqlalchemy(self, q: ActivityQuery) -> ActivityPage:
-        a = activities
         with self.db.read() as conn:
             after = q.after
             if q.after_uuid is not None:
-                row = conn.execute(select(a.c.date, a.c.id).where(a.c.uuid == q.after_uuid)).first()
+                row = conn.execute(_ANCHOR, {"uuid": q.after_uuid}).first()
                 if row is None:
                     raise bad_request("start-after does not name a known activity", "start-after")
                 after = (row.date, row.id)
-            query = _list_statement(
-                q.descending, q.start is not None, q.end is not None, q.type is not None, after is not None
-            )
-            values: dict[str, Any] = {"limit": q.per_page + 1, "start": q.start, "end": q.end, "type": q.type}
+            start, end = q.start, q.end
+            values: dict[str, Any] = {"limit": q.per_page + 1, "type": q.type}
             if after is not None:
                 values["after_date"], values["after_id"] = after
+                # One bound on `date` where the cursor is: SQLite ranges the index on one lower (upper) bound
+                # only, and a cursor page would otherwise walk from the window's start.
+                if q.descending:
+                    end = after[0] + 1 if end is None else min(end, after[0] + 1)
+                else:
+                    start = after[0] if start is None else max(start, after[0])
+            values["start"], values["end"] = start, end
+            query = _list_statement(
+                q.descending, start is not None, end is not None, q.type is not None, after is not None
+            )
             rows = conn.execute(query, values).all()
         return _page(rows, q.per_page)
-
-    def _list_sqlite(self, q: ActivityQuery) -> ActivityPage:
-        """`list` on the thread's own sqlite3 connection (Database.sqlite_reader): the same rows, without
-        SQLAlchemy's checkout, BEGIN/ROLLBACK and row objects, which cost more than SQLite's part of a page."""
-        conn = self.db.sqlite_reader()
-        after = q.after
-        if q.after_uuid is not None:
-            found = conn.execute(_ANCHOR_SQL, (q.after_uuid,)).fetchall()
-            if not found:
-                raise bad_request("start-after does not name a known activity", "start-after")
-            after = found[0]
-        start, end = q.start, q.end
-        values: dict[str, Any] = {"limit": q.per_page + 1, "type": q.type}
-        if after is not None:
-            values["after_date"], values["after_id"] = after
-            # One bound on `date` where the cursor is: SQLite ranges the index on one lower (upper) bound only,
-            # and a cursor page would otherwise walk from the window's start.
-            if q.descending:
-                end = after[0] + 1 if end is None else min(end, after[0] + 1)
-            else:
-                start = after[0] if start is None else max(start, after[0])
-        values["start"], values["end"] = start, end
-        sql = _list_sql(q.descending, start is not None, end is not None, q.type is not None, after is not None)
-        return _page(conn.execute(sql, values).fetchall(), q.per_page)
 
     def _customer_id(self, conn: Any, uuid: str) -> int:
         cid = conn.execute(select(schema.customers.c.id).where(schema.customers.c.uuid == uuid)).scalar_one_or_none()
@@ -154,32 +134,15 @@ def _list_statement(descending: bool, start: bool, end: bool, type_: bool, after
     return query
 
 
+_ANCHOR = select(activities.c.date, activities.c.id).where(activities.c.uuid == bindparam("uuid"))
+
+
 def _page(rows: Sequence[Any], per_page: int) -> ActivityPage:
     """A page from up to `per_page + 1` `(id, date, body)` rows: the extra row only says that more follow."""
     has_more = len(rows) > per_page
     rows = rows[:per_page]
     cursor = pagination.encode_cursor(rows[-1][1], rows[-1][0]) if rows and has_more else None
     return ActivityPage([row[2] for row in rows], has_more, cursor)  # by position: 7x faster than by name
-
-
-_ANCHOR_SQL = "SELECT date, id FROM activities WHERE uuid = ?"
-
-
-@functools.cache
-def _list_sql(descending: bool, start: bool, end: bool, type_: bool, after: bool) -> str:
-    """`_list_statement` as SQLite text with named parameters, for the sqlite3 driver itself."""
-    where = []
-    if start:
-        where.append("date >= :start")
-    if end:
-        where.append("date < :end")
-    if type_:
-        where.append("type = :type")
-    if after:
-        where.append(f"(date, id) {'<' if descending else '>'} (:after_date, :after_id)")
-    order = "date DESC, id DESC" if descending else "date, id"
-    condition = f" WHERE {' AND '.join(where)}" if where else ""
-    return f"SELECT id, date, body FROM activities{condition} ORDER BY {order} LIMIT :limit"
 
 
 def _customer_entry(row: Row[Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from ..validation import checked, legacy, message
 from . import merges, schema
 from .database import Database
 from .ids import new_uuid
-from .results_schema import customer_results, processing_queue
+from .schema import customer_results, processing_queue
 
 NOT_FOUND = "Data source not found"
 NAME = field_of(DataSource, "name")

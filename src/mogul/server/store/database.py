@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
@@ -19,7 +19,7 @@ from . import schema
 
 DEFAULT_DATABASE = "sqlite:///mogul.db"
 SQLITE_POOL_SIZE = 40
-READER_MMAP_BYTES = 1 << 30  # address space, not memory: only the pages read are resident
+READ_MMAP_BYTES = 1 << 30  # address space, not memory: only the pages read are resident
 WRITE_CACHE_KIB = 64 * 1024  # the SQLite write connection's page cache
 WAL_CHECKPOINT_PAGES = 10_000  # the SQLite write connection's wal_autocheckpoint
 BUSY_TIMEOUT_SECONDS = 30  # how long a SQLite writer waits for the write lock before "database is locked"
@@ -78,6 +78,9 @@ class Database:
                 # pragmas again.
                 kwargs["pool_size"] = max(pool_size, SQLITE_POOL_SIZE)
                 kwargs["max_overflow"] = pool_size
+                # The connection returned last is taken first: each has its own page cache, and a read on the
+                # one that just ran finds the pages it needs there (first in, first out cycled through all 40).
+                kwargs["pool_use_lifo"] = True
         else:
             kwargs["pool_size"] = pool_size
             kwargs["max_overflow"] = pool_size * 2
@@ -103,9 +106,16 @@ class Database:
             event.listen(self._write_engine, "begin", _sqlite_begin)
         self._write_conn: Connection | None = None  # SQLite: kept between write transactions, under the lock
         self._group = threading.local()  # .conn: the transaction of this thread's open group()
-        self._readers = threading.local()
-        self._readers_lock = threading.Lock()
-        self._reader_conns: list[sqlite3.Connection] = []
+        self._kept = threading.local()  # .conn: this thread's kept read connection (keep_reads)
+        self._kept_conns: dict[threading.Thread, Connection] = {}
+        self._kept_lock = threading.Lock()
+        self._kept_engine: Engine | None = None
+        if self.dialect == "sqlite":
+            # Kept read connections are not the pool's: a kept one never returns, and must not starve it.
+            kept_kwargs = {key: kwargs[key] for key in ("connect_args", "json_deserializer")}
+            self._kept_engine = create_engine(self.url, poolclass=NullPool, **kept_kwargs)
+            event.listen(self._kept_engine, "connect", _sqlite_read_pragmas)
+            event.listen(self._kept_engine, "begin", _sqlite_begin)
         # SQLite has one writer at a time. Left to SQLite, a waiting writer polls with sleeps that back off to
         # 100 ms, so the lock sat free while writers slept; queuing this process's writers on a lock hands it
         # over at once. Other processes still wait through busy_timeout.
@@ -113,7 +123,7 @@ class Database:
             _WriterLock(BUSY_TIMEOUT_SECONDS) if self.dialect == "sqlite" else contextlib.nullcontext()
         )
         if self.dialect == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "connect", _sqlite_read_pragmas)
             # pysqlite's own transaction handling defers BEGIN; take control so writes begin IMMEDIATE and
             # concurrent writers wait on the lock instead of failing half-way with "database is locked".
             event.listen(self.engine, "begin", _sqlite_begin)
@@ -168,42 +178,63 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
+        """A read: one snapshot of the database for all its statements."""
         group: Connection | None = getattr(self._group, "conn", None)
         if group is not None:
             yield group
             return
-        with self.engine.connect() as conn:
-            yield conn
+        kept = self._kept_connection()
+        if kept is None:
+            with self.engine.connect() as conn:
+                yield conn
+        elif kept.in_transaction():  # a read within a read on this thread
+            yield kept
+        else:
+            try:
+                with kept.begin():
+                    yield kept
+            finally:
+                if kept.invalidated:
+                    self._release(threading.current_thread())
 
-    def sqlite_reader(self, setup: Callable[[sqlite3.Connection], None] | None = None) -> sqlite3.Connection:
-        """This thread's own autocommit sqlite3 connection, for the hot list reads (SQLite only).
+    def keep_reads(self) -> None:
+        """SQLite: keep a connection for this thread's reads from now on (the app's read threads, readers.py). A
+        read on it skips the pool's checkout, reset and checkin (about 0.05 ms of a list page's 1.1 ms of server
+        CPU). Made at the thread's first read; closed once the thread has ended (`release_ended_reads`) or by
+        `dispose`."""
+        if self._kept_engine is not None:
+            self._kept.wanted = True
 
-        A list page through `read()` paid SQLAlchemy's pool checkout, a BEGIN and a ROLLBACK and its statement
-        and row machinery: more CPU than SQLite spent on the page. One statement on a kept connection is its
-        own consistent snapshot (WAL); a read of several statements brackets them in BEGIN/COMMIT itself.
-        `setup` runs once on each connection it is passed with (temporary lookup tables, say)."""
-        conn: sqlite3.Connection | None = getattr(self._readers, "conn", None)
-        if conn is None:
-            if self.dialect != "sqlite":
-                raise RuntimeError("sqlite_reader is for SQLite databases")
-            cargs, cparams = self.engine.dialect.create_connect_args(self.engine.url)
-            cparams.update(check_same_thread=False, timeout=BUSY_TIMEOUT_SECONDS)
-            conn = sqlite3.connect(*cargs, **cparams)
-            _sqlite_pragmas(conn, None)
-            # List pages walk most of a large table per read (an Airbyte sync reads every activity): mapped,
-            # SQLite reads its pages in place instead of copying each in through its 2 MB cache with a
-            # read() call (a full activities pass of 85k rows: 182 -> 119 ms of CPU).
-            conn.execute(f"PRAGMA mmap_size={READER_MMAP_BYTES}")
-            self._readers.conn, self._readers.done = conn, set()
-            with self._readers_lock:
-                self._reader_conns.append(conn)
-        if setup is not None and setup not in self._readers.done:
-            setup(conn)
-            self._readers.done.add(setup)
+    def _kept_connection(self) -> Connection | None:
+        conn: Connection | None = getattr(self._kept, "conn", None)
+        if conn is not None and not conn.closed:
+            return conn
+        if self._kept_engine is None or not getattr(self._kept, "wanted", False):
+            return None
+        conn = self._kept.conn = self._kept_engine.connect()
+        with self._kept_lock:
+            self._kept_conns[threading.current_thread()] = conn
         return conn
 
+    def release_ended_reads(self) -> None:
+        """Close the kept read connections of threads that have ended."""
+        with self._kept_lock:
+            ended = [thread for thread in self._kept_conns if not thread.is_alive()]
+        for thread in ended:
+            self._release(thread)
+
+    def _release(self, thread: threading.Thread) -> None:
+        with self._kept_lock:
+            conn = self._kept_conns.pop(thread, None)
+        if thread is threading.current_thread():
+            self._kept.conn = None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
+
     def migrate(self) -> None:
-        """Create missing tables and bring an older schema up to `SCHEMA_VERSION`."""
+        """Create missing tables, bring an older schema up to `SCHEMA_VERSION`, and store the customers' list entries
+        again if they were rendered otherwise than this version renders them (customer_entries.py)."""
         schema.metadata.create_all(self.engine)
         with self.begin() as conn:
             row = conn.execute(
@@ -223,25 +254,19 @@ class Database:
                     .values(value=str(schema.SCHEMA_VERSION))
                 )
 
-        from .results_schema import ACTIVITIES_PAGE_INDEX
+        from . import customer_entries  # imports the customers store, which imports this module
 
         with self.begin() as conn:
-            ACTIVITIES_PAGE_INDEX.create(conn, checkfirst=True)
-            if self.dialect == "sqlite":
-                from . import customer_json  # imports geo tables; only SQLite stores rendered customers
-
-                customer_json.install(conn)
+            if not customer_entries.current(conn):  # made by a version that rendered customers otherwise
+                customer_entries.store_all(conn)
 
         from .account import ensure_account  # the account row is part of a usable schema
 
         ensure_account(self)
 
     def dispose(self) -> None:
-        with self._readers_lock:
-            conns, self._reader_conns = self._reader_conns, []
-        for conn in conns:
-            conn.close()
-        self._readers = threading.local()
+        for thread in list(self._kept_conns):
+            self._release(thread)
         if self._write_conn is not None:
             with self._writer:
                 conn, self._write_conn = self._write_conn, None
@@ -249,6 +274,8 @@ class Database:
                     conn.close()
         self.engine.dispose()
         self._write_engine.dispose()
+        if self._kept_engine is not None:
+            self._kept_engine.dispose()
 
 
 class _WriterLock:
@@ -274,7 +301,9 @@ def _upgrade(conn: Connection, version: int) -> None:
     from the processing queue and results, so the old counter columns go. 3 -> 4 indexed the customers list by
     data source and status (create_all adds no index to a table that exists). 4 -> 5 moved two defaults that
     earlier versions stored though nothing read them, to ChartMogul's documented ones (docs/metrics.md): new
-    subscribers need a fully paid first invoice, and Smart Activity Classification is on.
+    subscribers need a fully paid first invoice, and Smart Activity Classification is on. 5 -> 6 dropped the
+    customers' SQLite-rendered list entries (their columns and triggers): lists render in Python on every
+    database; and indexed activities in page order (`ix_activities_date_id`, ensured on every start before).
     """
     if version < 3:
         present = {col["name"] for col in inspect(conn).get_columns("data_sources")}
@@ -288,6 +317,26 @@ def _upgrade(conn: Connection, version: int) -> None:
         from .metric_settings import upgrade_stored_defaults
 
         upgrade_stored_defaults(conn)
+    if version < 6:
+        _drop_stored_customer_renders(conn)
+        schema.ACTIVITIES_PAGE_INDEX.create(conn, checkfirst=True)
+
+
+# What schema 5 added outside the schema on SQLite: triggers `mogul_*_render_*` filling two customers columns.
+_RENDER_COLUMNS = ("render_head", "render_tail")
+
+
+def _drop_stored_customer_renders(conn: Connection) -> None:
+    if conn.dialect.name != "sqlite":
+        return
+    triggers = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'").scalars().all()
+    for name in triggers:
+        if name.startswith("mogul_") and "_render_" in name:
+            conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    present = {col["name"] for col in inspect(conn).get_columns("customers")}
+    for column in _RENDER_COLUMNS:
+        if column in present:
+            conn.exec_driver_sql(f"ALTER TABLE customers DROP COLUMN {column}")
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -329,6 +378,13 @@ def _require_transaction(conn: Connection) -> None:
     # quietly start a new one, and the group's earlier writes would be answered as stored.
     if not conn.connection.driver_connection.in_transaction:
         raise OperationalError("SAVEPOINT", None, sqlite3.OperationalError("the write group was rolled back"))
+
+
+def _sqlite_read_pragmas(dbapi_conn: Any, record: Any) -> None:
+    _sqlite_pragmas(dbapi_conn, record)
+    # List pages walk much of a large table per read (an Airbyte sync reads every activity): mapped, SQLite reads
+    # its pages in place instead of copying each in through its 2 MB cache with a read() call.
+    dbapi_conn.execute(f"PRAGMA mmap_size={READ_MMAP_BYTES}")
 
 
 def _sqlite_write_pragmas(dbapi_conn: Any, record: Any) -> None:

@@ -16,10 +16,10 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from ...engine import Activity, Customer, CustomerResult, LineItem, Plan, Settings, SourceSettings, Subscription
 from ...objects import Activity as ApiActivity
 from ..render import render
-from . import schema
+from . import customer_entries, schema
 from .fx import converter
 from .metric_settings import engine_options
-from .results_schema import activities, customer_results, recompute_schedule, results_version
+from .schema import activities, customer_results, recompute_schedule, results_version
 
 # Statuses a person sets by hand; the engine only decides between lead, Active and Cancelled.
 LEAD_STATUSES = frozenset({"New Lead", "Working Lead", "Qualified Lead", "Unqualified Lead"})
@@ -404,6 +404,7 @@ def write_results(
         conn.execute(INSERT_RESULTS, result_rows)
     if customer_rows:
         conn.execute(UPDATE_CUSTOMERS, customer_rows)
+        customer_entries.store(conn, [row["cid"] for row in customer_rows])
     if schedule_rows:
         conn.execute(INSERT_SCHEDULE, schedule_rows)
 

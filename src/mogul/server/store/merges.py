@@ -18,7 +18,7 @@ from ..errors import invalid
 from ..processing import enqueue
 from ..timefmt import now_us
 from . import attributes as attrs
-from . import connections, schema
+from . import connections, customer_entries, schema
 from .ids import new_uuid
 
 c = schema.customers
@@ -69,6 +69,7 @@ def merge(conn: Connection, src: Row[Any], dst: Row[Any]) -> None:
         )
     )
     conn.execute(delete(c).where(c.c.id == src.id))
+    customer_entries.store(conn, [dst.id])
     enqueue(conn, [(dst.id, dst.data_source_id)])
 
 
@@ -107,6 +108,7 @@ def unmerge(conn: Connection, customer: Row[Any], ds_uuid: str, external_id: str
         conn.execute(delete(mc).where(mc.c.id == kept.id))
     remaining = [p for p in customer.merged_ids if p != pair]
     conn.execute(update(c).where(c.c.id == customer.id).values(merged_ids=remaining))
+    customer_entries.store(conn, [customer.id, new_id])
     enqueue(conn, [(customer.id, customer.data_source_id), (new_id, ds_id)])
     return values["uuid"]
 
@@ -175,10 +177,13 @@ def forget_source(conn: Connection, ds_id: int, ds_uuid: str) -> None:
             c.c.data_source_id != ds_id, or_(c.c.id.in_(holders), mentions)
         )
     ).all()
+    changed = []
     for row in rows:
         kept = [pair for pair in row.merged_ids if pair[0] != ds_uuid]
         if kept != row.merged_ids:
             conn.execute(update(c).where(c.c.id == row.id).values(merged_ids=kept))
+            changed.append(row.id)
+    customer_entries.store(conn, changed)
     enqueue(conn, [(row.id, row.data_source_id) for row in rows])
 
 
