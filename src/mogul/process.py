@@ -1,7 +1,8 @@
 """mogul's console programs (`mogul`, `source-chartmogul`, `tap-chartmogul`) and how they tune their interpreter.
 
-`run_program` is the one place that does: imported as a library, mogul leaves the garbage collector, the thread
-switch interval and `sys.modules` as the host program set them.
+`run_program` is the one place that tunes them, and `settle` the one place a program's own code asks for more
+(a garbage-collector freeze once `mogul serve` has built its app): imported as a library, mogul leaves the
+garbage collector, the thread switch interval and `sys.modules` as the host program set them.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from collections.abc import Callable
 
 GC_THRESHOLD = (10_000, 10, 10)
 SWITCH_INTERVAL = 0.0001
+
+_tuned = False
+"""Set by `tune`: this process is one of mogul's console programs (or a worker process one started)."""
 
 
 def run_program(load: Callable[[], Callable[[], object]]) -> None:
@@ -28,12 +32,36 @@ def run_program(load: Callable[[], Callable[[], object]]) -> None:
     - `gc.freeze()` once the program is imported: its modules are never garbage, yet every full collection
       walked them.
     """
-    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
-    gc.set_threshold(*GC_THRESHOLD)
-    sys.setswitchinterval(SWITCH_INTERVAL)
+    tune()
     main = load()
     gc.freeze()
     main()
+
+
+def tune() -> None:
+    """The interpreter settings of `run_program`, before anything is imported."""
+    global _tuned
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    gc.set_threshold(*GC_THRESHOLD)
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    _tuned = True
+
+
+def settle() -> None:
+    """A console program has built what lives as long as it does (a server's app: routes, SQLAlchemy's tables):
+    frozen, full collections stop walking it. In a host program that uses mogul as a library, nothing."""
+    if _tuned:
+        gc.freeze()
+
+
+def server_worker() -> object:
+    """uvicorn's app factory in each worker process of `mogul serve --workers N`: tuned as `mogul` is."""
+    tune()
+    from .server.serve import app_from_env
+
+    app = app_from_env()
+    settle()
+    return app
 
 
 def _mogul() -> Callable[[], object]:
