@@ -18,7 +18,7 @@ _tuned = False
 """Set by `tune`: this process is one of mogul's console programs (or a worker process one started)."""
 
 
-def run_program(load: Callable[[], Callable[[], object]]) -> None:
+def run_program(load: Callable[[], Callable[[], object]], *, switch_interval: float | None = SWITCH_INTERVAL) -> None:
     """Tune this process, import the program (`load` returns its entry function), freeze it, run it.
 
     - httpx's package imports its own command line (click, rich and pygments) whenever they are installed:
@@ -28,22 +28,25 @@ def run_program(load: Callable[[], Callable[[], object]]) -> None:
       engine results, holds enough containers to start a young collection several times over.
     - a 0.1 ms thread switch interval (CPython's is 5 ms): DuckDB takes the GIL between the tasks of a query, and
       a thread waiting for it waits out the interval while another thread converts records; at 5 ms a 20,000-row
-      insert took 72 ms instead of 15 next to a busy thread, at 0.1 ms 19 ms.
+      insert took 72 ms instead of 15 next to a busy thread, at 0.1 ms 19 ms. Only `mogul` (whose sync writes
+      DuckDB) sets it: the source and the tap keep CPython's, as their 20 request threads are switched less
+      often (about 0.05 CPU-s less over a 110,000-record read held at ChartMogul's rate limit).
     - `gc.freeze()` once the program is imported: its modules are never garbage, yet every full collection
       walked them.
     """
-    tune()
+    tune(switch_interval)
     main = load()
     gc.freeze()
     main()
 
 
-def tune() -> None:
+def tune(switch_interval: float | None = SWITCH_INTERVAL) -> None:
     """The interpreter settings of `run_program`, before anything is imported."""
     global _tuned
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     gc.set_threshold(*GC_THRESHOLD)
-    sys.setswitchinterval(SWITCH_INTERVAL)
+    if switch_interval is not None:
+        sys.setswitchinterval(switch_interval)
     _tuned = True
 
 
@@ -89,9 +92,9 @@ def mogul() -> None:
 
 def source_chartmogul() -> None:
     """The `source-chartmogul` console script."""
-    run_program(_source)
+    run_program(_source, switch_interval=None)
 
 
 def tap_chartmogul() -> None:
     """The `tap-chartmogul` console script."""
-    run_program(_tap)
+    run_program(_tap, switch_interval=None)
