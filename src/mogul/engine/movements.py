@@ -1,4 +1,4 @@
-"""Classify subscription changes in customer context into MRR movements (metrics-semantics §3).
+"""Classify subscription changes in customer context into MRR movements.
 
 Output per customer:
 - activities: one per MRR-changing subscription event, typed new_biz, expansion, contraction, churn or
@@ -39,7 +39,7 @@ def activity_uuid(name: str) -> str:
 
 
 class Activity(NamedTuple):
-    """An MRR movement. `to_dict()` gives the `/v1/activities` entry (reference §3.1).
+    """An MRR movement. `to_dict()` gives the `/v1/activities` entry.
 
     A NamedTuple, not a frozen dataclass: a full recompute creates hundreds of thousands of these, and a
     frozen dataclass's __init__ costs five times more.

@@ -195,13 +195,13 @@ def declared(cls: type[ApiObject], view: View = "response", *, omit: Sequence[st
     return component(name, schema)
 
 
-# The three error generations of reference §0.4.
+# The three generations of ChartMogul's error bodies.
 CODED_ERROR = component(
     "CodedError",
     obj({"code": INTEGER, "message": STRING, "param": NULLABLE_STRING}),
 )
 LEGACY_ERROR = component("LegacyError", obj({"error": STRING}))
-# The newest generation (reference more §0.4): `error_details` lists each problem.
+# The newest generation: `error_details` lists each problem.
 _ERROR_DETAILS = {
     "type": "array",
     "items": obj({"param": NULLABLE_STRING, "code": STRING, "message": STRING}),

@@ -1,4 +1,4 @@
-"""Tables the metrics engine fills (issue 4): the processing queue, activities, per-customer results.
+"""Tables the metrics engine fills: the processing queue, activities, per-customer results.
 
 They share `schema.metadata`, so `Database.migrate()` creates them with the rest.
 """
