@@ -5,7 +5,7 @@ is read by three connectors in turn, each a subprocess writing AirbyteMessages t
 
 - `mogul`: this tree's source (the `source-chartmogul` script of this Python's environment), as it is when
   the script runs;
-- `mogul (reference)`, with `--reference DIR`: the source of another checkout (say, main exported with
+- `mogul (NAME)`, with `--reference DIR [DIR ...]`: the source of another checkout (say, main exported with
   `git archive main | tar -x -C DIR`), run by `DIR/.venv/bin/python` when that exists, so a change and its
   base are measured in the same run;
 - `airbyte 1.0.13`: Airbyte's connector as published on PyPI (`airbyte-source-chartmogul==1.0.13`, airbyte-cdk
@@ -150,14 +150,15 @@ def mogul_config(base: str, key: str, rps: float) -> dict[str, Any]:
     return {"api_key": key, "start_date": START_DATE, "base_url": base, "requests_per_second": rps}
 
 
-def reference_connector(tree: Path) -> Connector:
+def reference_connector(tree: Path, number: int = 1, name: str = "reference") -> Connector:
     """Another checkout's source: its own virtualenv's `source-chartmogul` when it has one, its `src` first on
     the path either way."""
     python = tree / ".venv" / "bin" / "python"
     environ = env()
     environ["PYTHONPATH"] = str(tree / "src")
     command = source_command(str(python) if python.exists() else sys.executable)
-    return Connector("reference", "mogul (reference)", lambda work: command, mogul_config, environ)
+    key = "reference" if number == 1 else f"reference{number}"
+    return Connector(key, f"mogul ({name})", lambda work: command, mogul_config, environ)
 
 
 def connectors(manifest: dict[str, Any]) -> list[Connector]:
@@ -393,7 +394,9 @@ def main() -> None:
         default=[MONTHS],
         help="months of history (94: 4.3 activities a customer; 24: 2.3)",
     )
-    parser.add_argument("--reference", type=Path, help="another checkout whose source runs too (e.g. main's)")
+    parser.add_argument(
+        "--reference", type=Path, nargs="+", default=[], help="other checkouts whose sources run too (e.g. main's)"
+    )
     parser.add_argument("--only", choices=sorted(SCENARIOS), help="run one scenario: (a) unthrottled, (b) throttled")
     parser.add_argument("--repeat", type=int, default=3, help="reads per connector per scenario (median kept)")
     parser.add_argument(
@@ -419,8 +422,8 @@ def main() -> None:
         CDK.ensure()
     manifest = shipped_manifest() if airbyte else {}
     chosen = [c for c in connectors(manifest) if c.key not in args.without]
-    if args.reference:
-        chosen.insert(1, reference_connector(args.reference.resolve()))
+    for number, tree in enumerate(args.reference, 1):
+        chosen.insert(number, reference_connector(tree.resolve(), number, tree.name))
     # pip compiled the Airbyte connectors' modules when it installed them; an installed mogul has its .pyc files
     # too. This tree's may not (PYTHONDONTWRITEBYTECODE, an editable install): without them every mogul start
     # would compile its modules again, a cost no installed connector pays.

@@ -1,4 +1,4 @@
-"""How soon an import shows in the metrics, and how fast the server recomputes customers (issue 4).
+"""How soon an import shows in the metrics, and how fast the server recomputes customers.
 
 Seeds a server with a generated history (the demo generator, through the Import API), then:
 - full reprocessing: every customer re-queued and recomputed by `processing.drain` (customers/s, seconds);

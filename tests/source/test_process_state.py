@@ -1,6 +1,7 @@
 """Library code leaves the host process as it found it: another program imports and uses mogul's client, source,
-sync and engine, and its garbage collector, thread switch interval and `sys.modules` are as before (modules are
-only added, by being imported). Only mogul's own console programs tune the process."""
+sync, engine and server (an app built with `create_app`, called in-process), and its garbage collector, thread
+switch interval and `sys.modules` are as before (modules are only added, by being imported). Only mogul's own
+console programs tune the process."""
 
 from __future__ import annotations
 
@@ -28,6 +29,10 @@ from mogul.client import Client
 from mogul.engine import MetricsAggregate, compute_customers, metrics_response
 from mogul.sync import connect, run_sync
 from mogul.sync.source_sync import plan_sync, sync_source
+from mogul.client.asgi import ASGIAppTransport
+from mogul.process import settle
+from mogul.server.app import create_app
+from mogul.server.serve import prepare
 from tests.engine.engine_builders import Book
 
 config = json.loads(sys.argv[1])
@@ -49,6 +54,18 @@ results = compute_customers([(customer, [subscription], book.items[customer.uuid
 aggregate = MetricsAggregate.from_results(results)
 assert metrics_response(aggregate, "mrr", date(2024, 1, 1), date(2024, 1, 31), "month")["entries"][0]["mrr"] == 5000
 
+database = "sqlite:///" + sys.argv[3]
+prepare(database)  # what `mogul serve` does first: the schema and a key
+app = create_app(database)
+settle()  # what `mogul serve` does once the app is built: nothing outside mogul's own programs
+with Client("no-such-key", "http://mogul.test", transport=ASGIAppTransport(app)) as client:
+    try:
+        client.ping()
+    except Exception as exc:
+        assert type(exc).__name__ == "AuthenticationError", exc
+    else:
+        raise AssertionError("an unknown key was accepted")
+
 after = {"gc": gc.isenabled(), "threshold": gc.get_threshold(), "switch": sys.getswitchinterval(),
          "frozen": gc.get_freeze_count()}
 replaced = sorted(name for name, module in modules.items() if sys.modules.get(name) is not module)
@@ -62,7 +79,7 @@ def test_using_the_libraries_changes_nothing_process_wide(target: Target, tmp_pa
     config = target.config(requests_per_second=200)
     env = subprocess_env(PYTHONPATH=f"{SRC}:{ROOT}")
     proc = subprocess.run(
-        [sys.executable, "-c", HOST, json.dumps(config), str(tmp_path / "sync.duckdb")],
+        [sys.executable, "-c", HOST, json.dumps(config), str(tmp_path / "sync.duckdb"), str(tmp_path / "served.db")],
         capture_output=True,
         text=True,
         env=env,
@@ -77,9 +94,11 @@ def test_using_the_libraries_changes_nothing_process_wide(target: Target, tmp_pa
 
 
 @pytest.mark.parametrize(
-    ("program", "args"), [("mogul", ["--version"]), ("source_chartmogul", ["spec"])], ids=["mogul", "source-chartmogul"]
+    ("program", "args", "switch"),
+    [("mogul", ["--version"], 100), ("source_chartmogul", ["spec"], 5000)],
+    ids=["mogul", "source-chartmogul"],
 )
-def test_the_console_programs_tune_their_own_process(program: str, args: list[str]) -> None:
+def test_the_console_programs_tune_their_own_process(program: str, args: list[str], switch: int) -> None:
     """What `run_program` does, seen from inside each console script."""
     probe = (
         "import atexit, gc, sys\n"
@@ -93,4 +112,5 @@ def test_the_console_programs_tune_their_own_process(program: str, args: list[st
         [sys.executable, "-c", probe], capture_output=True, text=True, env=subprocess_env(), timeout=60, check=False
     )
     assert proc.returncode == 0, proc.stderr
-    assert "TUNED (10000, 10, 10) 100 True None" in proc.stderr  # httpx's own command line was never imported
+    # httpx's own command line was never imported; only `mogul` (DuckDB's writes) shortens the switch interval
+    assert f"TUNED (10000, 10, 10) {switch} True None" in proc.stderr

@@ -56,7 +56,9 @@ class Listing(Generic[T]):
         if cursor:
             query["cursor"] = cursor
         body: dict[str, Any] = self._requester.request("GET", self.path, params=query) or {}
-        items = [self._wrap(item) for item in body.get(self.key) or []]
+        items = body.get(self.key) or []
+        if self._wrap is not as_dict:  # plain JSON objects are the decoded list itself, not a copy
+            items = [self._wrap(item) for item in items]
         next_cursor = body.get("cursor")
         return Page(items, bool(body.get("has_more")) and bool(next_cursor), next_cursor, body)
 

@@ -1,4 +1,4 @@
-"""From generated records to the exact request bodies of the Import API (reference §2.4, §5.1, §5.2, §5.4).
+"""From generated records to the exact request bodies of the Import API.
 
 The generator cannot know server-assigned ids, so it leaves out `data_source_uuid` and names plans by
 `plan_external_id`; these functions fill both in once the data source and plans exist.

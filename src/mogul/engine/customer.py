@@ -52,7 +52,7 @@ class CustomerResult:
     customer_since_iso: str | None
     mrr: int
     activities: tuple[Activity, ...]
-    subscriptions: tuple[dict[str, Any], ...]  # `/customers/{uuid}/subscriptions` entries (reference §2.5)
+    subscriptions: tuple[dict[str, Any], ...]  # `/customers/{uuid}/subscriptions` entries
     mrr_history: Mapping[str, tuple[tuple[int, int], ...]]  # subscription uuid -> ((µs, MRR after), ...)
     flows: tuple[tuple[int, int, int], ...]  # (µs, flow index from movements.py, cents)
     spans: tuple[tuple[int, int | None], ...]  # [start, end) with ≥1 active subscription; end None = open

@@ -1,4 +1,4 @@
-"""Metric series from a `MetricsAggregate`, in the Metrics API's JSON shapes (reference §4.2, §4.3).
+"""Metric series from a `MetricsAggregate`, in the Metrics API's JSON shapes.
 
 Entries are dated at the last day of each period in the account time zone. Stock metrics (MRR, ARR,
 customers, ARPA) are the state after every event of the period; flows are sums over the period.

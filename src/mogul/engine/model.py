@@ -82,7 +82,7 @@ class LineItem:
     proration_type: ProrationType | None = None  # None means "differential", the API default
     event_order: int | None = None
     cancelled_at: int | None = None
-    # Informational only: amounts are already net of discounts (metrics-semantics §1.1).
+    # Informational only: amounts are already net of discounts.
     discount_amount_in_cents: int = 0
     discount_code: str = ""
     # Has a successful payment transaction (see Settings.new_sub_requires_paid_invoice). Superseded by
@@ -173,7 +173,7 @@ class Customer:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Account settings that change results. Defaults follow metrics-semantics §2.6 (see docs/metrics.md)."""
+    """Account settings that change results. Defaults follow ChartMogul's (see docs/metrics.md)."""
 
     currency: str = "USD"
     time_zone: str = "UTC"

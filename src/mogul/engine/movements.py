@@ -1,4 +1,4 @@
-"""Classify subscription changes in customer context into MRR movements (metrics-semantics §3).
+"""Classify subscription changes in customer context into MRR movements.
 
 Output per customer:
 - activities: one per MRR-changing subscription event, typed new_biz, expansion, contraction, churn or
@@ -39,8 +39,7 @@ def activity_uuid(name: str) -> str:
 
 
 class Activity(NamedTuple):
-    """An MRR movement; the server writes it as the `/v1/activities` entry (reference §3.1) declared in
-    `mogul.objects.Activity`.
+    """An MRR movement; the server writes it as the `/v1/activities` entry declared in `mogul.objects.Activity`.
 
     A NamedTuple, not a frozen dataclass: a full recompute creates hundreds of thousands of these, and a
     frozen dataclass's __init__ costs five times more.

@@ -1,4 +1,4 @@
-"""MRR of line items and the MRR history of one subscription (metrics-semantics §1, §2).
+"""MRR of line items and the MRR history of one subscription.
 
 A subscription's history is a list of `SubChange`s: every moment its MRR, plan, quantity or
 active state changes. Classifying those changes (new business, churn...) needs the customer's

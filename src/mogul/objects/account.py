@@ -1,4 +1,4 @@
-"""The account: its name, currency, time zone, and (asked for by `include=`) its settings (reference more §8)."""
+"""The account: its name, currency, time zone, and (asked for by `include=`) its settings."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ class Account(ApiObject):
     time_zone: str = field()
     week_start_on: str = field(doc="`monday` or `sunday`.")
     churn_recognition: str = field(out=Out.OPTIONAL, doc=_INCLUDED)
-    # Booleans, as the official clients' mocks have them (reference more §8).
+    # Booleans, as the official clients' mocks have them.
     churn_when_zero_mrr: bool = field(out=Out.OPTIONAL, doc=_INCLUDED)
     auto_churn_subscription: bool = field(out=Out.OPTIONAL, doc=_INCLUDED)
     refund_handling: str = field(out=Out.OPTIONAL, doc=_INCLUDED)

@@ -1,4 +1,4 @@
-"""Contacts: the people at a customer (newer reference §1)."""
+"""Contacts: the people at a customer."""
 
 from __future__ import annotations
 

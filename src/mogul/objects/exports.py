@@ -1,5 +1,5 @@
-"""The activities export: an asynchronous job that writes the account's activities to a file (reference more
-§7). The file's format is mogul's choice (docs/server.md)."""
+"""The activities export: an asynchronous job that writes the account's activities to a file. The
+file's format is mogul's choice (docs/server.md)."""
 
 from __future__ import annotations
 

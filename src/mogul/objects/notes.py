@@ -1,4 +1,4 @@
-"""Customer notes and call logs (newer reference §2)."""
+"""Customer notes and call logs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Opportunities: deals in a sales pipeline (newer reference §3)."""
+"""Opportunities: deals in a sales pipeline."""
 
 from __future__ import annotations
 

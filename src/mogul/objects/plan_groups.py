@@ -1,4 +1,4 @@
-"""Plan groups: named sets of plans, possibly of several data sources (reference more §5)."""
+"""Plan groups: named sets of plans, possibly of several data sources."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Subscription events: a billing system's record of a subscription's starts, updates and cancellations, for
-committed MRR (reference more §6). mogul stores and lists them; they change no MRR (docs/metrics.md)."""
+committed MRR. mogul stores and lists them; they change no MRR (docs/metrics.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tasks: to-dos about a customer, with an assignee and a due date (newer reference §4)."""
+"""Tasks: to-dos about a customer, with an assignee and a due date."""
 
 from __future__ import annotations
 

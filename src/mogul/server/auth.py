@@ -1,4 +1,4 @@
-"""HTTP Basic authentication with API keys (reference §0.2), as pure ASGI middleware.
+"""HTTP Basic authentication with API keys, as pure ASGI middleware.
 
 The key is the user name; the password is empty or the key again (legacy clients send it twice).
 Keys are stored as sha256 hashes and compared in constant time. A read-only key may only read:

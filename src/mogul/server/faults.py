@@ -156,7 +156,7 @@ def _status(status: int) -> Response:
         return _coded(500, "Internal server error")
     if status < 500:
         return _coded(status, phrase)
-    # What ChartMogul's edge answers for 502/504 (reference §0.1): plain text, not JSON.
+    # What ChartMogul's edge answers for 502/504: plain text, not JSON.
     return PlainTextResponse(f"{status} {phrase}", status_code=status)
 
 

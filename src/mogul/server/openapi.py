@@ -213,7 +213,7 @@ def declared(cls: type[ApiObject], view: View = "response", *, omit: Sequence[st
     return component(name, schema)
 
 
-# The error generations of reference §0.4 (`objects.errors`).
+# The generations of ChartMogul's error bodies (`objects.errors`).
 CODED_ERROR = declared(CodedError)
 LEGACY_ERROR = declared(LegacyError)
 DETAILED_ERRORS = declared(DetailedError)

@@ -1,4 +1,4 @@
-"""List pagination as ChartMogul does it (reference §0.6): `per_page` + opaque `cursor`, and the deprecated `page`.
+"""List pagination as ChartMogul does it: `per_page` + opaque `cursor`, and the deprecated `page`.
 
 Cursors are keyset positions, base64 of `<sort key, 9-digit fraction>Z&<row key>` like the real API's
 (`MjAxNi0wMS0wMVQxMjowMDowMC4wMDAwMDAwMDBaJjExNDE2NzQ1MA==`). The row key is an internal integer id for the older

@@ -2,7 +2,7 @@
 
 `ServerSettings()` is the library default (`create_app`, `EmbeddedServer`, the demo and the tests): no rate
 limits, no faults, the request-size limits on. `mogul serve` starts from `ServerSettings.chartmogul()`, which
-adds ChartMogul's documented limits (40 requests/s and 20 parallel requests per key, reference §0.5).
+adds ChartMogul's documented limits (40 requests/s and 20 parallel requests per key).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import re
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-# ChartMogul's documented limits (reference §0.5).
+# ChartMogul's documented limits.
 CHARTMOGUL_RATE_LIMIT = 40
 CHARTMOGUL_MAX_CONNECTIONS = 20
 

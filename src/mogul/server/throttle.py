@@ -1,4 +1,4 @@
-"""Per-key rate limits as ChartMogul's (reference §0.5): requests per second (429) and requests in flight (503).
+"""Per-key rate limits as ChartMogul's: requests per second (429) and requests in flight (503).
 
 Both are counted per API key in this process: with `--workers N` a key may get N times the limits. The
 middleware runs after authentication (it needs the key) and on the event loop only, so plain dicts need no

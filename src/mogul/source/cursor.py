@@ -18,12 +18,13 @@ def parse_cursor_date(value: Any) -> datetime | None:
     if not isinstance(value, str) or len(value) < 10:
         return None
     try:
-        if len(value) == 10:
-            return datetime.fromisoformat(value).replace(tzinfo=UTC)
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
-    if parsed.tzinfo is None:
+    zone = parsed.tzinfo
+    if zone is UTC:  # `+00:00` and `Z`: the API's usual form, already UTC (no conversion, no new object)
+        return parsed
+    if zone is None:  # a date, or a time without an offset
         return parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
 

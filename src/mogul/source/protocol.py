@@ -44,7 +44,7 @@ class RecordBatch:
             return b""
         head = b'{"type":"RECORD","record":{"stream":' + orjson.dumps(self.stream) + b',"data":'
         tail = b',"emitted_at":' + str(self.emitted_at).encode() + b"}}\n"
-        return head + (tail + head).join(map(orjson.dumps, self.records)) + tail
+        return b"".join((head, (tail + head).join(map(orjson.dumps, self.records)), tail))
 
 
 def stream_state(stream: str, state: dict[str, Any], record_count: int) -> Message:

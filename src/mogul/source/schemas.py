@@ -1,4 +1,4 @@
-"""JSON schemas of the streams, field for field as ChartMogul sends them (chartmogul-api.md §1–§5).
+"""JSON schemas of the streams, field for field as ChartMogul sends them.
 
 Names stay the API's own (kebab-case where the API uses it). The objects' schemas derive from their declarations
 (`mogul.objects`): every field may be null or missing, since a reader must not refuse a record the real API sends

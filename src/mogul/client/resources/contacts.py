@@ -1,4 +1,4 @@
-"""`/v1/contacts` and `/v1/customers/{uuid}/contacts` (newer reference §1)."""
+"""`/v1/contacts` and `/v1/customers/{uuid}/contacts`."""
 
 from __future__ import annotations
 

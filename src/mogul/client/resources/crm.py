@@ -1,4 +1,4 @@
-"""What the CRM resources share (newer reference §1-4): list newest first with filters and lazy cursor pages,
+"""What the CRM resources share: list newest first with filters and lazy cursor pages,
 create, retrieve, update (partial) and delete (answered `{}`) by uuid, each object its declared class."""
 
 from __future__ import annotations

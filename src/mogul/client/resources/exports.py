@@ -1,4 +1,4 @@
-"""`/v1/activities_export` (reference more §7): start an export, wait for it, download its file."""
+"""`/v1/activities_export`: start an export, wait for it, download its file."""
 
 from __future__ import annotations
 

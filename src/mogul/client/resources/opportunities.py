@@ -1,4 +1,4 @@
-"""`/v1/opportunities` (newer reference §3)."""
+"""`/v1/opportunities`."""
 
 from __future__ import annotations
 

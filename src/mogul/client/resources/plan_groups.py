@@ -1,4 +1,4 @@
-"""`/v1/plan_groups` (reference more §5)."""
+"""`/v1/plan_groups`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`/v1/subscription_events` (reference more §6). Writes go wrapped in `subscription_event`; an event is named
+"""`/v1/subscription_events`. Writes go wrapped in `subscription_event`; an event is named
 by its `id`, or by its `data_source_uuid` and `external_id`."""
 
 from __future__ import annotations

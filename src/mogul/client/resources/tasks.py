@@ -1,4 +1,4 @@
-"""`/v1/tasks` (newer reference §4); a task's key is `task_uuid`."""
+"""`/v1/tasks`; a task's key is `task_uuid`."""
 
 from __future__ import annotations
 

@@ -62,7 +62,7 @@ def _date(request: Request, name: str, *, end: bool = False) -> int | None:
 
 def _query(request: Request) -> ActivityQuery:
     q = request.query_params
-    # `per-page` + `start-after` are the legacy anchor form Airbyte's connector sends (reference §3.1).
+    # `per-page` + `start-after` are the legacy anchor form Airbyte's connector sends.
     # Both spellings are checked; `per_page` wins when both are given.
     legacy = pagination.page_params({"per_page": q.get("per-page", "")}, allow_page=False)
     params = pagination.page_params(

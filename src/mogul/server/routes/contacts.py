@@ -1,4 +1,4 @@
-"""`/v1/contacts` (newer reference §1), with merge and the customer-scoped `/customers/{uuid}/contacts`."""
+"""`/v1/contacts`, with merge and the customer-scoped `/customers/{uuid}/contacts`."""
 
 from __future__ import annotations
 

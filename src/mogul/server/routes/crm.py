@@ -1,4 +1,4 @@
-"""The five routes every CRM family has (newer reference §1-4), built from its declaration: list (newest first,
+"""The five routes every CRM family has, built from its declaration: list (newest first,
 cursor pages), create (201), retrieve, update (PATCH 200) and delete (200 `{}`), all with the `{code, message,
 param}` error bodies."""
 

@@ -1,4 +1,4 @@
-"""`/v1/customers` (reference §2): thin handlers over `store.customers`."""
+"""`/v1/customers`: thin handlers over `store.customers`."""
 
 from __future__ import annotations
 

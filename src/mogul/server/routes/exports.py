@@ -1,4 +1,4 @@
-"""`/v1/activities_export` (reference more §7), and the file it makes, served at a signed URL outside `/v1` in
+"""`/v1/activities_export`, and the file it makes, served at a signed URL outside `/v1` in
 place of ChartMogul's pre-signed S3 URL (no API key: the signature is the credential)."""
 
 from __future__ import annotations

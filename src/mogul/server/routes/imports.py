@@ -1,4 +1,4 @@
-"""The Import API's invoices, transactions and subscriptions (reference §5.2-§5.4)."""
+"""The Import API's invoices, transactions and subscriptions."""
 
 from __future__ import annotations
 

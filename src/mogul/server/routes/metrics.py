@@ -1,4 +1,4 @@
-"""`/v1/metrics/*` (reference §4): series computed from the in-memory aggregate of processed results."""
+"""`/v1/metrics/*`: series computed from the in-memory aggregate of processed results."""
 
 from __future__ import annotations
 

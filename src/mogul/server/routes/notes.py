@@ -1,4 +1,4 @@
-"""`/v1/customer_notes` (newer reference §2) and `/v1/notes`: notes and call logs about a customer."""
+"""`/v1/customer_notes` and `/v1/notes`: notes and call logs about a customer."""
 
 from __future__ import annotations
 

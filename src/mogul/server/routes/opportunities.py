@@ -1,4 +1,4 @@
-"""`/v1/opportunities` (newer reference §3): deals in a sales pipeline."""
+"""`/v1/opportunities`: deals in a sales pipeline."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`/v1/plan_groups` and `/v1/plan_groups/{uuid}/plans` (reference more §5)."""
+"""`/v1/plan_groups` and `/v1/plan_groups/{uuid}/plans`."""
 
 from __future__ import annotations
 

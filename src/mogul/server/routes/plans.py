@@ -1,4 +1,4 @@
-"""`/v1/plans` (reference §5.1)."""
+"""`/v1/plans`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`/v1/subscription_events` (reference more §6): writes wrapped in `subscription_event`, answers bare."""
+"""`/v1/subscription_events`: writes wrapped in `subscription_event`, answers bare."""
 
 from __future__ import annotations
 

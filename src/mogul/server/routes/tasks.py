@@ -1,4 +1,4 @@
-"""`/v1/tasks` (newer reference §4): to-dos about a customer, keyed by `task_uuid`."""
+"""`/v1/tasks`: to-dos about a customer, keyed by `task_uuid`."""
 
 from __future__ import annotations
 

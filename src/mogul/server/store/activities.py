@@ -1,4 +1,4 @@
-"""Reading computed results: account activities, one customer's activities and subscriptions (reference §2.5, §3)."""
+"""Reading computed results: account activities, one customer's activities and subscriptions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Customer tags and custom attributes (reference §2.4, §2.5): parsing and merging, no SQL."""
+"""Customer tags and custom attributes: parsing and merging, no SQL."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Connected subscriptions (reference §2.5 `connect_subscriptions`, `disconnect_subscriptions`).
+"""Connected subscriptions (`connect_subscriptions`, `disconnect_subscriptions`).
 
 Connecting subscriptions of one customer puts them in one group; the engine then links a stop of one and a start
 of another at the same instant into one movement (a plan switch: expansion or contraction, not churn and new

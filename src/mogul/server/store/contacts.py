@@ -1,4 +1,4 @@
-"""Contacts (newer reference §1): the people at a customer, and merging two of them."""
+"""Contacts: the people at a customer, and merging two of them."""
 
 from __future__ import annotations
 

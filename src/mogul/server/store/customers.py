@@ -1,4 +1,4 @@
-"""Customers (reference §2): create, list, search, update, delete, attributes; merges in merges.py.
+"""Customers: create, list, search, update, delete, attributes; merges in merges.py.
 
 `status`, `mrr`, `arr` and `customer-since` belong to the metrics engine; until it runs a customer is a lead
 ("New Lead", 0, 0, null). A PATCH may move a lead between lead statuses only.

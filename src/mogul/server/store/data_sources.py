@@ -1,4 +1,4 @@
-"""Data sources (reference §1): the containers every imported object belongs to."""
+"""Data sources: the containers every imported object belongs to."""
 
 from __future__ import annotations
 

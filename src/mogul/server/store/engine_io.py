@@ -330,7 +330,7 @@ def next_version(conn: Connection) -> int:
 
 
 def bare_uuid(value: str) -> str:
-    """The customer-subscriptions view shows subscriptions by bare UUID (reference §0.8)."""
+    """The customer-subscriptions view shows subscriptions by bare UUID."""
     return value[4:] if value.startswith("sub_") else value
 
 

@@ -1,4 +1,4 @@
-"""Activities exports (reference more §7): a job that writes the account's activities in a range to a zip, which
+"""Activities exports: a job that writes the account's activities in a range to a zip, which
 mogul serves itself at a signed URL in place of ChartMogul's pre-signed S3 one.
 
 A job is `pending` until its file is written (`succeeded`) or it fails (`failed`, no file). The process that runs
@@ -47,7 +47,7 @@ LEASE_US = 30 * MICROS
 CHUNK = 5_000
 DAY_US = 86_400 * MICROS
 SIGNING_KEY = "export_signing_key"
-# The keys of an `/activities` entry, in its order (reference §3.1): the CSV's columns.
+# The keys of an `/activities` entry, in its order: the CSV's columns.
 COLUMNS = (
     "description",
     "activity-mrr-movement",

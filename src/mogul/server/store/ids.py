@@ -1,4 +1,4 @@
-"""Identifiers in ChartMogul's formats (reference §0.8).
+"""Identifiers in ChartMogul's formats.
 
 The UUIDs are time-ordered (RFC 9562 version 7: a 48-bit Unix millisecond timestamp, then random bits) rather
 than random (version 4). Every imported row has a unique index on its uuid; random keys land all over that

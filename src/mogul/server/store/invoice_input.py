@@ -1,4 +1,4 @@
-"""Validating one imported invoice (reference §5.2) into column values, collecting ChartMogul-style errors.
+"""Validating one imported invoice into column values, collecting ChartMogul-style errors.
 
 Errors are per invoice, keyed like the real API (`external_id`, `line_items.external_id`,
 `transactions.external_id`, ...). Nothing here touches the database: checks that need it (plans, duplicates

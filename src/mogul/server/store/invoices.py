@@ -1,4 +1,4 @@
-"""Invoices, their line items and transactions (reference §5.2, §5.3), and the subscriptions they create.
+"""Invoices, their line items and transactions, and the subscriptions they create.
 
 An import request is one transaction: everything is validated first, then rows go in with one multi-row
 INSERT per table, so a batch of invoices costs a handful of statements, not one per row. Any rejected invoice
@@ -102,7 +102,7 @@ def check_uuid(uuid: str) -> str:
 
 
 def unknown_customer() -> ApiError:
-    # The body recorded for an import into an unknown customer (reference §0.4, format 4).
+    # The body recorded for an import into an unknown customer (the fourth of ChartMogul's error body formats).
     return ApiError(
         404,
         {"error": NOT_FOUND, "error_details": [{"param": "invoice", "code": "invalid", "message": NOT_FOUND}]},

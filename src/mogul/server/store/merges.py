@@ -1,4 +1,4 @@
-"""Merging customers and splitting them again (reference §2.5 `merges`, `unmerges`).
+"""Merging customers and splitting them again (`POST /v1/customers/merges`, `/unmerges`).
 
 A customer is one or more identities, (data source, external id) pairs: its own, and those in `merged_ids`.
 Every invoice belongs to one of them. An invoice's identity is the default for its data source (the customer's

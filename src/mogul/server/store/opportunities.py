@@ -1,4 +1,4 @@
-"""Opportunities (newer reference §3): deals in a sales pipeline, with custom fields."""
+"""Opportunities: deals in a sales pipeline, with custom fields."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Plan groups (reference more §5): a name and a set of plans, which may come from several data sources."""
+"""Plan groups: a name and a set of plans, which may come from several data sources."""
 
 from __future__ import annotations
 

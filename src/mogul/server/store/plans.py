@@ -1,4 +1,4 @@
-"""Plans (reference §5.1): a billing interval and a name, per data source."""
+"""Plans: a billing interval and a name, per data source."""
 
 from __future__ import annotations
 

@@ -74,7 +74,7 @@ data_sources = Table(
 
 Index("ix_data_sources_created", data_sources.c.created_at, data_sources.c.id)
 
-# --- Import API (issue 3). Every imported row hangs off a data source with ON DELETE CASCADE, so deleting a
+# --- Import API. Every imported row hangs off a data source with ON DELETE CASCADE, so deleting a
 # source (or emptying it) removes everything imported through it in one statement. Line items, transactions and
 # subscriptions carry `customer_id` so the metrics engine can load one customer's data with indexed lookups.
 
@@ -293,7 +293,7 @@ fx_rates = Table(
     Column("rate", Float, nullable=False),
 )
 
-# --- CRM objects (newer reference §1-4). Each belongs to a customer and goes with it (ON DELETE CASCADE); a customer
+# --- CRM objects. Each belongs to a customer and goes with it (ON DELETE CASCADE); a customer
 # merge moves them to the surviving customer (merges.py). Lists page newest first by (created_at, uuid): the
 # cursor's key is the object's own uuid, as the real API's is.
 
@@ -393,7 +393,7 @@ Index("ix_tasks_contact", tasks.c.contact_id)
 CRM_TABLES = (contacts, customer_notes, opportunities, tasks)
 
 
-# --- Plan groups, subscription events and activities exports (issue 20). New tables: `create_all` makes them.
+# --- Plan groups, subscription events and activities exports. New tables: `create_all` makes them.
 
 plan_groups = Table(
     "plan_groups",

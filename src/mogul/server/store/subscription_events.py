@@ -1,4 +1,4 @@
-"""Subscription events (reference more §6): stored, listed, changed and deleted as ChartMogul does, and nothing
+"""Subscription events: stored, listed, changed and deleted as ChartMogul does, and nothing
 else. They feed ChartMogul's committed MRR only, which no endpoint returns: MRR, activities, customers and
 subscriptions come from invoices alone (docs/metrics.md, "Subscription events").
 

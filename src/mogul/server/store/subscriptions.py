@@ -1,4 +1,4 @@
-"""Imported subscriptions (reference §5.4): created by invoice imports, listed per customer, cancelled by PATCH."""
+"""Imported subscriptions: created by invoice imports, listed per customer, cancelled by PATCH."""
 
 from __future__ import annotations
 
@@ -136,7 +136,7 @@ class Subscriptions:
 
 def _subscription_refs(body: dict[str, Any]) -> list[tuple[str, str]]:
     """`{"subscriptions": [{"data_source_uuid", "uuid"}]}` as (sub_ uuid, data source uuid) pairs; the bare uuid of
-    the customer-subscriptions view is accepted too (reference §0.8)."""
+    the customer-subscriptions view is accepted too."""
     items = body.get("subscriptions")
     if not isinstance(items, list) or not items:
         raise bad_request("subscriptions must be a non-empty list", "subscriptions")

@@ -1,4 +1,4 @@
-"""Tasks (newer reference §4): to-dos about a customer. The key is `task_uuid`."""
+"""Tasks: to-dos about a customer. The key is `task_uuid`."""
 
 from __future__ import annotations
 
