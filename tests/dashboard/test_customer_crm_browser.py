@@ -15,9 +15,16 @@ def texts(page: Page, selector: str) -> list[str]:
 
 
 def test_customer_page_shows_its_crm_objects(page: Page, demo: DemoServer, demo_api: httpx.Client) -> None:
-    first, second = demo_api.get("/customers", params={"per_page": 2}).json()["entries"]
+    first = demo_api.get("/customers", params={"per_page": 1}).json()["entries"][0]
+    cus, ds = first["uuid"], first["data_source_uuid"]
+    # The demo gave the customer CRM records of its own (its contact, maybe notes): the new ones list first.
+    before = {
+        kind: [entry[key] for entry in demo_api.get(f"/{kind}", params={"customer_uuid": cus}).json()["entries"]]
+        for kind, key in (("contacts", "uuid"), ("customer_notes", "uuid"), ("tasks", "task_uuid"),
+                          ("opportunities", "uuid"))
+    }  # fmt: skip
     with httpx.Client(base_url=demo.base_url + "/v1", auth=(demo.key, ""), timeout=30) as api:
-        cus, ds = first["uuid"], first["data_source_uuid"]
+        bare = api.post("/customers", json={"data_source_uuid": ds, "external_id": "crm-empty"}).json()
         contacts = [
             api.post(
                 "/contacts",
@@ -44,19 +51,24 @@ def test_customer_page_shows_its_crm_objects(page: Page, demo: DemoServer, demo_
     try:
         sign_in(page, demo.base_url, demo.read_only_key)
         open_page(page, demo.base_url, f"customers/{cus}", customer=cus)
-        assert rows(page, "contacts-table") == [contacts[1]["uuid"], contacts[0]["uuid"]]
-        assert texts(page, "#contacts-table tbody td:first-child") == ["Byron Lovelace", "Ada Lovelace"]
-        assert rows(page, "notes-table") == [call["uuid"], note["uuid"]]
-        assert texts(page, "#notes-table tbody td:nth-child(2)") == ["Call (5 min)", "Note"]
+        assert rows(page, "contacts-table") == [contacts[1]["uuid"], contacts[0]["uuid"], *before["contacts"]]
+        assert texts(page, "#contacts-table tbody td:first-child")[:2] == ["Byron Lovelace", "Ada Lovelace"]
+        assert rows(page, "notes-table") == [call["uuid"], note["uuid"], *before["customer_notes"]]
+        assert texts(page, "#notes-table tbody td:nth-child(2)")[:2] == ["Call (5 min)", "Note"]
         assert texts(page, "#notes-table tbody td:last-child")[1] == "First\nSecond"
-        assert rows(page, "tasks-table") == [task["task_uuid"]]
-        assert texts(page, "#tasks-table tbody td") == ["2025-04-30", "Send the quote", "k@example.com", "Open"]
-        assert rows(page, "opportunities-table") == [opportunity["uuid"]]
-        cells = texts(page, "#opportunities-table tbody td")
+        assert rows(page, "tasks-table") == [task["task_uuid"], *before["tasks"]]
+        assert texts(page, "#tasks-table tbody tr:first-child td") == [
+            "2025-04-30",
+            "Send the quote",
+            "k@example.com",
+            "Open",
+        ]
+        assert rows(page, "opportunities-table") == [opportunity["uuid"], *before["opportunities"]]
+        cells = texts(page, "#opportunities-table tbody tr:first-child td")
         assert cells[:2] == ["New Business · Discovery", "$12,345"] and "best case" in cells and "30%" in cells
         screenshot(page, "customer-crm")
 
-        open_page(page, demo.base_url, f"customers/{second['uuid']}", customer=second["uuid"])
+        open_page(page, demo.base_url, f"customers/{bare['uuid']}", customer=bare["uuid"])
         for section in ("Contacts", "Notes and calls", "Tasks", "Opportunities"):
             assert page.locator("section.crm", has_text=section).locator("p.empty").inner_text() == "None."
     finally:
@@ -66,5 +78,6 @@ def test_customer_page_shows_its_crm_objects(page: Page, demo: DemoServer, demo_
                 ("/customer_notes", call["uuid"]),
                 ("/tasks", task["task_uuid"]),
                 ("/opportunities", opportunity["uuid"]),
+                ("/customers", bare["uuid"]),
             ]:
                 api.delete(f"{path}/{uuid}")

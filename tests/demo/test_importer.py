@@ -15,9 +15,11 @@ from mogul.client import NO_RETRY, Client, ValidationError
 from mogul.demo.generator import DemoDataset, GeneratorConfig, generate
 from mogul.demo.importer import import_dataset
 
+CRM_PATHS = ("/v1/contacts", "/v1/customer_notes", "/v1/opportunities", "/v1/tasks")
+
 
 class FakeImportAPI:
-    """Answers the seven calls the importer makes, in ChartMogul's shapes, and records them."""
+    """Answers the eleven calls the importer makes, in ChartMogul's shapes, and records them."""
 
     def __init__(self, *, fail_customer: str | None = None) -> None:
         self.fail_customer = fail_customer
@@ -63,6 +65,10 @@ class FakeImportAPI:
                 event = body["subscription_event"]
                 assert event["customer_external_id"] in self.customers.values()
                 return self.json(201, {"id": len(self.calls), **event})
+            if method == "POST" and path in CRM_PATHS:
+                assert body["customer_uuid"] in self.customers
+                key = "task_uuid" if path == "/v1/tasks" else "uuid"
+                return self.json(201, {**body, key: f"crm_{len(self.calls)}"})
             if method == "PATCH" and path.startswith("/v1/import/subscriptions/"):
                 sub_uuid = path.rsplit("/", 1)[1]
                 assert sub_uuid in self.subscriptions
@@ -107,6 +113,12 @@ def test_imports_everything_in_order(dataset: DemoDataset) -> None:
         ("POST", "plan_groups")
     ] * len(groups)
     assert sorted(u for g in groups for u in g["plans"]) == sorted(api.plans)  # every plan in one group
+    # The CRM records: a contact per customer, a note per cancellation, an
+    # opportunity and a task per lead.
+    crm = [p for m, p, b in api.calls if p in CRM_PATHS]
+    leads = sum(1 for h in dataset.customers if not h.invoices)
+    assert crm.count("/v1/contacts") == 120 and crm.count("/v1/customer_notes") == counts["cancellations"]
+    assert crm.count("/v1/opportunities") == crm.count("/v1/tasks") == leads > 0
     events = [b["subscription_event"] for m, p, b in api.calls if p == "/v1/subscription_events"]
     assert len(events) == counts["cancellations"]
     assert {e["event_type"] for e in events} == {"subscription_cancelled"}
