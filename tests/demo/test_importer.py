@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from mogul.client import NO_RETRY, Client, ValidationError
 from mogul.demo.generator import DemoDataset, GeneratorConfig, generate
 from mogul.demo.importer import import_dataset
+from mogul.demo.payloads import crm_bodies
 
 CRM_PATHS = ("/v1/contacts", "/v1/customer_notes", "/v1/opportunities", "/v1/tasks")
 
@@ -113,12 +115,15 @@ def test_imports_everything_in_order(dataset: DemoDataset) -> None:
         ("POST", "plan_groups")
     ] * len(groups)
     assert sorted(u for g in groups for u in g["plans"]) == sorted(api.plans)  # every plan in one group
-    # The CRM records: a contact per customer, a note per cancellation, an
-    # opportunity and a task per lead.
-    crm = [p for m, p, b in api.calls if p in CRM_PATHS]
-    leads = sum(1 for h in dataset.customers if not h.invoices)
-    assert crm.count("/v1/contacts") == 120 and crm.count("/v1/customer_notes") == counts["cancellations"]
-    assert crm.count("/v1/opportunities") == crm.count("/v1/tasks") == leads > 0
+    # The CRM records: those `crm_bodies` gives for each customer, each naming its customer.
+    crm = Counter(p for m, p, b in api.calls if p in CRM_PATHS)
+    expected: Counter[str] = Counter()
+    for history in dataset.customers:
+        bodies = crm_bodies(
+            history.customer, history.cancellations, customer_uuid="", data_source_uuid="", lead=not history.invoices
+        )
+        expected.update(path for path, _ in bodies)
+    assert crm == expected and all(expected[path] for path in CRM_PATHS)
     events = [b["subscription_event"] for m, p, b in api.calls if p == "/v1/subscription_events"]
     assert len(events) == counts["cancellations"]
     assert {e["event_type"] for e in events} == {"subscription_cancelled"}

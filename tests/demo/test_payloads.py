@@ -198,22 +198,26 @@ CRM_DECLARATIONS = {
 
 def test_crm_bodies_follow_the_declarations_and_the_history(dataset: DemoDataset) -> None:
     counts: Counter[str] = Counter()
-    leads = cancellations = 0
+    leads = worked = noted = 0
     for number, history in enumerate(dataset.customers):
         lead = not history.invoices
-        leads += lead
-        cancellations += len(history.cancellations)
         uuid = f"cus_{number:08d}-0000-0000-0000-000000000000"
         bodies = crm_bodies(history.customer, history.cancellations, customer_uuid=uuid, data_source_uuid=DS, lead=lead)
+        mine: Counter[str] = Counter()
         for path, body in bodies:
             jsonschema.validate(body, json_schema(CRM_DECLARATIONS[path], "create"))
             assert body["customer_uuid"] == uuid
-            counts[path] += 1
-        assert bodies[0][1]["email"] == history.customer["email"]  # the primary contact is the customer's own
-    assert leads and cancellations  # the dataset has both kinds, so every branch ran
-    assert counts == {
-        "/v1/contacts": len(dataset.customers),
-        "/v1/customer_notes": cancellations,
-        "/v1/opportunities": leads,
-        "/v1/tasks": leads,
-    }
+            mine[path] += 1
+        # A worked account has its contact (the customer's own) and a note per cancellation; a lead its
+        # opportunity and follow-up task.
+        assert mine["/v1/contacts"] in (0, 1)
+        assert mine["/v1/customer_notes"] == len(history.cancellations) * mine["/v1/contacts"]
+        assert mine["/v1/opportunities"] == mine["/v1/tasks"] == lead
+        if mine["/v1/contacts"]:
+            assert bodies[0][1]["email"] == history.customer["email"]
+        leads += lead
+        worked += mine["/v1/contacts"]
+        noted += bool(mine["/v1/customer_notes"])
+        counts += mine
+    assert leads and noted  # every branch ran
+    assert 0.25 < worked / len(dataset.customers) < 0.45  # about one customer in three
