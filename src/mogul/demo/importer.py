@@ -1,8 +1,8 @@
 """Send a generated `DemoDataset` through the Import API: data source, plans and a plan group per billing
 interval, then every customer in parallel.
 
-Per customer, in order: `POST /v1/customers`, its CRM records (a contact; a note per cancellation; an opportunity
-and a task for a lead), one `POST /v1/import/customers/{uuid}/invoices` carrying all its
+Per customer, in order: `POST /v1/customers`, its CRM records (for one customer in three a contact and a note per
+cancellation; an opportunity and a task for a lead), one `POST /v1/import/customers/{uuid}/invoices` carrying all its
 invoices, and a `PATCH /v1/import/subscriptions/{uuid}` per cancelled subscription, with the billing system's
 `subscription_cancelled` event for each cancellation (events change no MRR). Customers are independent, so a
 thread pool runs many at once; the server, not this loop, is the bottleneck.
