@@ -15,6 +15,7 @@ from ...objects import DisabledState, Invoice, Transaction
 from ..errors import bad_request
 from ..openapi import (
     BOOLEAN,
+    CODED_ERROR,
     DETAILED_ERRORS,
     INT64,
     LEGACY_ERROR,
@@ -37,7 +38,6 @@ from .common import EMPTY_OBJECT, write
 from .imports import (
     CURRENCY,
     INVOICE,
-    INVOICE_NOT_FOUND,
     LINE_ITEM,
     NEW_LINE_ITEM,
     TRANSACTION,
@@ -50,8 +50,11 @@ _ID_PARAMS = [Param(name, {"type": "string", "minLength": 1}, required=True) for
 WITH_DISABLED = Param("with_disabled", BOOLEAN, "Accepted; mogul's records are never disabled.")
 EDIT_HISTORIES = Param("include_edit_histories", BOOLEAN, "Accepted; edits of API sources are not kept apart.")
 REFUSED = Reply("A value an import would refuse, or one that cannot change.", DETAILED_ERRORS)
-TRANSACTION_NOT_FOUND = Reply("No such transaction.", LEGACY_ERROR)
-LINE_ITEM_NOT_FOUND = Reply("No such line item.", LEGACY_ERROR)
+# The record's legacy 404, or the router's for a path that matches nothing.
+_404 = {"anyOf": [LEGACY_ERROR, CODED_ERROR]}
+INVOICE_NOT_FOUND = Reply("No such invoice.", _404)
+TRANSACTION_NOT_FOUND = Reply("No such transaction.", _404)
+LINE_ITEM_NOT_FOUND = Reply("No such line item.", _404)
 DELETED_EMPTY = Reply("Deleted.", EMPTY_OBJECT)
 NOT_DISABLEABLE = Reply(
     "A missing `disabled`, or `disabled: true`: only automatic sources' records can be disabled.", DETAILED_ERRORS
@@ -280,21 +283,45 @@ def _record_routes(
     ]
 
 
+_ADD_LINE_ITEM = {201: Reply("The new line item, `user_created`.", LINE_ITEM), 404: INVOICE_NOT_FOUND, 422: REFUSED}
+_ADD_LINE_ITEM_DOC = (
+    "Checked as an import checks a line item; 422 also for an unknown plan, a plan of another data source, or an "
+    "external id already taken. The customer's metrics are computed again."
+)
+
+
+async def _add_line_item(request: Request) -> Response:
+    query_bool(request, USER_EDIT.name)
+    body = await json_body(request)
+    return json(await write(request, _store(request).add_line_item, request.path_params["uuid"], body), status=201)
+
+
 @operation(
     "addLineItem",
     "Add a line item to an invoice",
-    {201: Reply("The new line item, `user_created`.", LINE_ITEM), 404: INVOICE_NOT_FOUND, 422: REFUSED},
+    _ADD_LINE_ITEM,
     body=NEW_LINE_ITEM,
     query=[USER_EDIT],
-    description="Checked as an import checks a line item; 422 also for an unknown plan, a plan of another data "
-    "source, or an external id already taken. The customer's metrics are computed again.",
+    description=_ADD_LINE_ITEM_DOC,
     valid_input_statuses=[404, 422],
     tag=_TAG,
 )
 async def add_line_item(request: Request) -> Response:
-    query_bool(request, USER_EDIT.name)
-    body = await json_body(request)
-    return json(await write(request, _store(request).add_line_item, request.path_params["uuid"], body), status=201)
+    return await _add_line_item(request)
+
+
+@operation(
+    "addLineItemToInvoice",
+    "Add a line item to an invoice (the path one document revision gives, without `import/`)",
+    _ADD_LINE_ITEM,
+    body=NEW_LINE_ITEM,
+    query=[USER_EDIT],
+    description=_ADD_LINE_ITEM_DOC,
+    valid_input_statuses=[404, 422],
+    tag=_TAG,
+)
+async def add_line_item_to_invoice(request: Request) -> Response:
+    return await _add_line_item(request)
 
 
 # `{uuid:invoice_uuid}`, registered by the imports' routes, keeps `…/disabled_state` from being taken for a uuid.
@@ -303,7 +330,7 @@ ROUTES = [
     Route("/invoices", update_invoice_by_external_id, methods=["PATCH"]),
     Route("/invoices/{uuid:invoice_uuid}", update_invoice, methods=["PATCH"]),
     Route("/import/invoices/{uuid}/line_items", add_line_item, methods=["POST"]),
-    Route("/invoices/{uuid}/line_items", add_line_item, methods=["POST"]),
+    Route("/invoices/{uuid}/line_items", add_line_item_to_invoice, methods=["POST"]),
     *_record_routes(
         "/transactions",
         "transaction",
