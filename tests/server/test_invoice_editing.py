@@ -4,6 +4,7 @@ these change; a malformed uuid on DELETE; `page=` answers of the billing lists. 
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -468,3 +469,23 @@ def api_get_unchanged(got: dict[str, Any], imported: dict[str, Any]) -> dict[str
     assert [li["uuid"] for li in got["line_items"]] == [li["uuid"] for li in imported["line_items"]]
     assert got["transactions"][0]["result"] == "successful"
     return got
+
+
+def test_concurrent_line_items_share_their_new_subscription(
+    api: httpx.Client, customer: dict[str, Any], plan: dict[str, Any], imported: dict[str, Any]
+) -> None:
+    item = {
+        "type": "subscription",
+        "subscription_external_id": "sub_new",
+        "plan_uuid": plan["uuid"],
+        "service_period_start": "2016-01-01",
+        "service_period_end": "2016-02-01",
+        "amount_in_cents": 100,
+    }
+    path = f"/import/invoices/{imported['uuid']}/line_items"
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda n: api.post(path, json={**item, "external_id": f"c{n}"}), range(6)))
+    assert [r.status_code for r in answers] == [201] * 6, [r.text for r in answers]
+    assert len({r.json()["subscription_uuid"] for r in answers}) == 1
+    subscriptions = api.get(f"/import/customers/{customer['uuid']}/subscriptions").json()["subscriptions"]
+    assert sorted(s["external_id"] for s in subscriptions) == ["sub_1", "sub_new"]
