@@ -227,6 +227,7 @@ def test_update_invoice(
 ) -> None:
     before = api.get(f"/invoices/{imported['uuid']}").json()
     assert "collection_method" not in before
+    assert mrr(api, customer) == 800
     body = {"date": "2016-01-02", "due_date": None, "currency": "eur", "collection_method": "manual"}
     r = api.patch(f"/invoices/{imported['uuid']}", json=body)
     assert r.status_code == 200, r.text
@@ -235,6 +236,8 @@ def test_update_invoice(
     assert changed["collection_method"] == "manual"
     assert changed == {**before, **changed} and changed["line_items"] == before["line_items"]
     assert api.get(f"/invoices/{imported['uuid']}").json() == changed
+    # Computed again: 8 euros are not 8 dollars.
+    assert mrr(api, customer) not in (0, 800)
     # By external id; null unsets the collection method, and what is not sent stays.
     params = by_external_id(source, imported["external_id"])
     r = api.patch("/invoices", params=params, json={"collection_method": None, "currency": "USD"})
