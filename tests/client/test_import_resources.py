@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from mogul.client import Client, Customer, NotFoundError, ValidationError
-from mogul.client.models import ImportedInvoice, SubscriptionLineItem
+from mogul.client.models import ImportedInvoice, OneTimeLineItem, SubscriptionLineItem
 
 
 @pytest.fixture
@@ -116,3 +116,40 @@ def test_invoice_status_and_disabled_state(client: Client, ds_uuid: str) -> None
     with pytest.raises(ValidationError) as refused:
         client.invoices.disable(inv.uuid)
     assert "automatic data sources" in refused.value.message
+
+
+def test_editing_invoices_line_items_and_transactions(client: Client, ds_uuid: str) -> None:
+    customer = client.customers.create(ds_uuid, "cus_1")
+    one_time = {"type": "one_time", "amount_in_cents": 100, "description": "Setup", "external_id": "li1"}
+    payment = {"type": "payment", "date": "2024-01-02", "result": "successful", "external_id": "tr1"}
+    invoice = {"external_id": "i1", "date": "2024-01-01", "currency": "EUR", "line_items": [one_time]}
+    [inv] = client.invoices.import_(customer.uuid, [{**invoice, "transactions": [payment]}])
+    assert client.invoices.update(inv.uuid, collection_method="manual")["collection_method"] == "manual"
+    assert client.invoices.update_by_external_id(ds_uuid, "i1", currency="USD").currency == "USD"
+
+    tx = client.transactions.retrieve_by_external_id(ds_uuid, "tr1")
+    assert tx.uuid == inv.transactions[0].uuid and tx["disabled"] is False
+    assert client.transactions.update(tx.uuid, result="failed").result == "failed"
+    assert client.transactions.update_by_external_id(ds_uuid, "tr1", amount_in_cents=5).amount_in_cents == 5
+    assert client.transactions.disable(tx.uuid, disabled=False).uuid == tx.uuid
+    with pytest.raises(ValidationError):
+        client.transactions.disable_by_external_id(ds_uuid, "tr1")
+    client.transactions.delete(tx.uuid)
+    with pytest.raises(NotFoundError):
+        client.transactions.retrieve(tx.uuid)
+
+    added = client.line_items.create(inv.uuid, type="one_time", amount_in_cents=300, external_id="li2")
+    assert isinstance(added, OneTimeLineItem) and added["user_created"] is True
+    assert client.line_items.retrieve_by_external_id(ds_uuid, "li1").uuid == inv.line_items[0].uuid
+    assert client.line_items.update(added.uuid, amount_in_cents=400).amount_in_cents == 400
+    assert client.line_items.update_by_external_id(ds_uuid, "li2", quantity=2).quantity == 2
+    assert client.line_items.disable(added.uuid, disabled=False).uuid == added.uuid
+    with pytest.raises(ValidationError) as refused:
+        client.line_items.update(added.uuid, type="subscription")
+    assert "cannot be changed" in refused.value.message
+    client.line_items.delete_by_external_id(ds_uuid, "li2")
+    client.line_items.delete(inv.line_items[0].uuid)
+    assert client.invoices.retrieve(inv.uuid).line_items == []
+    client.invoices.delete_by_external_id(ds_uuid, "i1")
+    with pytest.raises(NotFoundError):
+        client.invoices.retrieve(inv.uuid)

@@ -245,6 +245,15 @@ def _billing(api: httpx.Client) -> dict[str, Any]:
     assert status.status_code == 200, status.text
     enabled = api.patch(f"/invoices/{inv}/disabled_state", json={"disabled": False})
     assert enabled.status_code == 200, enabled.text
+    # Edited one by one: what an invoice, a line item and a transaction answer on their own.
+    edited = api.patch(f"/invoices/{inv}", json={"collection_method": "manual"})
+    assert edited.status_code == 200, edited.text
+    added_items = [
+        api.post(f"/import/invoices/{inv}/line_items", json={**one, "external_id": f"added{n}"})
+        for n, one in enumerate((item, one_time))
+    ]
+    assert [r.status_code for r in added_items] == [201, 201], [r.text for r in added_items]
+    own_items = [api.get(f"/line_items/{li['uuid']}").json() for li in imported.json()["invoices"][0]["line_items"]]
     settle(api)
     return {
         "status": status.json(),
@@ -256,6 +265,9 @@ def _billing(api: httpx.Client) -> dict[str, Any]:
         "customer_invoices": api.get(f"/import/customers/{customer}/invoices").json(),
         "invoice": api.get(f"/invoices/{inv}").json(),
         "transaction": added.json(),
+        "own_transaction": api.get(f"/transactions/{added.json()['uuid']}").json(),
+        "edited": edited.json(),
+        "line_items": [*(r.json() for r in added_items), *own_items],
         "subscriptions": subscriptions,
         "cancelled": cancelled.json(),
         "customer_subscriptions": api.get(f"/customers/{customer}/subscriptions").json(),
@@ -274,7 +286,7 @@ def plan_lists(api: httpx.Client) -> list[dict[str, Any]]:
 def invoices(api: httpx.Client) -> list[dict[str, Any]]:
     sent = _billing(api)
     lists = [*sent["invoice_lists"][0]["invoices"], *sent["customer_invoices"]["invoices"]]
-    return [sent["invoice"], sent["enabled"], *lists]
+    return [sent["invoice"], sent["enabled"], sent["edited"], *lists]
 
 
 def imported_invoices(api: httpx.Client) -> list[dict[str, Any]]:
@@ -283,13 +295,18 @@ def imported_invoices(api: httpx.Client) -> list[dict[str, Any]]:
 
 def _line_items(api: httpx.Client, kind: str) -> list[dict[str, Any]]:
     sent = _billing(api)
-    everything = [*sent["imported"]["invoices"], sent["invoice"]]
+    everything = [*sent["imported"]["invoices"], sent["invoice"], {"line_items": sent["line_items"]}]
     return [item for inv in everything for item in inv["line_items"] if item["type"] == kind]
 
 
 def transactions(api: httpx.Client) -> list[dict[str, Any]]:
     sent = _billing(api)
-    return [sent["transaction"], *sent["invoice"]["transactions"], *sent["imported"]["invoices"][0]["transactions"]]
+    return [
+        sent["transaction"],
+        sent["own_transaction"],
+        *sent["invoice"]["transactions"],
+        *sent["imported"]["invoices"][0]["transactions"],
+    ]
 
 
 def imported_subscriptions(api: httpx.Client) -> list[dict[str, Any]]:

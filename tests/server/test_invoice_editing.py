@@ -4,6 +4,7 @@ these change; a malformed uuid on DELETE; `page=` answers of the billing lists. 
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -177,3 +178,317 @@ def test_page_answers_carry_the_page_keys_only(
     assert list(subscriptions) == ["customer_uuid", "subscriptions", "current_page", "total_pages"]
     # Without `page`, the first page still has the cursor keys too.
     assert list(api.get("/plans").json()) == ["plans", "current_page", "total_pages", "cursor", "has_more"]
+
+
+# --- deleting and changing invoices, transactions and line items
+
+
+def by_external_id(source: dict[str, Any], external_id: str) -> dict[str, str]:
+    return {"data_source_uuid": source["uuid"], "external_id": external_id}
+
+
+def mrr(api: httpx.Client, customer: dict[str, Any]) -> int:
+    settle(api)
+    return int(api.get(f"/customers/{customer['uuid']}").json()["mrr"])
+
+
+def test_delete_by_external_id(
+    api: httpx.Client, source: dict[str, Any], customer: dict[str, Any], imported: dict[str, Any]
+) -> None:
+    assert mrr(api, customer) == 800
+    params = by_external_id(source, imported["external_id"])
+    other = api.post("/data_sources", json={"name": "Other"}).json()
+    r = api.delete("/invoices", params=by_external_id(other, imported["external_id"]))
+    assert (r.status_code, r.json()) == (404, NOT_FOUND)
+    r = api.delete("/invoices", params=params)
+    assert (r.status_code, r.content) == (204, b"")
+    assert api.get(f"/invoices/{imported['uuid']}").status_code == 404
+    assert (api.delete("/invoices", params=params).json()) == NOT_FOUND
+    # Its subscription went with it, and the customer was computed again.
+    assert api.get(f"/import/customers/{customer['uuid']}/subscriptions").json()["subscriptions"] == []
+    assert mrr(api, customer) == 0
+
+
+@pytest.mark.parametrize("missing", ["data_source_uuid", "external_id"])
+def test_by_external_id_needs_both_parameters(
+    api: httpx.Client, source: dict[str, Any], imported: dict[str, Any], missing: str
+) -> None:
+    params = by_external_id(source, imported["external_id"])
+    del params[missing]
+    for method, path in [("DELETE", "/invoices"), ("PATCH", "/invoices"), ("GET", "/transactions"),
+                         ("DELETE", "/line_items"), ("PATCH", "/line_items/disabled_state")]:  # fmt: skip
+        r = api.request(method, path, params=params, json={"disabled": False} if method == "PATCH" else None)
+        assert (r.status_code, r.json()["param"]) == (400, missing), (method, path, r.text)
+    assert api.get(f"/invoices/{imported['uuid']}").status_code == 200
+
+
+def test_update_invoice(
+    api: httpx.Client, source: dict[str, Any], customer: dict[str, Any], imported: dict[str, Any]
+) -> None:
+    before = api.get(f"/invoices/{imported['uuid']}").json()
+    assert "collection_method" not in before
+    assert mrr(api, customer) == 800
+    body = {"date": "2016-01-02", "due_date": None, "currency": "eur", "collection_method": "manual"}
+    r = api.patch(f"/invoices/{imported['uuid']}", json=body)
+    assert r.status_code == 200, r.text
+    changed = r.json()
+    assert (changed["date"], changed["due_date"], changed["currency"]) == ("2016-01-02T00:00:00.000Z", None, "EUR")
+    assert changed["collection_method"] == "manual"
+    assert changed == {**before, **changed} and changed["line_items"] == before["line_items"]
+    assert api.get(f"/invoices/{imported['uuid']}").json() == changed
+    # Computed again: 8 euros are not 8 dollars.
+    assert mrr(api, customer) not in (0, 800)
+    # By external id; null unsets the collection method, and what is not sent stays.
+    params = by_external_id(source, imported["external_id"])
+    r = api.patch("/invoices", params=params, json={"collection_method": None, "currency": "USD"})
+    assert r.status_code == 200, r.text
+    assert r.json() == {**{k: v for k, v in changed.items() if k != "collection_method"}, "currency": "USD"}
+    assert mrr(api, customer) == 800
+
+
+@pytest.mark.parametrize(
+    ("body", "params"),
+    [
+        ({"date": "yesterday"}, ["date"]),
+        ({"date": None}, ["date"]),
+        ({"currency": "XYZ"}, ["currency"]),
+        ({"currency": 1}, ["currency"]),
+        ({"collection_method": "cheque", "due_date": "2016-13-01"}, ["due_date", "collection_method"]),
+    ],
+)
+def test_refused_invoice_changes(
+    api: httpx.Client, imported: dict[str, Any], body: dict[str, Any], params: list[str]
+) -> None:
+    before = api.get(f"/invoices/{imported['uuid']}").json()
+    r = api.patch(f"/invoices/{imported['uuid']}", json=body)
+    assert r.status_code == 422, r.text
+    assert sorted(d["param"] for d in r.json()["error_details"]) == sorted(params) and r.json()["error"]
+    assert api.get(f"/invoices/{imported['uuid']}").json() == before
+
+
+def test_update_an_unknown_or_malformed_invoice(api: httpx.Client, source: dict[str, Any]) -> None:
+    r = api.patch(f"/invoices/inv_{uuid.uuid4()}", json={"currency": "EUR"})
+    assert (r.status_code, r.json()) == (404, NOT_FOUND)
+    r = api.patch("/invoices/inv_nope", json={"currency": "EUR"})
+    assert (r.status_code, r.json()) == (422, INVALID_UUID)
+    r = api.patch("/invoices", params=by_external_id(source, "nope"), json={"currency": "EUR"})
+    assert (r.status_code, r.json()) == (404, NOT_FOUND)
+    assert api.patch(f"/invoices/inv_{uuid.uuid4()}", content=b"[1]").status_code == 400
+
+
+def test_transactions(
+    api: httpx.Client, source: dict[str, Any], customer: dict[str, Any], imported: dict[str, Any]
+) -> None:
+    tx = imported["transactions"][0]
+    own = {**tx, "disabled": False, "disabled_at": None, "disabled_by": None, "user_created": False}
+    assert api.get(f"/transactions/{tx['uuid']}").json() == own
+    params = by_external_id(source, tx["external_id"])
+    assert api.get("/transactions", params={**params, "with_disabled": "true"}).json() == own
+    # A failed payment leaves the invoice open.
+    r = api.patch(f"/transactions/{tx['uuid']}", json={"result": "failed", "amount_in_cents": 500})
+    assert r.status_code == 200, r.text
+    assert r.json() == {**own, "result": "failed", "amount_in_cents": 500}
+    assert api.get(f"/invoices/{imported['uuid']}").json()["status"] == "open"
+    r = api.patch("/transactions", params=params, json={"result": "successful", "date": "2016-01-03"})
+    assert r.json()["date"] == "2016-01-03T00:00:00.000Z" and r.json()["result"] == "successful"
+    assert api.get(f"/invoices/{imported['uuid']}").json()["status"] == "paid"
+    r = api.patch(f"/transactions/{tx['uuid']}/disabled_state", json={"disabled": False})
+    assert (r.status_code, r.json()) == (200, api.get(f"/transactions/{tx['uuid']}").json())
+    r = api.patch("/transactions/disabled_state", params=params, json={"disabled": True})
+    assert r.status_code == 422 and "automatic data sources" in r.json()["error"]
+    r = api.delete("/transactions", params=params)
+    assert (r.status_code, r.json()) == (200, {})
+    assert api.get(f"/transactions/{tx['uuid']}").json() == {"error": "Transaction not found"}
+    assert api.get(f"/invoices/{imported['uuid']}").json()["transactions"] == []
+    assert api.delete(f"/transactions/{tx['uuid']}").status_code == 404
+    assert mrr(api, customer) == 800
+
+
+@pytest.mark.parametrize(
+    ("body", "params"),
+    [
+        ({"type": "gift"}, ["type"]),
+        ({"result": None}, ["result"]),
+        ({"date": "soon", "amount_in_cents": -1}, ["date", "amount_in_cents"]),
+        ({"transaction_fees_currency": "EURO"}, ["transaction_fees_currency"]),
+    ],
+)
+def test_refused_transaction_changes(
+    api: httpx.Client, imported: dict[str, Any], body: dict[str, Any], params: list[str]
+) -> None:
+    path = f"/transactions/{imported['transactions'][0]['uuid']}"
+    before = api.get(path).json()
+    r = api.patch(path, json=body)
+    assert r.status_code == 422, r.text
+    assert sorted(d["param"] for d in r.json()["error_details"]) == sorted(params)
+    assert api.get(path).json() == before
+
+
+def test_unknown_transactions_and_line_items_are_404(api: httpx.Client, source: dict[str, Any]) -> None:
+    for kind, message in (("transactions", "Transaction not found"), ("line_items", "Line item not found")):
+        for method in ("GET", "PATCH", "DELETE"):
+            r = api.request(method, f"/{kind}/x_{uuid.uuid4()}", json={} if method == "PATCH" else None)
+            assert (r.status_code, r.json()) == (404, {"error": message}), (kind, method)
+            r = api.request(method, f"/{kind}", params=by_external_id(source, "nope"))
+            assert (r.status_code, r.json()) == (404, {"error": message}), (kind, method)
+        r = api.patch(f"/{kind}/x/disabled_state", json={"disabled": False})
+        assert (r.status_code, r.json()) == (404, {"error": message})
+
+
+def one_time_item(**overrides: Any) -> dict[str, Any]:
+    return {"type": "one_time", "amount_in_cents": 700, "external_id": "added", "description": "Extra", **overrides}
+
+
+def test_add_line_items(
+    api: httpx.Client, source: dict[str, Any], customer: dict[str, Any], plan: dict[str, Any], imported: dict[str, Any]
+) -> None:
+    assert mrr(api, customer) == 800
+    r = api.post(f"/import/invoices/{imported['uuid']}/line_items", json=one_time_item())
+    assert r.status_code == 201, r.text
+    added = r.json()
+    assert added["uuid"].startswith("li_") and added["user_created"] is True and added["disabled"] is False
+    assert (added["type"], added["amount_in_cents"], added["description"]) == ("one_time", 700, "Extra")
+    assert api.get(f"/line_items/{added['uuid']}").json() == added
+    assert api.get("/line_items", params=by_external_id(source, "added")).json() == added
+    # In the invoice, as the recorded invoices show line items.
+    listed = api.get(f"/invoices/{imported['uuid']}").json()["line_items"]
+    assert listed[-1] == {k: v for k, v in added.items() if k not in ("disabled", "disabled_at", "disabled_by",
+                                                                        "user_created")}  # fmt: skip
+    # A subscription item on a new subscription of the same plan adds to MRR; the other path serves too.
+    item = {
+        "type": "subscription",
+        "subscription_external_id": "sub_2",
+        "plan_uuid": plan["uuid"],
+        "service_period_start": "2016-01-01",
+        "service_period_end": "2016-02-01",
+        "amount_in_cents": 1000,
+    }
+    r = api.post(f"/invoices/{imported['uuid']}/line_items", json=item)
+    assert r.status_code == 201, r.text
+    assert r.json()["subscription_external_id"] == "sub_2" and r.json()["user_created"] is True
+    subscriptions = api.get(f"/import/customers/{customer['uuid']}/subscriptions").json()["subscriptions"]
+    assert sorted(s["external_id"] for s in subscriptions) == ["sub_1", "sub_2"]
+    assert mrr(api, customer) == 1800
+    imported_item = imported["line_items"][0]["uuid"]
+    assert api.get(f"/line_items/{imported_item}").json()["user_created"] is False
+
+
+@pytest.mark.parametrize(
+    ("body", "params"),
+    [
+        ({"type": "one_time"}, ["amount_in_cents"]),
+        ({"amount_in_cents": 1}, ["type"]),
+        ({"type": "subscription", "amount_in_cents": 1}, ["service_period_start", "service_period_end",
+                                                           "plan_uuid", "subscription_external_id"]),
+        (one_time_item(plan_uuid="pl_nope"), ["plan_uuid"]),
+        (one_time_item(external_id="li_taken"), ["external_id"]),
+        (one_time_item(quantity=-1, currency=None), ["quantity"]),
+    ],
+)  # fmt: skip
+def test_refused_line_items(
+    api: httpx.Client, imported: dict[str, Any], body: dict[str, Any], params: list[str]
+) -> None:
+    path = f"/import/invoices/{imported['uuid']}/line_items"
+    assert api.post(path, json=one_time_item(external_id="li_taken")).status_code == 201
+    r = api.post(path, json=body)
+    assert r.status_code == 422, r.text
+    assert sorted(d["param"] for d in r.json()["error_details"]) == sorted(params) and r.json()["error"]
+    assert len(api.get(f"/invoices/{imported['uuid']}").json()["line_items"]) == 3
+
+
+def test_a_line_item_needs_an_invoice_and_a_plan_of_its_source(
+    api: httpx.Client, imported: dict[str, Any], source: dict[str, Any]
+) -> None:
+    r = api.post(f"/import/invoices/inv_{uuid.uuid4()}/line_items", json=one_time_item())
+    assert (r.status_code, r.json()) == (404, NOT_FOUND)
+    other = api.post("/data_sources", json={"name": "Other"}).json()
+    plan = api.post("/plans", json={"data_source_uuid": other["uuid"], "name": "P", "interval_count": 1,
+                                    "interval_unit": "month"}).json()  # fmt: skip
+    r = api.post(f"/import/invoices/{imported['uuid']}/line_items", json=one_time_item(plan_uuid=plan["uuid"]))
+    assert r.status_code == 422 and r.json()["error_details"][0]["param"] == "plan_uuid"
+
+
+def test_update_and_delete_line_items(
+    api: httpx.Client, source: dict[str, Any], customer: dict[str, Any], imported: dict[str, Any]
+) -> None:
+    item = imported["line_items"][0]
+    path = f"/line_items/{item['uuid']}"
+    before = api.get(path).json()
+    assert mrr(api, customer) == 800
+    r = api.patch(path, json={"amount_in_cents": 2200, "quantity": 2, "type": "subscription"})
+    assert r.status_code == 200, r.text
+    changed = {**before, "amount_in_cents": 2200, "quantity": 2}
+    assert r.json() == changed
+    assert mrr(api, customer) == 2000  # net of tax
+    params = by_external_id(source, item["external_id"])
+    r = api.patch("/line_items", params=params, json={"service_period_end": "2015-12-01"})
+    assert r.status_code == 422 and r.json()["error_details"][0]["param"] == "service_period_end"
+    for fixed in ({"type": "one_time"}, {"plan_uuid": "pl_other"}, {"subscription_external_id": "sub_9"}):
+        r = api.patch(path, json=fixed)
+        assert r.status_code == 422 and [d["param"] for d in r.json()["error_details"]] == list(fixed), fixed
+    one_time = imported["line_items"][1]
+    assert api.patch(f"/line_items/{one_time['uuid']}", json={"external_id": item["external_id"]}).status_code == 422
+    assert api.get(path).json() == changed
+    assert api.patch(f"{path}/disabled_state", json={"disabled": False}).json() == changed
+    assert api.patch("/line_items/disabled_state", params=params, json={"disabled": True}).status_code == 422
+    r = api.delete("/line_items", params=params)
+    assert (r.status_code, r.json()) == (200, {})
+    assert api.get(path).status_code == 404
+    # The subscription it made is gone with it, and its MRR.
+    assert api.get(f"/import/customers/{customer['uuid']}/subscriptions").json()["subscriptions"] == []
+    assert mrr(api, customer) == 0
+    assert api.delete(f"/line_items/{one_time['uuid']}").json() == {}
+    assert api.get(f"/invoices/{imported['uuid']}").json()["line_items"] == []
+
+
+def test_read_only_keys_cannot_change_records(
+    server: EmbeddedServer, ro_key: str, source: dict[str, Any], imported: dict[str, Any]
+) -> None:
+    tx, li = imported["transactions"][0]["uuid"], imported["line_items"][0]["uuid"]
+    params = by_external_id(source, imported["external_id"])
+    writes = [
+        ("DELETE", "/invoices", params, None),
+        ("PATCH", "/invoices", params, {"currency": "EUR"}),
+        ("PATCH", f"/invoices/{imported['uuid']}", None, {"currency": "EUR"}),
+        ("PATCH", f"/transactions/{tx}", None, {"result": "failed"}),
+        ("DELETE", f"/transactions/{tx}", None, None),
+        ("PATCH", f"/transactions/{tx}/disabled_state", None, {"disabled": False}),
+        ("POST", f"/import/invoices/{imported['uuid']}/line_items", None, one_time_item()),
+        ("PATCH", f"/line_items/{li}", None, {"amount_in_cents": 1}),
+        ("DELETE", f"/line_items/{li}", None, None),
+    ]
+    with httpx.Client(base_url=server.base_url + "/v1", auth=(ro_key, ""), timeout=30) as ro:
+        for method, path, query, body in writes:
+            r = ro.request(method, path, params=query, json=body)
+            assert (r.status_code, r.json()["code"]) == (403, 403), (method, path)
+        assert ro.get(f"/transactions/{tx}").status_code == 200
+        assert ro.get(f"/line_items/{li}").status_code == 200
+        got = ro.get(f"/invoices/{imported['uuid']}").json()
+    assert got == api_get_unchanged(got, imported)
+
+
+def api_get_unchanged(got: dict[str, Any], imported: dict[str, Any]) -> dict[str, Any]:
+    assert got["currency"] == imported["currency"]
+    assert [li["uuid"] for li in got["line_items"]] == [li["uuid"] for li in imported["line_items"]]
+    assert got["transactions"][0]["result"] == "successful"
+    return got
+
+
+def test_concurrent_line_items_share_their_new_subscription(
+    api: httpx.Client, customer: dict[str, Any], plan: dict[str, Any], imported: dict[str, Any]
+) -> None:
+    item = {
+        "type": "subscription",
+        "subscription_external_id": "sub_new",
+        "plan_uuid": plan["uuid"],
+        "service_period_start": "2016-01-01",
+        "service_period_end": "2016-02-01",
+        "amount_in_cents": 100,
+    }
+    path = f"/import/invoices/{imported['uuid']}/line_items"
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda n: api.post(path, json={**item, "external_id": f"c{n}"}), range(6)))
+    assert [r.status_code for r in answers] == [201] * 6, [r.text for r in answers]
+    assert len({r.json()["subscription_uuid"] for r in answers}) == 1
+    subscriptions = api.get(f"/import/customers/{customer['uuid']}/subscriptions").json()["subscriptions"]
+    assert sorted(s["external_id"] for s in subscriptions) == ["sub_1", "sub_new"]

@@ -155,3 +155,46 @@ def test_invoice_status_and_disabled_state(config: chartmogul.Config, ds: Any) -
     with pytest.raises(chartmogul.APIError) as refused:
         chartmogul.Invoice.disable(config, uuid=inv.uuid, data={"disabled": True}).get()
     assert b"automatic data sources" in refused.value.args[0]
+
+
+def test_invoice_line_item_and_transaction_editing(config: chartmogul.Config, ds: Any) -> None:
+    customer = chartmogul.Customer.create(config, data={"data_source_uuid": ds.uuid, "external_id": "cus_1"}).get()
+    item = {"type": "one_time", "amount_in_cents": 2500, "external_id": "li_1"}
+    payment = {"type": "payment", "date": dt.datetime(2024, 1, 2), "result": "successful", "external_id": "tr_1"}
+    invoice = {"external_id": "inv_9", "date": dt.datetime(2024, 1, 1), "currency": "USD", "line_items": [item]}
+    body = {"invoices": [{**invoice, "transactions": [payment]}]}
+    [inv] = chartmogul.Invoice.create(config, uuid=customer.uuid, data=body).get().invoices
+    by_id = {"data_source_uuid": ds.uuid}
+
+    # 4.11 has no invoice update of its own: the generic `Invoice.modify` sends PATCH to its import path
+    # (`/import/customers/{uuid}/invoices`, or `/invoices/invoices?...` by external id), which no document names.
+    tx = chartmogul.Transaction.retrieve(config, **by_id, external_id="tr_1").get()
+    assert (tx.uuid, tx.disabled) == (inv.transactions[0].uuid, False)
+    assert chartmogul.Transaction.retrieve(config, uuid=tx.uuid, with_disabled=True).get().external_id == "tr_1"
+    failed = chartmogul.Transaction.modify(config, uuid=tx.uuid, data={"result": "failed"}, handle_as_user_edit=True)
+    assert failed.get().result == "failed"
+    assert chartmogul.Invoice.retrieve(config, uuid=inv.uuid).get().status == "open"
+    assert chartmogul.Transaction.disable(config, uuid=tx.uuid, data={"disabled": False}).get().uuid == tx.uuid
+    with pytest.raises(chartmogul.APIError) as refused:
+        chartmogul.Transaction.disable(config, **by_id, external_id="tr_1", data={"disabled": True}).get()
+    assert b"automatic data sources" in refused.value.args[0]
+    chartmogul.Transaction.destroy(config, **by_id, external_id="tr_1").get()
+    with pytest.raises(chartmogul.APIError):
+        chartmogul.Transaction.retrieve(config, uuid=tx.uuid).get()
+
+    added = chartmogul.LineItem.create(
+        config, uuid=inv.uuid, data={"type": "one_time", "amount_in_cents": 300, "external_id": "li_2"}
+    ).get()
+    assert isinstance(added, chartmogul.LineItem) and added.uuid.startswith("li_") and added.amount_in_cents == 300
+    got = chartmogul.LineItem.retrieve(config, **by_id, external_id="li_2", include_edit_histories=True).get()
+    assert got.uuid == added.uuid
+    changed = chartmogul.LineItem.modify(config, uuid=added.uuid, data={"amount_in_cents": 400}).get()
+    assert changed.amount_in_cents == 400
+    assert chartmogul.LineItem.disable(config, uuid=added.uuid, data={"disabled": False}).get().disabled is False
+    chartmogul.LineItem.destroy(config, uuid=added.uuid).get()
+    chartmogul.LineItem.destroy(config, **by_id, external_id="li_1").get()
+    assert chartmogul.Invoice.retrieve(config, uuid=inv.uuid).get().line_items == []
+
+    assert chartmogul.Invoice.destroy(config, **by_id, external_id="inv_9").get() is None
+    with pytest.raises(chartmogul.APIError):
+        chartmogul.Invoice.destroy(config, **by_id, external_id="inv_9").get()

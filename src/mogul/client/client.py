@@ -18,7 +18,7 @@ from .resources.customer_subscriptions import CustomerSubscriptions
 from .resources.customers import Customers
 from .resources.data_sources import DataSources
 from .resources.exports import ActivitiesExports
-from .resources.imports import Invoices, Subscriptions, Transactions
+from .resources.imports import Invoices, LineItems, Subscriptions, Transactions
 from .resources.metrics import Metrics
 from .resources.notes import CustomerNotes, Notes
 from .resources.opportunities import Opportunities
@@ -71,6 +71,7 @@ class Client:
         self.plans = Plans(self.requester)
         self.invoices = Invoices(self.requester)
         self.transactions = Transactions(self.requester)
+        self.line_items = LineItems(self.requester)
         self.subscriptions = Subscriptions(self.requester)
         self.customer_subscriptions = CustomerSubscriptions(self.requester)
         self.activities = Activities(self.requester)

@@ -15,6 +15,7 @@ LineItemType = Literal["subscription", "one_time"]
 ProrationType = Literal["differential", "full", "differential_mrr"]
 TransactionType = Literal["payment", "refund"]
 TransactionResult = Literal["successful", "failed"]
+CollectionMethod = Literal["automatic", "manual"]
 InvoiceStatus = Literal["open", "paid", "refunded", "voided", "written_off"]
 # The statuses an API call may set; the others follow from the invoice's transactions.
 SETTABLE_STATUSES = ("voided", "written_off")
@@ -37,6 +38,12 @@ class LineItem(ApiObject):
     transaction_fees_currency: str | None = field()
     discount_description: str | None = field()
     event_order: int | None = field()
+    # Newer reference §10.4: what a line item answers on its own (`GET /line_items/{uuid}`); the line items of an
+    # invoice, as recorded, carry none of these.
+    disabled: bool = field(out=Out.OPTIONAL, doc="Only automatic sources' line items can be disabled.")
+    disabled_at: datetime | None = field(out=Out.OPTIONAL, fmt=Format.TIMESTAMP)
+    disabled_by: str | None = field(out=Out.OPTIONAL)
+    user_created: bool = field(out=Out.OPTIONAL, doc="`true` for a line item added to an existing invoice.")
 
 
 class SubscriptionLineItem(LineItem):
@@ -58,12 +65,17 @@ class OneTimeLineItem(LineItem):
 class Transaction(ApiObject):
     uuid: str = field(pattern="^tr_")
     external_id: str | None = field()
-    amount_in_cents: int | None = field(minimum=0)
-    type: TransactionType = field()
-    date: datetime = field(fmt=Format.TIMESTAMP)
-    result: TransactionResult = field()
-    transaction_fees_in_cents: int | None = field(minimum=0)
-    transaction_fees_currency: str | None = field()
+    amount_in_cents: int | None = field(minimum=0, update=True)
+    type: TransactionType = field(update=True)
+    date: datetime = field(fmt=Format.TIMESTAMP, update=True)
+    result: TransactionResult = field(update=True)
+    transaction_fees_in_cents: int | None = field(minimum=0, update=True)
+    transaction_fees_currency: str | None = field(update=True)
+    # Newer reference §10.5: what a transaction answers on its own (`GET /transactions/{uuid}`).
+    disabled: bool = field(out=Out.OPTIONAL, doc="Only automatic sources' transactions can be disabled.")
+    disabled_at: datetime | None = field(out=Out.OPTIONAL, fmt=Format.TIMESTAMP)
+    disabled_by: str | None = field(out=Out.OPTIONAL)
+    user_created: bool = field(out=Out.OPTIONAL)
 
 
 class ImportedInvoice(ApiObject):
@@ -86,10 +98,13 @@ class Invoice(ApiObject):
     customer_uuid: str = field(pattern="^cus_")
     customer_external_id: str = field()
     data_source_uuid: str = field(pattern="^ds_")
-    date: datetime = field(fmt=Format.TIMESTAMP)
-    due_date: datetime | None = field(fmt=Format.TIMESTAMP)
+    date: datetime = field(fmt=Format.TIMESTAMP, update=True)
+    due_date: datetime | None = field(fmt=Format.TIMESTAMP, update=True)
     external_id: str = field()
-    currency: str = field()
+    currency: str = field(update=True)
+    collection_method: CollectionMethod | None = field(
+        out=Out.OPTIONAL, update=True, doc="Only once an edit (`PATCH /invoices/{uuid}`) has set it."
+    )
     status: InvoiceStatus = field(
         doc="`voided` or `written_off` once set; otherwise `refunded`, `paid` or `open` from its transactions."
     )

@@ -34,6 +34,7 @@ from .routes import (
     data_sources,
     exports,
     imports,
+    invoice_editing,
     metrics,
     notes,
     opportunities,
@@ -49,6 +50,7 @@ from .store.contacts import Contacts
 from .store.customers import Customers
 from .store.data_sources import DataSources
 from .store.exports import Exports, ensure_signing_key
+from .store.invoice_editing import InvoiceEditing
 from .store.invoices import Invoices
 from .store.notes import CustomerNotes, Notes
 from .store.opportunities import Opportunities
@@ -79,6 +81,7 @@ class Stores:
     plan_groups: PlanGroups
     subscription_events: SubscriptionEvents
     exports: Exports
+    invoice_editing: InvoiceEditing
 
     @classmethod
     def on(cls, db: Database) -> Stores:
@@ -93,6 +96,7 @@ class Stores:
             PlanGroups(db),
             SubscriptionEvents(db),
             Exports(db),
+            invoice_editing=InvoiceEditing(db),
         )
 
 
@@ -105,6 +109,7 @@ def api_routes() -> list:
         *plan_groups.ROUTES,
         *subscription_events.ROUTES,
         *imports.ROUTES,
+        *invoice_editing.ROUTES,
         *activities.ROUTES,
         *exports.ROUTES,
         *metrics.ROUTES,

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from ..models import ImportedInvoice, Invoice, Subscription, Transaction
+from ..models import (
+    ImportedInvoice,
+    Invoice,
+    LineItem,
+    OneTimeLineItem,
+    Subscription,
+    SubscriptionLineItem,
+    Transaction,
+)
 from ..pagination import Listing
 from ..requester import Requester
 from .data_sources import _segment
@@ -56,19 +64,103 @@ class Invoices:
         body = self._t.request("PATCH", "/v1/invoices/disabled_state", params=params, json={"disabled": disabled})
         return Invoice(body)
 
+    def delete_by_external_id(self, data_source_uuid: str, external_id: str) -> None:
+        params = {"data_source_uuid": data_source_uuid, "external_id": external_id}
+        self._t.request("DELETE", "/v1/invoices", params=params)
+
+    def update(self, uuid: str, **fields: Any) -> Invoice:
+        """Change an invoice's `date`, `due_date`, `currency` or `collection_method` (`automatic`, `manual`)."""
+        return Invoice(self._t.request("PATCH", f"/v1/invoices/{_segment(uuid)}", json=fields))
+
+    def update_by_external_id(self, data_source_uuid: str, external_id: str, **fields: Any) -> Invoice:
+        params = {"data_source_uuid": data_source_uuid, "external_id": external_id}
+        return Invoice(self._t.request("PATCH", "/v1/invoices", params=params, json=fields))
+
     def delete_all(self, data_source_uuid: str, customer_uuid: str) -> None:
         path = f"/v1/data_sources/{_segment(data_source_uuid)}/customers/{_segment(customer_uuid)}/invoices"
         self._t.request("DELETE", path)
 
 
-class Transactions:
+R = TypeVar("R")
+
+
+class _Records(Generic[R]):
+    """Retrieve, change, delete and disable one record at `/v1/{path}`: by uuid, or by its data source's uuid and
+    its external id. The API disables only automatic data sources' records: for the others it refuses, a
+    `ValidationError`."""
+
+    path = ""
+
     def __init__(self, requester: Requester) -> None:
         self._t = requester
+
+    def _one(self, body: Any) -> R:
+        raise NotImplementedError
+
+    def _call(self, method: str, target: str | tuple[str, str], suffix: str = "", **kw: Any) -> Any:
+        if isinstance(target, str):
+            return self._t.request(method, f"/v1/{self.path}/{_segment(target)}{suffix}", **kw)
+        params = {"data_source_uuid": target[0], "external_id": target[1]}
+        return self._t.request(method, f"/v1/{self.path}{suffix}", params=params, **kw)
+
+    def retrieve(self, uuid: str) -> R:
+        return self._one(self._call("GET", uuid))
+
+    def retrieve_by_external_id(self, data_source_uuid: str, external_id: str) -> R:
+        return self._one(self._call("GET", (data_source_uuid, external_id)))
+
+    def update(self, uuid: str, **fields: Any) -> R:
+        return self._one(self._call("PATCH", uuid, json=fields))
+
+    def update_by_external_id(self, data_source_uuid: str, external_id: str, **fields: Any) -> R:
+        return self._one(self._call("PATCH", (data_source_uuid, external_id), json=fields))
+
+    def delete(self, uuid: str) -> None:
+        self._call("DELETE", uuid)
+
+    def delete_by_external_id(self, data_source_uuid: str, external_id: str) -> None:
+        self._call("DELETE", (data_source_uuid, external_id))
+
+    def disable(self, uuid: str, *, disabled: bool = True) -> R:
+        return self._one(self._call("PATCH", uuid, "/disabled_state", json={"disabled": disabled}))
+
+    def disable_by_external_id(self, data_source_uuid: str, external_id: str, *, disabled: bool = True) -> R:
+        target = (data_source_uuid, external_id)
+        return self._one(self._call("PATCH", target, "/disabled_state", json={"disabled": disabled}))
+
+
+class Transactions(_Records[Transaction]):
+    """`update` takes any of `type`, `date`, `result`, `amount_in_cents`, `transaction_fees_in_cents`,
+    `transaction_fees_currency`."""
+
+    path = "transactions"
+
+    def _one(self, body: Any) -> Transaction:
+        return Transaction(body)
 
     def create(self, invoice_uuid: str, *, type: str, date: datetime | str, result: str, **fields: Any) -> Transaction:
         body = {"type": type, "date": date, "result": result, **fields}
         path = f"/v1/import/invoices/{_segment(invoice_uuid)}/transactions"
         return Transaction(self._t.request("POST", path, json=body))
+
+
+def line_item(body: Any) -> LineItem:
+    """A line item of its own type."""
+    return SubscriptionLineItem(body) if body["type"] == "subscription" else OneTimeLineItem(body)
+
+
+class LineItems(_Records[LineItem]):
+    """`update` takes the import's line item fields, but not those tying it to a subscription or plan."""
+
+    path = "line_items"
+
+    def _one(self, body: Any) -> LineItem:
+        return line_item(body)
+
+    def create(self, invoice_uuid: str, **fields: Any) -> LineItem:
+        """Add a line item (the import's fields: `type`, `amount_in_cents`, ...) to an invoice."""
+        path = f"/v1/import/invoices/{_segment(invoice_uuid)}/line_items"
+        return line_item(self._t.request("POST", path, json=fields))
 
 
 class Subscriptions:

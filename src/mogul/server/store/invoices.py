@@ -50,6 +50,7 @@ inv_t = schema.invoices
 li_t = schema.line_items
 tr_t = schema.transactions
 st_t = schema.invoice_statuses
+cm_t = schema.invoice_collection_methods
 sub_t = schema.subscriptions
 c = schema.customers
 ds = schema.data_sources
@@ -144,10 +145,12 @@ def invoice_query() -> Select[Any]:
             c.c.external_id.label("customer_external_id"),
             ds.c.uuid.label("ds_uuid"),
             st_t.c.status.label("stored_status"),
+            cm_t.c.collection_method,
         )
         .join(c, c.c.id == inv_t.c.customer_id)
         .join(ds, ds.c.id == inv_t.c.data_source_id)
         .outerjoin(st_t, st_t.c.invoice_id == inv_t.c.id)
+        .outerjoin(cm_t, cm_t.c.invoice_id == inv_t.c.id)
     )
 
 
@@ -185,7 +188,7 @@ def load_invoices(conn: Connection, rows: Iterable[Row[Any]]) -> list[dict[str, 
         render(
             Invoice,
             {
-                **r._mapping,
+                **_without_unset_collection_method(r._mapping),
                 **_ENABLED,
                 "data_source_uuid": r.ds_uuid,
                 "status": invoice_status(r.stored_status, txs[r.id]),
@@ -195,6 +198,13 @@ def load_invoices(conn: Connection, rows: Iterable[Row[Any]]) -> list[dict[str, 
         )
         for r in rows
     ]
+
+
+def _without_unset_collection_method(values: Mapping[str, Any]) -> Mapping[str, Any]:
+    # Invoices answer `collection_method` only once an edit has set it, as recorded invoices lack it.
+    if values["collection_method"] is not None:
+        return values
+    return {k: v for k, v in values.items() if k != "collection_method"}
 
 
 class Invoices:

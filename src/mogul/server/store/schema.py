@@ -196,6 +196,15 @@ invoice_statuses = Table(
     Column("changed_at", BigInteger, nullable=False),
 )
 
+# The collection method an edit set (`PATCH /invoices/{uuid}`); tables of their own, like the statuses above, so
+# that databases made before invoice editing need no migration (`create_all` adds them).
+invoice_collection_methods = Table(
+    "invoice_collection_methods",
+    metadata,
+    Column("invoice_id", Integer, ForeignKey("invoices.id", ondelete="CASCADE"), primary_key=True),
+    Column("collection_method", String(16), nullable=False),
+)
+
 line_items = Table(
     "line_items",
     metadata,
@@ -231,6 +240,13 @@ Index("ix_line_items_invoice", line_items.c.invoice_id)
 Index("ix_line_items_customer", line_items.c.customer_id)
 Index("ix_line_items_subscription", line_items.c.subscription_id)
 Index("ix_line_items_plan", line_items.c.plan_id)
+
+# The line items added to an existing invoice (`POST /import/invoices/{uuid}/line_items`): `user_created`.
+user_created_line_items = Table(
+    "user_created_line_items",
+    metadata,
+    Column("line_item_id", Integer, ForeignKey("line_items.id", ondelete="CASCADE"), primary_key=True),
+)
 
 transactions = Table(
     "transactions",
