@@ -263,3 +263,13 @@ def test_a_job_that_breaks_is_failed(api: httpx.Client, monkeypatch: pytest.Monk
     job = api.post(f"/data_sources/{ds}/json_imports", json={"customers": [{"external_id": "c1"}]}).json()
     done = wait(api, ds, job["id"])
     assert done["status"] == "failed" and done["status_details"] == {"c1": {"status": "queued"}}
+
+
+def test_deleting_the_source_deletes_its_imports(api: httpx.Client) -> None:
+    ds = source(api)
+    job = api.post(f"/data_sources/{ds}/json_imports", json={"customers": [{"external_id": "c1"}]}).json()
+    wait(api, ds, job["id"])
+    assert api.delete(f"/data_sources/{ds}").status_code == 204
+    assert api.get(f"/data_sources/{ds}/json_imports/{job['id']}").status_code == 404
+    again = source(api)
+    assert api.get(f"/data_sources/{again}/json_imports/{job['id']}").status_code == 404

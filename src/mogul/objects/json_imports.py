@@ -11,11 +11,8 @@ from .base import OPTIONAL, ApiObject, Format, Out, field
 
 
 def _records(doc: str) -> Any:
-    return field(create=OPTIONAL, out=Out.NEVER, max_items=MAX_RECORDS, doc=doc)
-
-
-MAX_RECORDS = 10_000
-"""Per array: ChartMogul caps the body at 5 MB; the request limits cap its size, this its work."""
+    # No count of its own: the server's request limits cap every array (`max_array_items`) and the body.
+    return field(create=OPTIONAL, out=Out.NEVER, doc=doc)
 
 
 class JsonImport(ApiObject):

@@ -72,7 +72,7 @@ class JsonImports:
         """A queued job for `body`, checked for shape only: the records are checked as the job imports them."""
         values = checked(JsonImport, body, "create", detailed)
         if not any(values.get(name) for name in ARRAYS):
-            raise detailed([Problem("customers", "invalid", "nothing to import: every array is empty or absent")])
+            raise detailed([Problem("customers", "invalid", "and the other arrays are all empty: nothing to import")])
         now = now_us()
         with self.db.begin() as conn:
             ds_id = _source_id(conn, ds_uuid)
