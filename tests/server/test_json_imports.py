@@ -3,6 +3,7 @@ single-object stores, each record's outcome, bad input, keys, unknown ids and re
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy import update
 from mogul.server.embedded import EmbeddedServer
 from mogul.server.store import Database, schema
 from mogul.server.store import json_imports as import_store
+from mogul.server.store.data_sources import DataSources
 from mogul.server.store.json_imports import LEASE_US, JsonImports
 from mogul.server.store.keys import create_key
 from mogul.server.timefmt import MICROS
@@ -273,3 +275,40 @@ def test_deleting_the_source_deletes_its_imports(api: httpx.Client) -> None:
     assert api.get(f"/data_sources/{ds}/json_imports/{job['id']}").status_code == 404
     again = source(api)
     assert api.get(f"/data_sources/{again}/json_imports/{job['id']}").status_code == 404
+
+
+def test_a_running_job_is_processing_and_the_server_answers_meanwhile(
+    api: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+    real = import_store._Run._customers
+
+    def slow(self: Any) -> None:
+        assert release.wait(30)
+        real(self)
+
+    monkeypatch.setattr(import_store._Run, "_customers", slow)
+    ds = source(api)
+    body = {
+        "plans": [{"name": "Gold", "interval_count": 1, "interval_unit": "month"}],
+        "customers": [{"external_id": "c1"}],
+    }
+    job = api.post(f"/data_sources/{ds}/json_imports", json=body).json()
+    deadline = time.monotonic() + 30
+    while (seen := api.get(f"/data_sources/{ds}/json_imports/{job['id']}", timeout=5).json())["status"] == "queued":
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    assert seen["status"] == "processing" and seen["status_details"] == job["status_details"]
+    assert api.post("/customers", json={"data_source_uuid": ds, "external_id": "c2"}, timeout=5).status_code == 201
+    assert len(api.get("/plans", params={"data_source_uuid": ds}).json()["plans"]) == 1  # plans ran before it
+    release.set()
+    assert wait(api, ds, job["id"])["status_details"] == {"plans": {"status": "imported"}, "c1": {"status": "imported"}}
+
+
+def test_a_long_job_renews_its_lease_as_it_goes(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(import_store, "LEASE_US", -3)  # every record is "a third of a lease" after the last renewal
+    ds = DataSources(db).create({"name": "Bulk"})["uuid"]
+    renewals: list[int] = []
+    body = {name: [] for name in import_store.ARRAYS} | {"customers": [{"external_id": f"c{i}"} for i in range(3)]}
+    details = import_store._Run(JsonImports(db), ds, body, lambda: renewals.append(1)).details()
+    assert details == {f"c{i}": {"status": "imported"} for i in range(3)} and len(renewals) == 3
