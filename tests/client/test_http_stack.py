@@ -214,6 +214,7 @@ def test_exported_names() -> None:
             "ASGIAppTransport", "Account", "ActivitiesExport", "Activity", "ApiObject", "AuthenticationError",
             "ChartMogulError", "Client", "Contact", "Customer", "CustomerActivity", "CustomerNote",
             "CustomerSubscription", "DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "DataSource", "ForbiddenError", "Invoice",
+            "JsonImport",
             "LineItem", "Listing", "MetricEntry", "MetricSummary", "MetricsReport", "NO_RETRY", "Note",
             "NotFoundError", "Opportunity", "Page", "Plan", "RateLimitError", "Requester", "RetryEvent",
             "RetryPolicy", "ServerError", "PlanGroup", "Subscription", "SubscriptionEvent", "Task", "Transaction",

@@ -12,6 +12,7 @@ from mogul.client import (
     Account,
     ActivitiesExport,
     Client,
+    JsonImport,
     NotFoundError,
     Plan,
     PlanGroup,
@@ -104,6 +105,36 @@ def test_activities_export_and_download(client: Client) -> None:
     with zipfile.ZipFile(io.BytesIO(client.activities_exports.download(done))) as archive:
         text = archive.read(archive.namelist()[0]).decode()
     assert text.splitlines()[0].startswith("description,activity-mrr-movement") and customer.uuid in text
+
+
+def test_json_import(client: Client) -> None:
+    ds = client.data_sources.create("Bulk").uuid
+    started = client.json_imports.create(
+        ds,
+        external_id="bulk_1",
+        plans=[{"name": "Gold", "interval_count": 1, "interval_unit": "month", "external_id": "gold"}],
+        customers=[{"external_id": "c1"}],
+        invoices=[{"external_id": "i1", "customer_external_id": "c1", "date": "2024-01-01", "currency": "USD"}],
+        line_items=[
+            {
+                "invoice_external_id": "i1",
+                **line_item("", "s1", "2024-01-01", "2024-02-01", 3000),
+                "plan_uuid": None,
+                "plan_external_id": "gold",
+            }
+        ],
+    )
+    assert isinstance(started, JsonImport) and started.status == "queued" and started.external_id == "bulk_1"
+    done = client.json_imports.wait(ds, started.id, timeout=30, interval=0.05)
+    assert done.status_details == {
+        "plans": {"status": "imported"},
+        "c1": {"status": "imported", "invoices": {"status": "imported"}},
+    }
+    assert client.json_imports.retrieve(ds, started.id) == done
+    with pytest.raises(ValidationError):
+        client.json_imports.create(ds)  # nothing to import
+    with pytest.raises(NotFoundError):
+        client.json_imports.retrieve(ds, "00000000-0000-4000-8000-000000000000")
 
 
 def test_account_with_settings(client: Client) -> None:

@@ -37,6 +37,7 @@ from mogul.objects import (
     ImportedInvoices,
     Invoice,
     InvoiceList,
+    JsonImport,
     LegacyError,
     MetricSummary,
     Note,
@@ -204,6 +205,19 @@ def activities_exports(api: httpx.Client) -> list[dict[str, Any]]:
     assert created.status_code == 200, created.text
     deadline = time.monotonic() + 30
     while (done := api.get(f"/activities_export/{created.json()['id']}").json())["status"] == "pending":
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    return [created.json(), done]
+
+
+def json_imports(api: httpx.Client) -> list[dict[str, Any]]:
+    source = api.post("/data_sources", json={"name": f"Bulk {uuid.uuid4()}"}).json()["uuid"]
+    body = {"external_id": "bulk_1", "customers": [{"external_id": "c1"}]}
+    created = api.post(f"/data_sources/{source}/json_imports", json=body)
+    assert created.status_code == 201, created.text
+    deadline = time.monotonic() + 30
+    path = f"/data_sources/{source}/json_imports/{created.json()['id']}"
+    while (done := api.get(path).json())["status"] in ("queued", "processing"):
         assert time.monotonic() < deadline
         time.sleep(0.02)
     return [created.json(), done]
@@ -435,6 +449,7 @@ CASES = [
     Case(PlanGroup, plan_groups, "PlanGroup", "plan_groups", added=("plan_uuids",)),
     Case(SubscriptionEvent, subscription_events, "SubscriptionEvent", "subscription_events"),
     Case(ActivitiesExport, activities_exports, "ActivitiesExport"),
+    Case(JsonImport, json_imports, "JsonImport"),
     Case(Account, accounts, "Account", "account"),
     Case(Plan, plans, "Plan", "plans"),
     Case(PlanList, plan_lists, "PlanList"),

@@ -1,4 +1,5 @@
-"""The official `chartmogul` 4.11.0 client, unchanged: Customer.unmerge and (dis)connectSubscriptions."""
+"""The official `chartmogul` 4.11.0 client, unchanged: Customer.unmerge, (dis)connectSubscriptions, and the older
+Subscription class."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 import chartmogul
 import httpx
+import orjson
 import pytest
 
 from .processing_helpers import line_item, settle
@@ -112,3 +114,52 @@ def test_attribute_calls_and_subscription_modify(config: chartmogul.Config, ds: 
     with pytest.warns(DeprecationWarning):
         [sub] = chartmogul.CustomerSubscription.list_imported(config, uuid=cus.uuid).get().subscriptions
     assert sub.cancellation_dates == [dt.datetime(2024, 1, 20, tzinfo=dt.UTC)]
+
+
+def test_the_older_subscription_class(config: chartmogul.Config, ds: Any, api: httpx.Client) -> None:
+    """`chartmogul.Subscription`, the older name of the class on `/customers{/uuid}/subscriptions`: all (with its
+    cursor), list_imported, cancel and modify, each against the server."""
+    assert chartmogul.Subscription is chartmogul.CustomerSubscription  # one class, two names, in 4.11.0
+    body = {"data_source_uuid": ds.uuid, "name": "Gold", "interval_count": 1, "interval_unit": "month"}
+    gold = chartmogul.Plan.create(config, data=body).get()
+    cus = chartmogul.Customer.create(config, data={"data_source_uuid": ds.uuid, "external_id": "c1"}).get()
+    items = [
+        line_item(gold.uuid, "s1", "2024-01-01", "2024-02-01", 5000),
+        line_item(gold.uuid, "s2", "2024-01-01", "2024-02-01", 3000),
+    ]
+    invoice = {"external_id": "i-1", "date": "2024-01-01", "currency": "USD", "line_items": items}
+    chartmogul.Invoice.create(config, uuid=cus.uuid, data={"invoices": [invoice]}).get()
+    settle(api)
+
+    first = chartmogul.Subscription.all(config, uuid=cus.uuid, per_page=1).get()
+    assert len(first.entries) == 1 and first.has_more is True
+    rest = chartmogul.Subscription.all(config, uuid=cus.uuid, per_page=1, cursor=first.cursor).get()
+    listed = first.entries + rest.entries
+    assert rest.has_more is False and sorted(s.mrr for s in listed) == [3000, 5000]
+    assert {(s.plan, s.billing_cycle, s.billing_cycle_count, s.currency) for s in listed} == {
+        ("Gold", "month", 1, "USD")
+    }
+    assert {s.start_date for s in listed} == {dt.datetime(2024, 1, 1, tzinfo=dt.UTC)}
+
+    with pytest.warns(DeprecationWarning):
+        imported = chartmogul.Subscription.list_imported(config, uuid=cus.uuid).get()
+    assert imported.customer_uuid == cus.uuid
+    by_external = {s.external_id: s for s in imported.subscriptions}
+    assert set(by_external) == {"s1", "s2"} and by_external["s1"].plan_uuid == gold.uuid
+    s1 = by_external["s1"].uuid
+    when = dt.datetime(2024, 1, 15, tzinfo=dt.UTC)
+    assert chartmogul.Subscription.cancel(config, uuid=s1, data={"cancelled_at": when}).get() is None  # 202
+
+    def cancellations() -> dict[str, list[dt.datetime]]:
+        with pytest.warns(DeprecationWarning):
+            subs = chartmogul.Subscription.list_imported(config, uuid=cus.uuid).get().subscriptions
+        return {s.external_id: s.cancellation_dates for s in subs}
+
+    assert cancellations() == {"s1": [when], "s2": []}
+    assert chartmogul.Subscription.modify(config, uuid=s1, data={"cancellation_dates": []}).get() is None
+    assert cancellations() == {"s1": [], "s2": []}
+    with pytest.raises(chartmogul.APIError) as err:
+        chartmogul.Subscription.cancel(
+            config, uuid="sub_00000000-0000-0000-0000-000000000000", data={"cancelled_at": when}
+        ).get()
+    assert orjson.loads(err.value.args[0]) == {"error": "Subscription not found"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 import chartmogul
@@ -198,3 +199,54 @@ def test_invoice_line_item_and_transaction_editing(config: chartmogul.Config, ds
     assert chartmogul.Invoice.destroy(config, **by_id, external_id="inv_9").get() is None
     with pytest.raises(chartmogul.APIError):
         chartmogul.Invoice.destroy(config, **by_id, external_id="inv_9").get()
+
+
+def test_json_import_calls(config: chartmogul.Config, ds: Any) -> None:
+    """JsonImport.create queues a bulk import; JsonImport.retrieve follows it to `completed`."""
+    start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    data = {
+        "external_id": "ds_import_1",
+        "plans": [{"name": "Gold", "interval_count": 1, "interval_unit": "month", "external_id": "gold"}],
+        "customers": [{"external_id": "scus_0001", "name": "Adam Smith", "email": "adam@example.com"}],
+        "invoices": [{"external_id": "inv_1", "customer_external_id": "scus_0001", "date": start, "currency": "USD"}],
+        "line_items": [
+            {
+                "invoice_external_id": "inv_1",
+                "type": "subscription",
+                "subscription_external_id": "sub_1",
+                "plan_external_id": "gold",
+                "service_period_start": start,
+                "service_period_end": dt.datetime(2024, 2, 1, tzinfo=dt.UTC),
+                "amount_in_cents": 1000,
+            }
+        ],
+        "transactions": [{"invoice_external_id": "inv_1", "type": "payment", "date": start, "result": "successful"}],
+    }
+    job = chartmogul.JsonImport.create(config, data_source_uuid=ds.uuid, data=data).get()
+    assert job.status == "queued" and job.external_id == "ds_import_1" and ds.uuid.endswith(job.data_source_uuid)
+    assert isinstance(job.created_at, dt.datetime) and job.created_at.tzinfo is not None
+    deadline = time.monotonic() + 30
+    while (got := chartmogul.JsonImport.retrieve(config, data_source_uuid=ds.uuid, id=job.id).get()).status in (
+        "queued",
+        "processing",
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    assert got.id == job.id and got.status == "completed" and got.updated_at >= job.updated_at
+    assert got.status_details == {
+        "plans": {"status": "imported"},
+        "scus_0001": {"status": "imported", "invoices": {"status": "imported"}},
+    }
+    [customer] = chartmogul.Customer.all(config, data_source_uuid=ds.uuid).get().entries
+    [invoice] = chartmogul.Invoice.all(config, uuid=customer.uuid).get().invoices
+    assert invoice.external_id == "inv_1" and invoice.transactions[0].result == "successful"
+    assert invoice.line_items[0].amount_in_cents == 1000
+
+    with pytest.raises(chartmogul.APIError) as bad:
+        chartmogul.JsonImport.create(config, data_source_uuid=ds.uuid, data={"customers": []}).get()
+    assert orjson.loads(bad.value.args[0])["error_details"][0]["param"] == "customers"
+    with pytest.raises(chartmogul.APIError) as missing:
+        chartmogul.JsonImport.retrieve(
+            config, data_source_uuid=ds.uuid, id="00000000-0000-4000-8000-000000000000"
+        ).get()
+    assert orjson.loads(missing.value.args[0]) == {"error": "Json import not found"}

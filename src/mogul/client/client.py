@@ -19,6 +19,7 @@ from .resources.customers import Customers
 from .resources.data_sources import DataSources
 from .resources.exports import ActivitiesExports
 from .resources.imports import Invoices, LineItems, Subscriptions, Transactions
+from .resources.json_imports import JsonImports
 from .resources.metrics import Metrics
 from .resources.notes import CustomerNotes, Notes
 from .resources.opportunities import Opportunities
@@ -85,6 +86,7 @@ class Client:
         self.plan_groups = PlanGroups(self.requester)
         self.subscription_events = SubscriptionEvents(self.requester)
         self.activities_exports = ActivitiesExports(self.requester)
+        self.json_imports = JsonImports(self.requester)
 
     @property
     def base_url(self) -> str:

@@ -42,6 +42,7 @@ from .invoices import (
     SubscriptionLineItem,
     Transaction,
 )
+from .json_imports import JsonImport
 from .metrics import (
     AllMetricsEntry,
     AllMetricsSummary,
@@ -108,6 +109,7 @@ __all__ = [
     "InvoiceHandling",
     "InvoiceHandlingSetting",
     "InvoiceList",
+    "JsonImport",
     "LegacyError",
     "LineItem",
     "LtvEntry",

@@ -19,6 +19,7 @@ from .auth import AuthMiddleware, KeyRing
 from .errors import ApiError, coded
 from .export_jobs import ExportJobs
 from .faults import FaultPlan, Faults
+from .json_import_jobs import JsonImportJobs
 from .limits import RequestGuard
 from .metrics_cache import MetricsCache
 from .openapi import iter_routes, openapi_endpoint
@@ -35,6 +36,7 @@ from .routes import (
     exports,
     imports,
     invoice_editing,
+    json_imports,
     metrics,
     notes,
     opportunities,
@@ -109,6 +111,7 @@ def api_routes() -> list:
         *plan_groups.ROUTES,
         *subscription_events.ROUTES,
         *imports.ROUTES,
+        *json_imports.ROUTES,
         *invoice_editing.ROUTES,
         *activities.ROUTES,
         *exports.ROUTES,
@@ -121,21 +124,27 @@ def api_routes() -> list:
 
 
 def _lifespan(
-    db: Database, writer: WriteThread | None, readers: ReadThreads | None, jobs: ExportJobs
+    db: Database,
+    writer: WriteThread | None,
+    readers: ReadThreads | None,
+    jobs: ExportJobs,
+    json_jobs: JsonImportJobs,
 ) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
     """While the app is served, a background processor computes what imports queued (see processing.py); on start,
-    export jobs a restart interrupted run again (export_jobs.py)."""
+    export and bulk import jobs a restart interrupted run again (export_jobs.py, json_import_jobs.py)."""
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         processor = Processor(db)
         processor.start()
         jobs.resume()
+        json_jobs.resume()
         try:
             yield
         finally:
             processor.stop()
             jobs.close()
+            json_jobs.close()
             if writer is not None:
                 writer.close()
             if readers is not None:
@@ -169,17 +178,19 @@ def create_app(database: Database | str, settings: ServerSettings | None = None)
     writer = for_database(db)
     readers = readers_for(db)
     jobs = ExportJobs(db)
+    json_jobs = JsonImportJobs(db)
 
     app = Starlette(
         routes=app_routes(),
         exception_handlers={ApiError: _api_error, HTTPException: _http_error},
-        lifespan=_lifespan(db, writer, readers, jobs),
+        lifespan=_lifespan(db, writer, readers, jobs, json_jobs),
     )
     app.router.redirect_slashes = False
     app.state.db = db
     app.state.writer = writer
     app.state.readers = readers
     app.state.export_jobs = jobs
+    app.state.json_import_jobs = json_jobs
     app.state.settings = settings
     app.state.keyring = keyring = KeyRing(db)
     app.state.stores = Stores.on(db)

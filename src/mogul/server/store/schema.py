@@ -475,6 +475,23 @@ activities_exports = Table(
 )
 Index("ix_activities_exports_status", activities_exports.c.status)
 
+# `POST /data_sources/{uuid}/json_imports` jobs: the body as sent, run in the background (store/json_imports.py),
+# with each object's outcome in `status_details`. `claimed_at` is the running process's lease, as for exports.
+json_imports = Table(
+    "json_imports",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("data_source_id", Integer, ForeignKey("data_sources.id", ondelete="CASCADE"), nullable=False),
+    Column("external_id", String(255), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("body", Text, nullable=True),
+    Column("status_details", JSON, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("claimed_at", BigInteger, nullable=True),
+)
+Index("ix_json_imports_status", json_imports.c.status)
+
 
 # --- Tables the metrics engine fills: the processing queue, activities, per-customer results.
 
