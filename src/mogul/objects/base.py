@@ -110,6 +110,7 @@ class Field:
     pattern: str | None = None
     max_items: int | None = None
     min_items: int | None = None
+    """The fewest items a request's array may hold (an import's `line_items`: 1)."""
     not_blank: bool = False
     """A request's blank string (or empty list) counts as missing."""
     empty_is_null: bool = False
