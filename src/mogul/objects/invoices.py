@@ -44,8 +44,8 @@ def _instant(create: In = OPTIONAL, **kwargs: Any) -> Any:
     return field(create=create, fmt=Format.TIMESTAMP, empty_is_null=True, **kwargs)
 
 
-def _currency(create: In = OPTIONAL) -> Any:
-    return field(create=create, fmt=Format.CURRENCY, max_length=MAX_TEXT, empty_is_null=True)
+def _currency(create: In = OPTIONAL, **kwargs: Any) -> Any:
+    return field(create=create, fmt=Format.CURRENCY, max_length=MAX_TEXT, empty_is_null=True, **kwargs)
 
 
 class LineItem(ApiObject):
