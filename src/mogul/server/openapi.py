@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from ..objects.base import ApiObject, Field, Format, SchemaStyle, TypeInfo, View, json_schema, or_null
+from ..objects.base import ApiObject, Field, Format, SchemaStyle, TypeInfo, View, field_of, json_schema, or_null
 from ..objects.errors import CodedError, DetailedError, ErrorDetail, LegacyError, ValidationErrors
 from .responses import json
 from .settings import RequestLimits
@@ -243,6 +243,14 @@ def declared(cls: type[ApiObject], view: View = "response", *, omit: Sequence[st
         schema["required"] = [k for k in schema["required"] if k not in omit]
         name += "Without" + "".join(part.title() for key in omit for part in key.split("_"))
     return component(name, schema)
+
+
+def declared_items(cls: type[ApiObject], attr: str, name: str, view: View = "create") -> JsonSchema:
+    """A `$ref` to the schema of the items of one declared list, as `view` sends them: `NewLineItem`, an
+    import's line item of either type (for the routes that add one line item on its own)."""
+    style = _RESPONSE_STYLE if view == "response" else _REQUEST_STYLE
+    items = json_schema(cls, view, style)["properties"][field_of(cls, attr).name]["items"]
+    return component(name, items)
 
 
 # The generations of ChartMogul's error bodies (`objects.errors`).

@@ -44,6 +44,7 @@ from ..openapi import (
     array,
     component,
     declared,
+    declared_items,
     obj,
     operation,
 )
@@ -68,6 +69,7 @@ class InvoiceUuid(StringConvertor):
 register_url_convertor("invoice_uuid", InvoiceUuid())
 NEW_TRANSACTION = declared(Transaction, "create")
 NEW_INVOICE = declared(Invoice, "create")
+NEW_LINE_ITEM = declared_items(Invoice, "line_items", "NewLineItem")
 LINE_ITEM = component("LineItem", {"anyOf": [declared(SubscriptionLineItem), declared(OneTimeLineItem)]})
 TRANSACTION = declared(Transaction)
 INVOICE = declared(Invoice)
