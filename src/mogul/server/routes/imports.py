@@ -107,7 +107,8 @@ IMPORTED_SUBSCRIPTION = declared(Subscription)
 # A well-formed invoice uuid; anything else is ChartMogul's 422 on DELETE.
 _INVOICE_UUID = {"type": "string", "pattern": "^inv_[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"}
 INVALID_UUID = Reply("A malformed invoice uuid (`inv_` and a UUID).", DETAILED_ERRORS)
-INVOICE_NOT_FOUND = Reply("No such invoice.", LEGACY_ERROR)
+# The legacy 404, or the router's for a path that matches nothing (a path parameter with a line break).
+INVOICE_NOT_FOUND = Reply("No such invoice.", {"anyOf": [LEGACY_ERROR, CODED_ERROR]})
 USER_EDIT = Param("handle_as_user_edit", FLAG, "Accepted; it matters only for automatic sources' invoices.")
 NOT_DISABLEABLE = Reply(
     "A malformed uuid, a missing `disabled`, or `disabled: true`: only automatic sources' invoices can be disabled.",
