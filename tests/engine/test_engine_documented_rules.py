@@ -197,7 +197,7 @@ def test_connected_subscriptions_smooth_the_gap_at_the_cancelled_mrr():
     months = book.month_ends(date(2024, 1, 1), date(2024, 6, 30))
     assert months == [(5000, 1), (5000, 1), (5000, 1), (5000, 1), (6000, 1), (6000, 1)]
     old = next(s for s in result.subscriptions if s["external_id"] == "old")
-    assert old["end-date"] == "2024-05-01T00:00:00+00:00"
+    assert old["end_date"] == "2024-05-01T00:00:00+00:00"
 
 
 def test_unconnected_subscriptions_keep_the_churn_and_the_reactivation():

@@ -9,7 +9,7 @@ import pytest
 from engine_builders import Book, acts, ts
 
 from mogul.engine import EngineInputError, LineItem, MetricsAggregate, Plan, Settings, metrics_response
-from mogul.server.store.engine_io import activity_entry
+from mogul.server.store.engine_io import activity_entry, subscription_entry
 
 ACTIVITY_KEYS = [
     "description", "activity-mrr-movement", "activity-mrr", "activity-arr", "date", "type", "currency",
@@ -36,7 +36,7 @@ def test_activity_and_subscription_shapes():
     assert first["billing-connector-uuid"] == "ds_1"
     assert first["customer-name"] == "Shape Ltd"
     uuid.UUID(first["uuid"])
-    entry = result.subscriptions[0]
+    entry = subscription_entry(result.subscriptions[0])
     assert list(entry) == SUBSCRIPTION_KEYS
     assert entry["status"] == "inactive" and entry["mrr"] == 0 and entry["quantity"] == 1
     assert entry["billing-cycle"] == "year" and entry["billing-cycle-count"] == 1
@@ -55,7 +55,7 @@ def test_active_subscription_end_date_is_end_of_latest_period():
     book.item(s, "2024-02-01", "2024-03-01", 1000)
     entry = book.result(c).subscriptions[0]
     assert (entry["status"], entry["mrr"], entry["arr"]) == ("active", 1000, 12000)
-    assert entry["end-date"] == "2024-03-01T00:00:00+00:00"
+    assert entry["end_date"] == "2024-03-01T00:00:00+00:00"
 
 
 def test_uuids_are_stable_across_recomputes_and_distinct():

@@ -84,7 +84,7 @@ def test_auto_churn_after_a_missing_renewal_never_later_than_as_of():
     churned = _result(book, c, "2024-03-01")
     assert acts(churned) == [("2024-01-01", "new_biz", 5000, 5000), ("2024-02-11", "churn", -5000, 0)]
     assert churned.status == "Cancelled"
-    assert churned.subscriptions[0]["end-date"] == "2024-02-11T00:00:00+00:00"
+    assert churned.subscriptions[0]["end_date"] == "2024-02-11T00:00:00+00:00"
     # The grace period is not over yet, but the renewal is missing: Past Due ("Handling past-due subscriptions").
     assert _result(book, c, "2024-02-10").status == "Past Due"
     assert _result(book, c, "2024-01-31").status == "Active"  # the paid period still runs

@@ -9,7 +9,7 @@ from typing import Any, Literal
 import pytest
 
 from mogul.objects import OPTIONAL, REQUIRED, ApiObject, Format, Out, field, fields, json_schema, key_tree, undeclared
-from mogul.objects.base import schema_key_tree
+from mogul.objects.base import SchemaStyle, schema_key_tree
 from mogul.server.errors import ApiError
 from mogul.server.render import render
 from mogul.server.validation import Problem, checked, coded_first, detailed, full_message, legacy, parse, rails
@@ -73,6 +73,42 @@ def test_json_schema_views():
     assert "secret" in create["properties"] and "secret" not in response["properties"]
     union = json_schema(Box)["properties"]["items"]
     assert len(union["items"]["anyOf"]) == 2
+
+
+class NewA(ApiObject):
+    tag = ("kind", "a")
+    kind: Literal["a", "b"] = field(create=REQUIRED)
+    size: int = field(create=REQUIRED)
+
+
+class NewB(ApiObject):
+    tag = ("kind", "b")
+    kind: Literal["a", "b"] = field(create=REQUIRED)
+    note: str = field(create=OPTIONAL)
+
+
+class Order(ApiObject):
+    items: list[NewA | NewB] = field(create=REQUIRED, min_items=1)
+
+
+def test_a_request_s_tagged_union_is_one_of_its_variants_by_tag():
+    items = json_schema(Order, "create", SchemaStyle(request_max_items=50))["properties"]["items"]
+    assert items["minItems"] == 1 and items["maxItems"] == 50  # the request cap, where the field sets none
+    a, b = items["items"]["oneOf"]
+    assert a["properties"]["kind"] == {"const": "a"} and a["required"] == ["kind", "size"]
+    assert b["properties"]["kind"] == {"const": "b"} and b["required"] == ["kind"]
+    response = json_schema(Order)["properties"]["items"]
+    assert "minItems" not in response and "maxItems" not in response
+    assert [v["properties"]["kind"]["enum"] for v in response["items"]["anyOf"]] == [["a", "b"]] * 2
+
+
+class UntaggedOrder(ApiObject):
+    items: list[Thing | Other] = field(create=REQUIRED)  # a create takes neither's `kind`
+
+
+def test_a_request_union_whose_variant_takes_no_tag_is_refused():
+    with pytest.raises(TypeError, match="must send its tag"):
+        json_schema(UntaggedOrder, "create")
 
 
 def test_key_trees_agree_between_declaration_and_schema():

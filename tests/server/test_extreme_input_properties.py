@@ -19,8 +19,8 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mogul.objects.invoices import MAX_AMOUNT_IN_CENTS
 from mogul.server.settings import RequestLimits
-from mogul.server.store.invoice_input import MAX_AMOUNT_IN_CENTS
 
 from .processing_helpers import customer, plan, settle, source
 

@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+from mogul.objects.invoices import MAX_AMOUNT_IN_CENTS
 from mogul.server import processing
 from mogul.server.store import Database
-from mogul.server.store.invoice_input import MAX_AMOUNT_IN_CENTS
 
 from .processing_helpers import customer, import_invoices, invoice, line_item, plan, settle, source
 

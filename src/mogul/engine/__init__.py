@@ -10,7 +10,7 @@ Typical use by the server::
     settings = Settings(currency="USD", time_zone="UTC")
     result = compute_customer(customer, subscriptions, line_items, plans_by_uuid, settings)
     result.activities          # Activity records (the server writes each as a /v1/activities entry)
-    result.subscriptions       # /v1/customers/{uuid}/subscriptions entries
+    result.subscriptions       # /v1/customers/{uuid}/subscriptions entries' values (the server renders each)
     result.status, result.mrr, result.customer_since_iso
 
     all_results = compute_customers(((c, subs, items), ...), plans_by_uuid, settings)  # full recompute

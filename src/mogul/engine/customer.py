@@ -52,7 +52,9 @@ class CustomerResult:
     customer_since_iso: str | None
     mrr: int
     activities: tuple[Activity, ...]
-    subscriptions: tuple[dict[str, Any], ...]  # `/customers/{uuid}/subscriptions` entries
+    # `/customers/{uuid}/subscriptions` entries, by attribute name (`objects.CustomerSubscription`; the server
+    # renders them)
+    subscriptions: tuple[dict[str, Any], ...]
     mrr_history: Mapping[str, tuple[tuple[int, int], ...]]  # subscription uuid -> ((µs, MRR after), ...)
     flows: tuple[tuple[int, int, int], ...]  # (µs, flow index from movements.py, cents)
     spans: tuple[tuple[int, int | None], ...]  # [start, end) with ≥1 active subscription; end None = open
@@ -252,10 +254,10 @@ def _subscription_entry(
         # Past due and Cancelled ("Customer & Subscription Statuses").
         "status": ("past_due" if h.past_due else "active") if h.active else "inactive",
         "plan": plan.name if plan else "",
-        "billing-cycle": plan.interval_unit if plan else None,
-        "billing-cycle-count": plan.interval_count if plan else None,
-        "start-date": calendar.iso(h.first_start) if h.first_start is not None else None,
-        "end-date": calendar.iso(h.end) if h.end is not None else None,
+        "billing_cycle": plan.interval_unit if plan else None,
+        "billing_cycle_count": plan.interval_count if plan else None,
+        "start_date": calendar.iso(h.first_start) if h.first_start is not None else None,
+        "end_date": calendar.iso(h.end) if h.end is not None else None,
         "currency": currency,
-        "currency-sign": CURRENCY_SIGNS.get(currency, currency),
+        "currency_sign": CURRENCY_SIGNS.get(currency, currency),
     }

@@ -62,7 +62,14 @@ from .opportunities import Opportunity
 from .plan_groups import PlanGroup
 from .plans import Plan, PlanList
 from .subscription_events import SubscriptionEvent
-from .subscriptions import CustomerSubscription, CustomerSubscriptionList, Subscription, SubscriptionList
+from .subscriptions import (
+    CancellationDate,
+    CancellationDates,
+    CustomerSubscription,
+    CustomerSubscriptionList,
+    Subscription,
+    SubscriptionList,
+)
 from .tasks import Task
 
 __all__ = [
@@ -82,6 +89,8 @@ __all__ = [
     "AssociatedObjectIdentifier",
     "Attributes",
     "AutoChurnSetting",
+    "CancellationDate",
+    "CancellationDates",
     "CodedError",
     "Contact",
     "CustomAttribute",

@@ -49,6 +49,8 @@ class Format(StrEnum):
     """`2022-05-31`: metric entries, estimated close dates."""
     EMAIL = "email"
     URL = "url"
+    CURRENCY = "currency"
+    """An ISO 4217 code; a request may send it in any case."""
 
 
 class In(Enum):
@@ -107,8 +109,16 @@ class Field:
     maximum: int | float | None = None
     pattern: str | None = None
     max_items: int | None = None
+    min_items: int | None = None
+    """The fewest items a request's array may hold (an import's `line_items`: 1)."""
     not_blank: bool = False
     """A request's blank string (or empty list) counts as missing."""
+    empty_is_null: bool = False
+    """A request's `""` counts as null: missing where the create requires the field, none where it is optional
+    (an imported invoice's dates and currencies)."""
+    looked_up: bool = False
+    """A request names a stored object by it: the store looks it up and answers an unknown or malformed one
+    itself, so a request is not held to `pattern` (which says what a response carries)."""
     param: str | None = None
     """The name the API's refusals give the field, where its model calls it otherwise (a plan group's `plans`
     are `plan_ids` in its errors)."""
@@ -184,7 +194,10 @@ def field(
     maximum: float | None = None,
     pattern: str | None = None,
     max_items: int | None = None,
+    min_items: int | None = None,
     not_blank: bool = False,
+    empty_is_null: bool = False,
+    looked_up: bool = False,
     param: str | None = None,
     request: Any = None,
     messages: Mapping[str, str] | None = None,
@@ -204,7 +217,10 @@ def field(
         maximum=maximum,
         pattern=pattern,
         max_items=max_items,
+        min_items=min_items,
         not_blank=not_blank,
+        empty_is_null=empty_is_null,
+        looked_up=looked_up,
         param=param,
         request=request,
         messages=dict(messages or {}),
@@ -367,6 +383,8 @@ class SchemaStyle:
     lenient: bool = False
     """Every field may be null or missing (a reader's schema: the Airbyte streams must not refuse a record the
     real API sends without a field mogul's declaration calls required)."""
+    request_max_items: int | None = None
+    """The most items any array of a request may hold (the server's request limits), unless the field says less."""
 
 
 def json_schema(cls: type[ApiObject], view: View = "response", style: SchemaStyle = SchemaStyle()) -> JsonSchema:
@@ -392,19 +410,33 @@ def _schema(f: Field, info: TypeInfo, view: View, style: SchemaStyle) -> JsonSch
     if info.kind == "object":
         assert info.obj is not None
         schema = json_schema(info.obj, view, style)
-    elif info.kind == "union":
+    elif info.kind == "union" and view == "response":
         schema = {"anyOf": [json_schema(cls, view, style) for cls in info.variants]}
+    elif info.kind == "union":
+        schema = {"oneOf": [_tagged(json_schema(cls, view, style), cls) for cls in info.variants]}
     elif info.kind == "anyof":
         schema = {"anyOf": [_schema(f, option, view, style) for option in info.options]}
     elif info.kind == "array" and info.items is not None and info.items.kind in ("object", "union"):
         schema = {"type": "array", "items": _schema(f, info.items, view, style)}
-        if f.max_items is not None:
-            schema["maxItems"] = f.max_items
+        most = f.max_items if f.max_items is not None or view == "response" else style.request_max_items
+        if most is not None:
+            schema["maxItems"] = most
+        if f.min_items is not None and view != "response":
+            schema["minItems"] = f.min_items
     else:
         schema = (style.leaf or default_leaf)(f, replace(info, nullable=False), view)
     if info.nullable:
         schema = (style.nullable or or_null)(schema)
     return schema
+
+
+def _tagged(schema: JsonSchema, cls: type[ApiObject]) -> JsonSchema:
+    """A request's variant of a tagged union, its tag fixed to the variant's own value (`"type": "one_time"`)."""
+    assert cls.tag is not None, f"{cls.__name__} is in a union without a tag"
+    key, value = cls.tag
+    if key not in schema["properties"]:
+        raise TypeError(f"{cls.__name__}: a request must send its tag {key!r}")
+    return {**schema, "properties": {**schema["properties"], key: {"const": value}}}
 
 
 _FORMATS = {"datetime": "date-time", "date": "date"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from .base import ApiObject, Format, Out, field
+from .base import REQUIRED, ApiObject, Format, Out, field
 from .plans import IntervalUnit
 
 
@@ -20,6 +20,19 @@ class Subscription(ApiObject):
     plan_uuid: str | None = field(pattern="^pl_")
     customer_uuid: str = field(pattern="^cus_", out=Out.OPTIONAL, doc="In a cancellation's answer only.")
     data_source_uuid: str = field(pattern="^ds_")
+
+
+class CancellationDate(ApiObject):
+    """`PATCH /import/subscriptions/{uuid}` adding one cancellation date."""
+
+    cancelled_at: datetime = field(create=REQUIRED, fmt=Format.TIMESTAMP)
+
+
+class CancellationDates(ApiObject):
+    """`PATCH /import/subscriptions/{uuid}` replacing the cancellation dates (`[]` un-cancels; nulls are
+    dropped)."""
+
+    cancellation_dates: list[datetime | None] = field(create=REQUIRED, fmt=Format.TIMESTAMP)
 
 
 class SubscriptionList(ApiObject):

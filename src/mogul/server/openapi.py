@@ -15,17 +15,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from ..objects.base import ApiObject, Field, Format, SchemaStyle, TypeInfo, View, json_schema
+from ..objects.base import ApiObject, Field, Format, SchemaStyle, TypeInfo, View, field_of, json_schema, or_null
 from ..objects.errors import CodedError, DetailedError, ErrorDetail, LegacyError, ValidationErrors
 from .responses import json
 from .settings import RequestLimits
+from .store.fields import CURRENCIES
 
 JsonSchema = dict[str, Any]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -140,6 +141,12 @@ REQUEST_TIMESTAMP: JsonSchema = {
     "description": "`2016-01-01`, `2016-01-01 12:00:00 UTC`, `2016-01-01T12:00:00.123Z`, `2000-01-01 00:00 +0200`.",
 }
 
+# An ISO 4217 code in any case.
+CURRENCY: JsonSchema = {
+    "type": "string",
+    "pattern": "^(?:" + "|".join("".join(f"[{ch}{ch.lower()}]" for ch in code) for code in sorted(CURRENCIES)) + ")$",
+}
+
 _INSTANT_PATTERNS = {
     Format.TIMESTAMP: TIMESTAMP,
     Format.OFFSET: OFFSET_TIMESTAMP,
@@ -169,18 +176,31 @@ def _response_leaf(f: Field, info: TypeInfo, view: View) -> JsonSchema:
 
 def _request_leaf(f: Field, info: TypeInfo, view: View) -> JsonSchema:
     """What the server accepts: strings within the request limits (no NUL; not blank where declared so),
-    instants in any form `timefmt.parse_timestamp` reads, integers within 64 bits."""
+    instants in any form `timefmt.parse_timestamp` reads, integers within 64 bits. Where `""` counts as null,
+    an optional field accepts it and a required one refuses it."""
+    schema = _request_value(f, info, view)
+    if f.empty_is_null and f.required(view):
+        if schema.get("type") == "string" and "minLength" not in schema:
+            schema["minLength"] = 1
+    elif f.empty_is_null:
+        schema = {"anyOf": [schema, {"const": ""}]}
+    return schema
+
+
+def _request_value(f: Field, info: TypeInfo, view: View) -> JsonSchema:
     if info.enum is not None:
         return {"enum": list(info.enum)}
     if info.kind == "datetime":
         return dict(REQUEST_TIMESTAMP)
     if info.kind == "date":
         return {"type": "string", "pattern": f"^{calendar_date()}$"}
+    if info.kind == "string" and f.fmt is Format.CURRENCY:
+        return dict(CURRENCY)
     if info.kind == "string":
         schema = text(f.max_length or MAX_STRING, not_blank=f.not_blank)
         if f.min_length:
             schema["minLength"] = f.min_length
-        if f.pattern:
+        if f.pattern and not f.looked_up:
             schema["allOf"] = [{"pattern": f.pattern}]
         return schema
     if info.kind == "integer":
@@ -188,14 +208,26 @@ def _request_leaf(f: Field, info: TypeInfo, view: View) -> JsonSchema:
         return {**INT64, **{k: v for k, v in bounds.items() if v is not None}}
     if info.kind == "array":
         assert info.items is not None
-        return array(_request_leaf(f, info.items, view), **({"maxItems": f.max_items} if f.max_items else {}))
+        items = _request_value(f, replace(info.items, nullable=False), view)
+        return array(
+            nullable(items) if info.items.nullable else items, **({"maxItems": f.max_items} if f.max_items else {})
+        )
     if info.kind == "map" and f.pattern:  # the pattern of a map's keys (custom attributes)
         return {**FREE_OBJECT, "propertyNames": {"type": "string", "maxLength": MAX_STRING, "pattern": f.pattern}}
     return {"map": FREE_OBJECT, "any": {"$ref": _FREE_VALUE}}.get(info.kind, {"type": info.kind})
 
 
 _RESPONSE_STYLE = SchemaStyle(closed=True, leaf=_response_leaf)
-_REQUEST_STYLE = SchemaStyle(closed=True, leaf=_request_leaf)
+
+
+def _request_or_null(schema: JsonSchema) -> JsonSchema:
+    """`or_null`, with null added to a lone `anyOf` rather than around it."""
+    if set(schema) == {"anyOf"}:
+        return {"anyOf": [*schema["anyOf"], {"type": "null"}]}
+    return or_null(schema)
+
+
+_REQUEST_STYLE = SchemaStyle(closed=True, leaf=_request_leaf, nullable=_request_or_null, request_max_items=MAX_ITEMS)
 _VIEW_NAMES = {"response": "{}", "create": "New{}", "update": "{}Update"}
 
 
@@ -211,6 +243,14 @@ def declared(cls: type[ApiObject], view: View = "response", *, omit: Sequence[st
         schema["required"] = [k for k in schema["required"] if k not in omit]
         name += "Without" + "".join(part.title() for key in omit for part in key.split("_"))
     return component(name, schema)
+
+
+def declared_items(cls: type[ApiObject], attr: str, name: str, view: View = "create") -> JsonSchema:
+    """A `$ref` to the schema of the items of one declared list, as `view` sends them: `NewLineItem`, an
+    import's line item of either type (for the routes that add one line item on its own)."""
+    style = _RESPONSE_STYLE if view == "response" else _REQUEST_STYLE
+    items = json_schema(cls, view, style)["properties"][field_of(cls, attr).name]["items"]
+    return component(name, items)
 
 
 # The generations of ChartMogul's error bodies (`objects.errors`).

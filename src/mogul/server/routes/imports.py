@@ -12,6 +12,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ...objects import (
+    CancellationDate,
+    CancellationDates,
     CustomerInvoiceList,
     DisabledState,
     ImportedInvoice,
@@ -29,39 +31,26 @@ from ...objects import (
 from .. import pagination
 from ..errors import bad_request
 from ..openapi import (
-    BOOLEAN,
     CODED_ERROR,
     DETAILED_ERRORS,
-    INT64,
     LEGACY_ERROR,
     NOT_FOUND,
     NULLABLE_STRING,
-    REQUEST_TIMESTAMP,
     STRING,
     UNPROCESSABLE,
     VALIDATION_ERRORS,
-    JsonSchema,
     Param,
     Reply,
     array,
     component,
     declared,
-    nullable,
+    declared_items,
     obj,
     operation,
-    text,
 )
 from ..pagination import Page, PageParams
 from ..requests import json_body, query_bool
 from ..responses import json, no_content
-from ..store.fields import CURRENCIES
-from ..store.invoice_input import (
-    INT32_MAX,
-    MAX_TEXT,
-    PRORATION_TYPES,
-    TRANSACTION_RESULTS,
-    TRANSACTION_TYPES,
-)
 from ..store.invoices import Invoices
 from ..store.subscriptions import Subscriptions
 from .common import DELETED, PAGING, apply_body, delete_by_uuid, list_page, paging, write
@@ -78,100 +67,9 @@ class InvoiceUuid(StringConvertor):
 
 
 register_url_convertor("invoice_uuid", InvoiceUuid())
-# An ISO 4217 code in any case.
-CURRENCY = {
-    "type": "string",
-    "pattern": "^(?:" + "|".join("".join(f"[{ch}{ch.lower()}]" for ch in code) for code in sorted(CURRENCIES)) + ")$",
-}
-_TEXT = text(MAX_TEXT, nullable=True)
-_REQUIRED_TEXT = text(MAX_TEXT, minLength=1)
-# An optional request timestamp: null and "" mean none.
-_WHEN = {"anyOf": [REQUEST_TIMESTAMP, {"const": ""}, {"type": "null"}]}
-_CENTS = nullable({**INT64, "minimum": 0})
-_OPTIONAL_CURRENCY = {"anyOf": [CURRENCY, {"const": ""}, {"type": "null"}]}
-NEW_TRANSACTION = component(
-    "NewTransaction",
-    obj(
-        {
-            "external_id": _TEXT,
-            "type": {"enum": list(TRANSACTION_TYPES)},
-            "date": REQUEST_TIMESTAMP,
-            "result": {"enum": list(TRANSACTION_RESULTS)},
-            "amount_in_cents": _CENTS,
-            "transaction_fees_in_cents": _CENTS,
-            "transaction_fees_currency": _OPTIONAL_CURRENCY,
-        },
-        required=["type", "date", "result"],
-    ),
-)
-_LINE_ITEM_COMMON: dict[str, JsonSchema] = {
-    "external_id": _TEXT,
-    "amount_in_cents": INT64,
-    "quantity": nullable({"type": "integer", "minimum": 0, "maximum": INT32_MAX}),
-    "prorated": nullable(BOOLEAN),
-    "proration_type": nullable({"enum": list(PRORATION_TYPES)}),
-    "cancelled_at": _WHEN,
-    "discount_code": _TEXT,
-    "discount_amount_in_cents": _CENTS,
-    "discount_description": text(nullable=True),
-    "tax_amount_in_cents": _CENTS,
-    "transaction_fees_in_cents": _CENTS,
-    "transaction_fees_currency": _OPTIONAL_CURRENCY,
-    "account_code": _TEXT,
-    "description": text(nullable=True),
-    "event_order": nullable(INT64),
-}
-NEW_LINE_ITEM = component(
-    "NewLineItem",
-    {
-        "anyOf": [
-            obj(
-                {
-                    "type": {"const": "subscription"},
-                    "subscription_external_id": _REQUIRED_TEXT,
-                    "subscription_set_external_id": _TEXT,
-                    "plan_uuid": _REQUIRED_TEXT,
-                    "service_period_start": REQUEST_TIMESTAMP,
-                    "service_period_end": REQUEST_TIMESTAMP,
-                    **_LINE_ITEM_COMMON,
-                },
-                required=[
-                    "type",
-                    "subscription_external_id",
-                    "plan_uuid",
-                    "service_period_start",
-                    "service_period_end",
-                    "amount_in_cents",
-                ],
-            ),
-            obj(
-                {
-                    "type": {"const": "one_time"},
-                    "plan_uuid": _TEXT,
-                    "service_period_start": _WHEN,
-                    "service_period_end": _WHEN,
-                    **_LINE_ITEM_COMMON,
-                },
-                required=["type", "amount_in_cents"],
-            ),
-        ]
-    },
-)
-NEW_INVOICE = component(
-    "NewInvoice",
-    obj(
-        {
-            "external_id": _REQUIRED_TEXT,
-            "date": REQUEST_TIMESTAMP,
-            "due_date": _WHEN,
-            "currency": CURRENCY,
-            "data_source_uuid": _TEXT,
-            "line_items": array(NEW_LINE_ITEM, minItems=1),
-            "transactions": nullable(array(NEW_TRANSACTION)),
-        },
-        required=["external_id", "date", "currency", "line_items"],
-    ),
-)
+NEW_TRANSACTION = declared(Transaction, "create")
+NEW_INVOICE = declared(Invoice, "create")
+NEW_LINE_ITEM = declared_items(Invoice, "line_items", "NewLineItem")
 LINE_ITEM = component("LineItem", {"anyOf": [declared(SubscriptionLineItem), declared(OneTimeLineItem)]})
 TRANSACTION = declared(Transaction)
 INVOICE = declared(Invoice)
@@ -209,7 +107,8 @@ IMPORTED_SUBSCRIPTION = declared(Subscription)
 # A well-formed invoice uuid; anything else is ChartMogul's 422 on DELETE.
 _INVOICE_UUID = {"type": "string", "pattern": "^inv_[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"}
 INVALID_UUID = Reply("A malformed invoice uuid (`inv_` and a UUID).", DETAILED_ERRORS)
-INVOICE_NOT_FOUND = Reply("No such invoice.", LEGACY_ERROR)
+# The legacy 404, or the router's for a path that matches nothing (a path parameter with a line break).
+INVOICE_NOT_FOUND = Reply("No such invoice.", {"anyOf": [LEGACY_ERROR, CODED_ERROR]})
 USER_EDIT = Param("handle_as_user_edit", FLAG, "Accepted; it matters only for automatic sources' invoices.")
 NOT_DISABLEABLE = Reply(
     "A malformed uuid, a missing `disabled`, or `disabled: true`: only automatic sources' invoices can be disabled.",
@@ -217,12 +116,7 @@ NOT_DISABLEABLE = Reply(
 )
 CANCELLATION = component(
     "SubscriptionCancellation",
-    {
-        "anyOf": [
-            obj({"cancellation_dates": array(nullable(REQUEST_TIMESTAMP))}),
-            obj({"cancelled_at": REQUEST_TIMESTAMP}),
-        ]
-    },
+    {"anyOf": [declared(CancellationDates, "create"), declared(CancellationDate, "create")]},
 )
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, get_args
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -12,10 +12,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ...objects import DisabledState, Invoice, Transaction
+from ...objects.invoices import MAX_QUANTITY, MAX_TEXT, ProrationType
 from ..errors import bad_request
 from ..openapi import (
     BOOLEAN,
     CODED_ERROR,
+    CURRENCY,
     DETAILED_ERRORS,
     INT64,
     LEGACY_ERROR,
@@ -32,11 +34,9 @@ from ..openapi import (
 from ..requests import json_body, query_bool
 from ..responses import json, no_content
 from ..store.invoice_editing import InvoiceEditing, Target
-from ..store.invoice_input import INT32_MAX, MAX_TEXT, PRORATION_TYPES
 from ..store.invoices import check_uuid
 from .common import EMPTY_OBJECT, write
 from .imports import (
-    CURRENCY,
     INVOICE,
     LINE_ITEM,
     NEW_LINE_ITEM,
@@ -68,9 +68,9 @@ LINE_ITEM_UPDATE = component(
         {
             "external_id": _TEXT,
             "amount_in_cents": INT64,
-            "quantity": nullable({"type": "integer", "minimum": 0, "maximum": INT32_MAX}),
+            "quantity": nullable({"type": "integer", "minimum": 0, "maximum": MAX_QUANTITY}),
             "prorated": nullable(BOOLEAN),
-            "proration_type": nullable({"enum": list(PRORATION_TYPES)}),
+            "proration_type": nullable({"enum": list(get_args(ProrationType))}),
             "cancelled_at": _WHEN,
             "discount_code": _TEXT,
             "discount_amount_in_cents": _CENTS,

@@ -5,7 +5,7 @@ Both run inside the caller's transaction, so results for a batch appear all at o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,6 +15,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from ...engine import Activity, Customer, CustomerResult, LineItem, Plan, Settings, SourceSettings, Subscription
 from ...objects import Activity as ApiActivity
+from ...objects import CustomerSubscription
 from ..render import render
 from . import customer_entries, schema
 from .fx import converter
@@ -52,6 +53,12 @@ def activity_entry(act: Activity) -> dict[str, Any]:
             "uuid": act.uuid,
         },
     )
+
+
+def subscription_entry(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The `/customers/{uuid}/subscriptions` entry of the engine's view of a subscription, from its declaration
+    (`objects.CustomerSubscription`); its uuid is bare, without `sub_`."""
+    return render(CustomerSubscription, {**values, "uuid": bare_uuid(values["uuid"])})
 
 
 def payment_state(total: int, transactions: Iterable[Any]) -> tuple[str, bool, int | None]:
@@ -377,7 +384,7 @@ def write_results(
                     "body": orjson.dumps(activity_entry(act)).decode(),
                 }
             )
-        views = [dict(view, uuid=bare_uuid(view["uuid"])) for view in result.subscriptions]
+        views = [subscription_entry(view) for view in result.subscriptions]
         result_rows.append(
             {
                 "customer_id": inp.id,

@@ -1,33 +1,91 @@
 """Validating one imported invoice into column values, collecting ChartMogul-style errors.
 
-Errors are per invoice, keyed like the real API (`external_id`, `line_items.external_id`,
-`transactions.external_id`, ...). Nothing here touches the database: checks that need it (plans, duplicates
-already stored) happen in `invoices.py`.
+What each field accepts (required, bounds, enum, currency, `""` as none) is the create view of its declaration:
+`Invoice`, `SubscriptionLineItem` / `OneTimeLineItem` by the item's `type`, and `Transaction` in `objects`.
+Unlike the newer resources, a value of the wrong JSON type is not a 400 here but one more message of the
+invoice. Errors are per invoice, keyed like the real API (`external_id`, `line_items.external_id`,
+`transactions.external_id`, ...); the first message per key wins. Nothing here touches the database: checks
+that need it (plans, duplicates already stored) happen in `invoices.py`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, get_args
+from typing import Any
 
-from ...objects.invoices import LineItemType, ProrationType, TransactionResult, TransactionType
-from . import fields
+from ...objects.base import REQUIRED, ApiObject, Field, Format, TypeInfo, field_of, fields, variant
+from ...objects.invoices import Invoice, LineItem, OneTimeLineItem, SubscriptionLineItem, Transaction
+from .fields import CURRENCIES, INVALID_TIMESTAMP, as_integer, timestamp
 
-# The values the declarations allow.
-LINE_ITEM_TYPES: tuple[str, ...] = get_args(LineItemType)
-PRORATION_TYPES: tuple[str, ...] = get_args(ProrationType)
-TRANSACTION_TYPES: tuple[str, ...] = get_args(TransactionType)
-TRANSACTION_RESULTS: tuple[str, ...] = get_args(TransactionResult)
 BLANK = "can't be blank"
 DUP_INVOICE = "The external ID for this invoice already exists in our system."
 DUP_LINE_ITEM = "The external ID for this line item already exists in our system."
 DUP_TRANSACTION = "has already been taken"
-MAX_TEXT = 255
-INT32_MAX = 2**31 - 1  # the largest value of an INTEGER column such as quantity
-# The largest amount (in cents, either sign) an invoice may carry. A line item's MRR is at most about 30.4 times
-# its amount (a one-day plan), so its MRR and ARR (12 x MRR) stay far inside the 64-bit columns that store them,
-# with room for exchange rates and sums. Larger amounts are refused with a 422.
-MAX_AMOUNT_IN_CENTS = 10**15
+
+# The order an import has always reported problems in (an invoice's errors keep the order of their keys).
+# Each lists every field its create view accepts, which `_ordered` checks when the module loads.
+_INVOICE_ORDER = ("external_id", "date", "due_date", "currency", "data_source_uuid")
+_LINE_ITEM_ORDER = (
+    "type",
+    "service_period_start",
+    "service_period_end",
+    "plan_uuid",
+    "external_id",
+    "subscription_external_id",
+    "subscription_set_external_id",
+    "amount_in_cents",
+    "quantity",
+    "prorated",
+    "proration_type",
+    "cancelled_at",
+    "discount_code",
+    "discount_amount_in_cents",
+    "discount_description",
+    "tax_amount_in_cents",
+    "transaction_fees_in_cents",
+    "transaction_fees_currency",
+    "account_code",
+    "description",
+    "event_order",
+)
+_TRANSACTION_ORDER = (
+    "external_id",
+    "type",
+    "date",
+    "result",
+    "amount_in_cents",
+    "transaction_fees_in_cents",
+    "transaction_fees_currency",
+)
+# What a line item stores for a field it does not send.
+_LINE_ITEM_DEFAULTS = {
+    "amount_in_cents": 0,
+    "quantity": 1,
+    "prorated": False,
+    "discount_code": "",
+    "discount_amount_in_cents": 0,
+    "tax_amount_in_cents": 0,
+    "transaction_fees_in_cents": 0,
+    "account_code": "",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Check:
+    """How to read one declared field, worked out once from its declaration (reading through `Field` for each
+    value cost three times the CPU)."""
+
+    attr: str
+    key: str
+    read: Callable[[_Reader, _Check, Any], Any]
+    """The `_Reader` method for the field's kind."""
+    required: bool
+    empty_is_null: bool
+    options: tuple[Any, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int | None = None
 
 
 @dataclass
@@ -42,7 +100,7 @@ class InvoiceIn:
 
 
 class _Reader:
-    """Reads typed fields of one JSON object, recording a message under `prefix.key` for each bad one."""
+    """Reads the declared fields of one JSON object, recording a message under `prefix.key` for each bad one."""
 
     def __init__(self, data: dict[str, Any], prefix: str, errors: dict[str, str]) -> None:
         self.data, self.prefix, self.errors = data, prefix, errors
@@ -50,82 +108,125 @@ class _Reader:
     def fail(self, key: str, message: str) -> None:
         self.errors.setdefault(self.prefix + key, message)
 
-    def text(self, key: str, default: str | None = None, *, required: bool = False) -> str | None:
-        value = self.data.get(key)
-        if value is None or value == "":
-            if required:
-                self.fail(key, BLANK)
-            return default if value is None else value
+    def read(self, c: _Check) -> Any:
+        """The field's value as stored (instants as microseconds, currencies upper case), or None."""
+        return c.read(self, c, self.data.get(c.key))
+
+    def text(self, c: _Check, value: Any) -> str | None:
+        if value is None or (c.empty_is_null and value == ""):
+            if c.required:
+                self.fail(c.key, BLANK)
+            return value  # type: ignore[no-any-return]  # None or ""
         if not isinstance(value, str):
-            self.fail(key, "must be a string")
-            return default
-        if len(value) > MAX_TEXT and key not in ("description", "discount_description"):
-            self.fail(key, f"is too long (maximum is {MAX_TEXT} characters)")
+            self.fail(c.key, "must be a string")
+            return None
+        if c.max_length is not None and len(value) > c.max_length:
+            self.fail(c.key, f"is too long (maximum is {c.max_length} characters)")
         return value
 
-    def integer(
-        self,
-        key: str,
-        default: int | None = None,
-        *,
-        required: bool = False,
-        minimum: int | None = None,
-        maximum: int | None = None,
-    ) -> Any:
-        value = self.data.get(key)
+    def integer(self, c: _Check, value: Any) -> int | None:
         if value is None:
-            if required:
-                self.fail(key, BLANK)
-            return default
-        value = fields.as_integer(value)
-        if value is None:
-            self.fail(key, "must be an integer")
-            return default
-        if minimum is not None and value < minimum:
-            self.fail(key, f"must be greater than or equal to {minimum}")
-        if maximum is not None and value > maximum:
-            self.fail(key, f"must be less than or equal to {maximum}")
-        return value
+            if c.required:
+                self.fail(c.key, BLANK)
+            return None
+        number = as_integer(value)
+        if number is None:
+            self.fail(c.key, "must be an integer")
+            return None
+        if c.minimum is not None and number < c.minimum:
+            self.fail(c.key, f"must be greater than or equal to {c.minimum}")
+        if c.maximum is not None and number > c.maximum:
+            self.fail(c.key, f"must be less than or equal to {c.maximum}")
+        return number
 
-    def boolean(self, key: str, default: bool) -> bool:
-        value = self.data.get(key)
+    def boolean(self, c: _Check, value: Any) -> bool | None:
         if value is None:
-            return default
+            return None
         if not isinstance(value, bool):
-            self.fail(key, "must be true or false")
-            return default
+            self.fail(c.key, "must be true or false")
+            return None
         return value
 
-    def when(self, key: str, *, required: bool = False) -> int | None:
-        value = self.data.get(key)
-        if value is None or value == "":
-            if required:
-                self.fail(key, BLANK)
+    def when(self, c: _Check, value: Any) -> int | None:
+        if value is None or (c.empty_is_null and value == ""):
+            if c.required:
+                self.fail(c.key, BLANK)
             return None
         local: dict[str, str] = {}
-        result = fields.timestamp(value, key, local)
+        result = timestamp(value, c.key, local)
         if local:
-            self.fail(key, fields.INVALID_TIMESTAMP)
+            self.fail(c.key, INVALID_TIMESTAMP)
         return result
 
-    def choice(self, key: str, options: tuple[str, ...], *, required: bool = True) -> str | None:
-        value = self.data.get(key)
-        if value is None and not required:
+    def choice(self, c: _Check, value: Any) -> Any:
+        if value is None and not c.required:
             return None
-        if value not in options:
-            self.fail(key, BLANK if value is None else f"must be one of {', '.join(options)}")
+        if value not in c.options:
+            self.fail(c.key, BLANK if value is None else f"must be one of {', '.join(c.options)}")
             return None
         return value
 
-    def currency(self, key: str, *, required: bool = False) -> str | None:
-        value = self.text(key, required=required)
-        if value is None or value == "":
+    def currency(self, c: _Check, value: Any) -> str | None:
+        code = self.text(c, value)
+        if code is None or code == "":
             return None
         # ASCII only: "ıNR".upper() is "INR".
-        if not value.isascii() or value.upper() not in fields.CURRENCIES:
-            self.fail(key, "is not a valid currency code")
+        if not code.isascii() or code.upper() not in CURRENCIES:
+            self.fail(c.key, "is not a valid currency code")
             return None
-        return value.upper()
+        return code.upper()
+
+
+_READERS: dict[str, Callable[[_Reader, _Check, Any], Any]] = {
+    "choice": _Reader.choice,
+    "when": _Reader.when,
+    "integer": _Reader.integer,
+    "boolean": _Reader.boolean,
+    "currency": _Reader.currency,
+    "text": _Reader.text,
+}
+
+
+def _check(f: Field) -> _Check:
+    info = f.request_type
+    if info.enum is not None:
+        kind = "choice"
+    elif info.kind == "string":
+        kind = "currency" if f.fmt is Format.CURRENCY else "text"
+    elif info.kind in ("datetime", "integer", "boolean"):
+        kind = {"datetime": "when"}.get(info.kind, info.kind)
+    else:
+        raise TypeError(f"an import cannot read {f.name} ({info.kind})")
+    return _Check(
+        f.attr,
+        f.name,
+        _READERS[kind],
+        f.create is REQUIRED,
+        f.empty_is_null,
+        info.enum or (),
+        f.minimum,
+        f.maximum,
+        f.max_length,
+    )
+
+
+def _ordered(cls: type[ApiObject], order: Sequence[str], lists: Sequence[str] = ()) -> tuple[_Check, ...]:
+    accepted = {f.attr: f for f in fields(cls, "create") if f.attr not in lists}
+    if set(accepted) != set(order):
+        raise TypeError(f"{cls.__name__}: the import reads {sorted(order)}, the declaration accepts {sorted(accepted)}")
+    return tuple(_check(accepted[attr]) for attr in order)
+
+
+def _items_of(f: Field) -> TypeInfo:
+    assert f.type.items is not None, f"{f.name} is not a list"
+    return f.type.items
+
+
+_INVOICE_FIELDS = _ordered(Invoice, _INVOICE_ORDER, lists=("line_items", "transactions"))
+_LINE_ITEMS = _items_of(field_of(Invoice, "line_items"))
+_LINE_ITEM_TYPE = _check(field_of(LineItem, "type"))
+_LINE_ITEM_FIELDS = {cls: _ordered(cls, _LINE_ITEM_ORDER)[1:] for cls in _LINE_ITEMS.variants}
+_TRANSACTION_FIELDS = _ordered(Transaction, _TRANSACTION_ORDER)
 
 
 def parse_invoice(raw: Any) -> InvoiceIn:
@@ -133,16 +234,8 @@ def parse_invoice(raw: Any) -> InvoiceIn:
     if not isinstance(raw, dict):
         return InvoiceIn({}, None, errors={"invoice": "must be an object"})
     r = _Reader(raw, "", errors)
-    inv = InvoiceIn(
-        values={
-            "external_id": r.text("external_id", required=True),
-            "date": r.when("date", required=True),
-            "due_date": r.when("due_date"),
-            "currency": r.currency("currency", required=True),
-        },
-        data_source_uuid=r.text("data_source_uuid"),
-        errors=errors,
-    )
+    values = {c.attr: r.read(c) for c in _INVOICE_FIELDS}
+    inv = InvoiceIn(values, values.pop("data_source_uuid"), errors=errors)
     items = raw.get("line_items")
     if not isinstance(items, list) or not items:
         errors["line_items"] = BLANK if not items else "must be a list"
@@ -166,54 +259,29 @@ def _line_item(item: Any, inv: InvoiceIn) -> None:
         inv.errors["line_items"] = "must be a list of objects"
         return
     r = _Reader(item, "line_items.", inv.errors)
-    kind = r.choice("type", LINE_ITEM_TYPES)
-    subscription = kind == "subscription"
-    start = r.when("service_period_start", required=subscription)
-    end = r.when("service_period_end", required=subscription)
-    if start is not None and end is not None and end <= start:
-        r.fail("service_period_end", "must be after the service period start")
-    plan_uuid = r.text("plan_uuid", required=subscription)
-    values = {
-        "type": kind,
-        "external_id": r.text("external_id"),
-        "subscription_external_id": r.text("subscription_external_id", required=subscription),
-        "subscription_set_external_id": r.text("subscription_set_external_id"),
-        "service_period_start": start,
-        "service_period_end": end,
-        "amount_in_cents": r.integer(
-            "amount_in_cents", 0, required=True, minimum=-MAX_AMOUNT_IN_CENTS, maximum=MAX_AMOUNT_IN_CENTS
-        ),
-        "quantity": r.integer("quantity", 1, minimum=0, maximum=INT32_MAX),
-        "prorated": r.boolean("prorated", False),
-        "proration_type": r.choice("proration_type", PRORATION_TYPES, required=False),
-        "cancelled_at": r.when("cancelled_at"),
-        "discount_code": r.text("discount_code", "") or "",
-        "discount_amount_in_cents": r.integer("discount_amount_in_cents", 0, minimum=0, maximum=MAX_AMOUNT_IN_CENTS),
-        "discount_description": r.text("discount_description"),
-        "tax_amount_in_cents": r.integer("tax_amount_in_cents", 0, minimum=0, maximum=MAX_AMOUNT_IN_CENTS),
-        "transaction_fees_in_cents": r.integer("transaction_fees_in_cents", 0, minimum=0, maximum=MAX_AMOUNT_IN_CENTS),
-        "transaction_fees_currency": r.currency("transaction_fees_currency"),
-        "account_code": r.text("account_code", "") or "",
-        "description": r.text("description"),
-        "event_order": r.integer("event_order"),
-    }
-    if not subscription:
+    values: dict[str, Any] = {"type": r.read(_LINE_ITEM_TYPE)}
+    # An unknown type is read by the one-time rules; its own message is the type's.
+    cls = variant(_LINE_ITEMS, values) or OneTimeLineItem
+    get = item.get
+    for c in _LINE_ITEM_FIELDS[cls]:
+        values[c.attr] = c.read(r, c, get(c.key))
+        if c.attr == "service_period_end":
+            start, end = values["service_period_start"], values["service_period_end"]
+            if start is not None and end is not None and end <= start:
+                r.fail("service_period_end", "must be after the service period start")
+    for attr, default in _LINE_ITEM_DEFAULTS.items():
+        if values[attr] is None:
+            values[attr] = default
+    if cls is not SubscriptionLineItem:  # read, and not kept
         values["subscription_external_id"] = values["subscription_set_external_id"] = None
+    plan_uuid = values.pop("plan_uuid")
     inv.line_items.append(values)
     inv.plan_uuids.append(plan_uuid or None)
 
 
 def parse_transaction(tx: dict[str, Any], prefix: str, errors: dict[str, str]) -> dict[str, Any]:
     r = _Reader(tx, prefix, errors)
-    return {
-        "external_id": r.text("external_id"),
-        "type": r.choice("type", TRANSACTION_TYPES),
-        "date": r.when("date", required=True),
-        "result": r.choice("result", TRANSACTION_RESULTS),
-        "amount_in_cents": r.integer("amount_in_cents", minimum=0, maximum=MAX_AMOUNT_IN_CENTS),
-        "transaction_fees_in_cents": r.integer("transaction_fees_in_cents", minimum=0, maximum=MAX_AMOUNT_IN_CENTS),
-        "transaction_fees_currency": r.currency("transaction_fees_currency"),
-    }
+    return {c.attr: r.read(c) for c in _TRANSACTION_FIELDS}
 
 
 def batch_duplicates(invoices: list[InvoiceIn]) -> None:
