@@ -1,4 +1,4 @@
-"""Every request body the importer sends matches the API contract (reference §2.4, §5.1, §5.2, §5.4)."""
+"""Every request body the importer sends matches the API contract."""
 
 from __future__ import annotations
 

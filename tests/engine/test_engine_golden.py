@@ -1,4 +1,4 @@
-"""Golden cases from metrics-semantics §7 (GT-1, GT-2, GT-3 both variants, GT-7, GT-8)."""
+"""Golden cases of the metrics rules (GT-1, GT-2, GT-3 both variants, GT-7, GT-8)."""
 
 from __future__ import annotations
 

@@ -132,7 +132,7 @@ def test_refunded_or_voided_invoices_count_unless_the_source_excludes_them(flag)
     c, s = _monthly_customer(book)
     book.item(s, "2024-01-01", "2024-02-01", 5000)
     book.item(s, "2024-02-01", "2024-03-01", 9000, **{flag: True})
-    assert book.result(c).mrr == 9000  # refunds never touch MRR by default (§2.4)
+    assert book.result(c).mrr == 9000  # refunds never touch MRR by default
     excluding = SourceSettings(**{f"exclude_{flag}": True})
     result = book.result(c, Settings(data_sources={"ds_1": excluding}))
     assert acts(result) == [("2024-01-01", "new_biz", 5000, 5000)]

@@ -1,4 +1,4 @@
-"""Past Due status and auto-churn after a missing renewal or an unpaid invoice (§2.2, §5)."""
+"""Past Due status and auto-churn after a missing renewal or an unpaid invoice."""
 
 from __future__ import annotations
 

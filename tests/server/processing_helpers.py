@@ -80,7 +80,7 @@ def import_invoices(api: httpx.Client, customer_uuid: str, *invoices: dict[str, 
 
 
 def gt1(api: httpx.Client, ds: str | None = None, external_id: str = "c1") -> dict[str, Any]:
-    """metrics-semantics GT-1: 5000/month for Jan and Feb 2024, 8000 (2 seats) from March, no renewal after."""
+    """Golden case GT-1: 5000/month for Jan and Feb 2024, 8000 (2 seats) from March, no renewal after."""
     ds = ds or source(api)
     gold = plan(api, ds, "Gold", external_id=f"gold_{external_id}")
     cus = customer(api, ds, external_id)

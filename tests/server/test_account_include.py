@@ -1,4 +1,4 @@
-"""`GET /v1/account` (reference more §8): the base keys always, each setting only when asked for."""
+"""`GET /v1/account`: the base keys always, each setting only when asked for."""
 
 from __future__ import annotations
 

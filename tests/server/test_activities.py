@@ -1,4 +1,4 @@
-"""GET /v1/activities and the per-customer views (reference §2.5, §3): filters, order, both pagination styles."""
+"""GET /v1/activities and the per-customer views: filters, order, both pagination styles."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`/v1/activities_export` (reference more §7): the job, its file at a signed URL, expiry, restarts."""
+"""`/v1/activities_export`: the job, its file at a signed URL, expiry, restarts."""
 
 from __future__ import annotations
 

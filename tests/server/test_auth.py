@@ -1,4 +1,4 @@
-"""Authentication (reference §0.2) and access levels: 401 for any bad credential, 403 for read-only writes."""
+"""Authentication and access levels: 401 for any bad credential, 403 for read-only writes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The CRM families over raw HTTP (newer reference §0-4): exact status codes, envelopes, cursors, error bodies,
+"""The CRM families over raw HTTP: exact status codes, envelopes, cursors, error bodies,
 filters, contact merges and what happens to a customer's CRM objects when it is deleted or merged."""
 
 from __future__ import annotations
@@ -187,7 +187,7 @@ def test_contact_defaults_and_custom(api: httpx.Client, customer: dict[str, Any]
     after = api.post(f"/customers/{customer['uuid']}/contacts", json={"data_source_uuid": customer["data_source_uuid"]})
     assert after.status_code == 201 and after.json()["position"] == 10
     duplicate = api.post("/contacts", json=contact_body(customer, position=9)).json()
-    assert duplicate["position"] == 9  # an explicit position is kept even if taken (§1.1)
+    assert duplicate["position"] == 9  # an explicit position is kept even if taken
     highest = api.post("/contacts", json=contact_body(customer, position=2**31 - 1)).json()["position"]
     beyond = api.post("/contacts", json=contact_body(customer)).json()["position"]
     assert highest == beyond == 2**31 - 1  # the default stays within the bound a client may send back

@@ -1,4 +1,4 @@
-"""Unmerges and connected subscriptions (reference §2.5), on SQLite and PostgreSQL, recomputed by the processor."""
+"""Unmerges and connected subscriptions, on SQLite and PostgreSQL, recomputed by the processor."""
 
 from __future__ import annotations
 

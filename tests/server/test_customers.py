@@ -1,4 +1,4 @@
-"""/v1/customers (reference §2) on SQLite and PostgreSQL: shapes, filters, search, attributes, merges, errors."""
+"""/v1/customers on SQLite and PostgreSQL: shapes, filters, search, attributes, merges, errors."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""GET/POST/DELETE /v1/data_sources exactly as seeds 000-002 and reference §1, on SQLite and PostgreSQL."""
+"""GET/POST/DELETE /v1/data_sources exactly as the recorded answers, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Error shapes (reference §0.3-0.4): every error is JSON, nothing leaks, the server keeps serving."""
+"""Error shapes: every error is JSON, nothing leaks, the server keeps serving."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def test_wrong_method_is_405_json(api: httpx.Client) -> None:
 
 
 def test_get_ignores_a_body(api: httpx.Client) -> None:
-    # chartmogul-node sends `{}` as the body of every GET (reference §0.1).
+    # chartmogul-node sends `{}` as the body of every GET.
     r = api.request("GET", "/data_sources", content=b"{}", headers={"content-type": "application/json"})
     assert r.status_code == 200
 

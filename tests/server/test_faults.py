@@ -91,7 +91,7 @@ def test_header_faults_answer_like_chartmogul(start_server: StartServer, rw_key:
     assert (r.status_code, r.headers["retry-after"], r.json()["code"]) == (503, "1", 503)
     r = _fault(srv, rw_key, "500")
     assert (r.status_code, r.json()) == (500, {"code": 500, "message": "Internal server error", "param": None})
-    # ChartMogul's edge answers 502/504 in plain text (reference §0.1).
+    # ChartMogul's edge answers 502/504 in plain text.
     r = _fault(srv, rw_key, "502")
     assert (r.status_code, r.text) == (502, "502 Bad Gateway")
     assert r.headers["content-type"].startswith("text/plain")

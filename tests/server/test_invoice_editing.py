@@ -1,4 +1,4 @@
-"""Invoice editing (newer reference §10): the status an API call sets, the disabled state, and the invoice shapes
+"""Invoice editing: the status an API call sets, the disabled state, and the invoice shapes
 these change; a malformed uuid on DELETE; `page=` answers of the billing lists. SQLite and PostgreSQL."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Invoice import (reference §5.2-§5.3): recorded shapes, validation, all-or-nothing batches, lists, deletes."""
+"""Invoice import: recorded shapes, validation, all-or-nothing batches, lists, deletes."""
 
 from __future__ import annotations
 

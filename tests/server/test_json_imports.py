@@ -1,4 +1,4 @@
-"""`/v1/data_sources/{uuid}/json_imports` (reference more §9.2): the bulk import job, what it imports through the
+"""`/v1/data_sources/{uuid}/json_imports`: the bulk import job, what it imports through the
 single-object stores, each record's outcome, bad input, keys, unknown ids and restarts."""
 
 from __future__ import annotations

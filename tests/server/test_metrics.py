@@ -1,4 +1,4 @@
-"""GET /v1/metrics/* (reference §4): every endpoint's shape, filters and ChartMogul's 400s for bad input."""
+"""GET /v1/metrics/*: every endpoint's shape, filters and ChartMogul's 400s for bad input."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ def _walk(first: Any, more: Any) -> list[Any]:
     page, seen = first, []
     while True:
         seen.extend(page.entries)
-        assert page.cursor  # the last page too carries a cursor (§0.3)
+        assert page.cursor  # the last page too carries a cursor
         if not page.has_more:
             return seen
         page = more(page.cursor)

@@ -1,4 +1,4 @@
-"""Pagination (reference §0.6) on every list: cursors, legacy keys, the deprecated `page`, bad parameters, and the
+"""Pagination on every list: cursors, legacy keys, the deprecated `page`, bad parameters, and the
 invariant that matters to syncs: while rows are inserted and deleted, no row that stays is skipped or repeated."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ _names = itertools.count()
 
 def test_cursor_round_trip_and_recorded_format() -> None:
     cursor = encode_cursor(1_451_649_600_000_000, 114167450)
-    assert cursor == "MjAxNi0wMS0wMVQxMjowMDowMC4wMDAwMDAwMDBaJjExNDE2NzQ1MA=="  # the recorded one (§0.6)
+    assert cursor == "MjAxNi0wMS0wMVQxMjowMDowMC4wMDAwMDAwMDBaJjExNDE2NzQ1MA=="  # the recorded one
     assert decode_cursor(cursor) == (1_451_649_600_000_000, 114167450)
     assert decode_cursor(cursor.rstrip("=")) == (1_451_649_600_000_000, 114167450)
 

@@ -1,4 +1,4 @@
-"""`/v1/plan_groups` (reference more §5), on SQLite and PostgreSQL: shapes and statuses as recorded."""
+"""`/v1/plan_groups`, on SQLite and PostgreSQL: shapes and statuses as recorded."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""/v1/plans (reference §5.1) on SQLite and PostgreSQL."""
+"""/v1/plans on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`/v1/subscription_events` (reference more §6), on SQLite and PostgreSQL."""
+"""`/v1/subscription_events`, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -275,7 +275,7 @@ def test_disabling_is_refused_for_api_sources(
 
 
 def test_events_change_no_mrr_activity_or_subscription(api: httpx.Client) -> None:
-    """Reference more §6.5: subscription events feed committed MRR only; everything else comes from invoices."""
+    """Subscription events feed committed MRR only; everything else comes from invoices."""
     made = gt1(api)
     settle(api)
     cus_uuid = made["customer"]["uuid"]

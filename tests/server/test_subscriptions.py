@@ -1,4 +1,4 @@
-"""Subscriptions created by imports, listed and cancelled (reference §5.4); data source deletion cascades."""
+"""Subscriptions created by imports, listed and cancelled; data source deletion cascades."""
 
 from __future__ import annotations
 

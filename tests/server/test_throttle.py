@@ -1,4 +1,4 @@
-"""Per-key rate limits (reference §0.5): 429 past N requests/s, 503 past N requests in flight, `Retry-After`."""
+"""Per-key rate limits: 429 past N requests/s, 503 past N requests in flight, `Retry-After`."""
 
 from __future__ import annotations
 

@@ -100,7 +100,7 @@ class MetricsAggregate:
             end_day = day(end)
             cells.append((end_day, COUNT, -1))
             rejoin_day = day(spans[i + 1][0]) if i + 1 < len(spans) else _NEVER
-            # Counted in the churn period only if active at its start and not back by its end (§4.2).
+            # Counted in the churn period only if active at its start and not back by its end.
             for index, interval in enumerate(INTERVALS):
                 period = self.calendar.period_start(end_day, interval)
                 if start_day < period and rejoin_day >= self.calendar.next_start(period, interval):

@@ -122,7 +122,7 @@ def compute_customer(
         if item.type != "subscription":
             if item.type != "one_time":
                 raise EngineInputError(f"line item {item.uuid}: unknown type {item.type!r}")
-            continue  # one-time charges never make MRR (§1.1)
+            continue  # one-time charges never make MRR
         key = item.subscription_uuid or item.subscription_external_id
         if not key:
             raise EngineInputError(f"line item {item.uuid}: subscription item without a subscription")

@@ -88,7 +88,7 @@ class LineItem:
     # Has a successful payment transaction (see Settings.new_sub_requires_paid_invoice). Superseded by
     # `invoice_state` when that is given.
     paid: bool = True
-    # Deducted from MRR only when the data source's transaction fee handling says so (§1.1).
+    # Deducted from MRR only when the data source's transaction fee handling says so.
     transaction_fees_in_cents: int = 0
     # The payment state of the item's invoice; None reads `paid` ("paid" if True, else "open").
     invoice_state: InvoiceState | None = None

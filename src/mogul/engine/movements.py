@@ -77,7 +77,7 @@ _AT = attrgetter("at")
 
 def _rank(change: SubChange) -> tuple[int, int, tuple[int, str, int], str, str]:
     # Same instant: decreases before increases, so a switch between two unrelated subscriptions reads as
-    # churn then reactivation (§3.1); then event_order, then creation order as the data tells it (invoice
+    # churn then reactivation; then event_order, then creation order as the data tells it (invoice
     # date, invoice, line), then the subscription: a total order, so activities never depend on input order.
     sub = change.sub
     flag = 0 if change.delta < 0 or not change.new_active else 1
@@ -229,7 +229,7 @@ def classify(
 
 
 def _reclassify(drafts: list[list[Any]], window_us: int) -> None:
-    """Smart Activity Classification (§3.2): expansion/contraction within the window after a new_biz or
+    """Smart Activity Classification: expansion/contraction within the window after a new_biz or
     reactivation takes that type; within the window before a churn it becomes churn. Totals do not change."""
     anchor_at, anchor_kind = None, None
     for draft in drafts:

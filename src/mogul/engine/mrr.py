@@ -41,7 +41,7 @@ def div_round(numerator: int, denominator: int) -> int:
 
 @lru_cache(maxsize=1024)
 def monthly_ratio(unit: str, count: int, day_normalisation: float) -> tuple[int, int, float]:
-    """(numerator, denominator, float) of the factor turning one plan interval's amount into a month (§1.2).
+    """(numerator, denominator, float) of the factor turning one plan interval's amount into a month.
 
     Exact, so that MRR is rounded once from the true value; the float only feeds FX-only comparisons.
     """
@@ -55,7 +55,7 @@ def monthly_ratio(unit: str, count: int, day_normalisation: float) -> tuple[int,
 
 
 def monthly_factor(plan: Plan, day_normalisation: float) -> float:
-    """Multiplier turning one plan interval's amount into a monthly amount (§1.2)."""
+    """Multiplier turning one plan interval's amount into a monthly amount."""
     return monthly_ratio(plan.interval_unit, plan.interval_count, day_normalisation)[2]
 
 
@@ -76,7 +76,7 @@ def line_item_mrr(
         prorated_us = item.service_period_end - item.service_period_start
         if prorated_us <= 0:
             raise EngineInputError(f"line item {item.uuid}: a prorated item needs service_period_end after its start")
-        # The full period is the plan interval that ends where the prorated one ends (§1.3).
+        # The full period is the plan interval that ends where the prorated one ends.
         full_us = item.service_period_end - shift_back(item.service_period_end, plan.interval_unit, plan.interval_count)
         num *= full_us
         den *= prorated_us
@@ -119,7 +119,7 @@ class SubHistory:
     first_start: int | None  # first activation (start of its service period)
     end: int | None  # cancellation time if cancelled, else end of the latest applied service period
     cancelled: bool
-    # Active, and its most recent billing period has a past-due invoice or has ended without a renewal (§5).
+    # Active, and its most recent billing period has a past-due invoice or has ended without a renewal.
     past_due: bool = False
     # When time alone (no new data) next changes this history: an invoice falling due, a period ending without
     # renewal, auto-churn, a future period starting. None without `as_of`, or when nothing is pending.
@@ -222,7 +222,7 @@ def subscription_history(
 
     # (No closure for "stop": variables a nested function writes become cells, slowing this whole loop.)
     for at, kind, group in timeline:
-        # Auto-churn (§2.2) fires when nothing renewed the subscription in time, but never after "now".
+        # Auto-churn fires when nothing renewed the subscription in time, but never after "now".
         if auto_at is not None and auto_at < at and auto_at <= horizon:
             changes.append(_stop(sub, auto_at, mrr, plan_uuid, qty))
             active, mrr, native, currency, end, cancelled, past_due = False, 0, 0.0, None, auto_at, True, None
@@ -235,7 +235,7 @@ def subscription_history(
                 )  # fmt: skip
             continue
 
-        # Invoice handling (§2.1): a start needs an invoice paid enough to create; the other items of the
+        # Invoice handling: a start needs an invoice paid enough to create; the other items of the
         # same instant then count as updates of the subscription they created.
         if update_rank:
             floor = update_rank if active else min(update_rank, create_rank)
@@ -311,7 +311,7 @@ def subscription_history(
 
         if not active:
             if new_mrr <= 0:
-                continue  # $0 items never start a subscription (§2.1): still a lead or cancelled
+                continue  # $0 items never start a subscription: still a lead or cancelled
             changes.append(
                 SubChange(
                     at,
@@ -388,7 +388,7 @@ def subscription_history(
     is_past_due = False
     recompute_at: int | None = None
     if active:
-        # Past Due (§5): an unpaid invoice of the most recent billing period fell due, or that period ended
+        # Past Due: an unpaid invoice of the most recent billing period fell due, or that period ended
         # and no renewal came ("Adding paused subscriptions": invoices stopped, subscription not cancelled).
         is_past_due = past_due is not None and (as_of is None or past_due <= as_of)
         if as_of is not None:

@@ -11,7 +11,7 @@ ActivityType = Literal["new_biz", "expansion", "contraction", "churn", "reactiva
 
 
 class Activity(ApiObject):
-    """A movement as `/activities` lists it (reference §3.1): kebab-case keys but for `uuid`, `date`, `type`,
+    """A movement as `/activities` lists it: kebab-case keys but for `uuid`, `date`, `type`,
     `currency` and `description`."""
 
     description: str = field(doc='`"purchased the Silver plan"`.')
@@ -32,7 +32,7 @@ class Activity(ApiObject):
 
 
 class CustomerActivity(ApiObject):
-    """A movement of one customer (reference §3.2): an integer `id` and `currency-sign`, no customer, plan or
+    """A movement of one customer: an integer `id` and `currency-sign`, no customer, plan or
     data source keys."""
 
     id: int = field()

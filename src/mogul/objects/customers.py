@@ -48,7 +48,7 @@ class Attributes(ApiObject):
 
 
 class PrimaryContact(ApiObject):
-    """The contact a create or a PATCH may name (newer reference §11.1): it creates the customer's first contact,
+    """The contact a create or a PATCH may name: it creates the customer's first contact,
     or updates it. Never part of the customer's answer."""
 
     first_name: str | None = field(create=OPTIONAL, update=True, max_length=MAX_TEXT)

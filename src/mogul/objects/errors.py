@@ -1,4 +1,4 @@
-"""Error bodies (reference §0.4): several generations coexist in the real API, each resource answering in its own."""
+"""Error bodies: several generations coexist in the real API, each resource answering in its own."""
 
 from __future__ import annotations
 

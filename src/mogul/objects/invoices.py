@@ -1,4 +1,4 @@
-"""Invoices, their line items and transactions (reference §5.2, §5.3; newer reference §10).
+"""Invoices, their line items and transactions.
 
 A line item carries the keys of its own type: a `subscription` item names its subscription and service period,
 a `one_time` item does neither (the official Ruby client's `LineItems::Subscription` and `LineItems::OneTime`).

@@ -1,4 +1,4 @@
-"""Metric entries and summaries (reference §4): each `/metrics/*` endpoint answers `{"entries": [...],
+"""Metric entries and summaries: each `/metrics/*` endpoint answers `{"entries": [...],
 "summary": {...}}`, entries dated at their period's last day. Amounts are cents, rates and changes percentages."""
 
 from __future__ import annotations

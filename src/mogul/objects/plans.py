@@ -1,4 +1,4 @@
-"""Plans: a billing interval and a name, per data source (reference §5.1)."""
+"""Plans: a billing interval and a name, per data source."""
 
 from __future__ import annotations
 

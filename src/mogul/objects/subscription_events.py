@@ -20,7 +20,7 @@ EventType = Literal[
     "scheduled_subscription_update_retracted",
     "subscription_event_retracted",
 ]
-# The types that price a subscription: they need a plan, a currency, an amount and a quantity (§6.2).
+# The types that price a subscription: they need a plan, a currency, an amount and a quantity.
 PRICED = ("subscription_start", "subscription_start_scheduled", "subscription_updated", "subscription_update_scheduled")
 PRICE_FIELDS = ("plan_external_id", "currency", "amount_in_cents", "quantity")
 MAX_TEXT = 255

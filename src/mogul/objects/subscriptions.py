@@ -1,5 +1,5 @@
-"""Subscriptions: as imported (`/import/customers/{uuid}/subscriptions`, reference §5.4) and as the metrics see
-them (`/customers/{uuid}/subscriptions`, §2.5)."""
+"""Subscriptions: as imported (`/import/customers/{uuid}/subscriptions`) and as the metrics see
+them (`/customers/{uuid}/subscriptions`)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """ChartMogul's error bodies. Several generations coexist in the real API; each helper makes one of them.
 
-Reference §0.4: legacy `{"error": msg}`, legacy validation `{"errors": {field: msg}}` and the newer
+Legacy `{"error": msg}`, legacy validation `{"errors": {field: msg}}` and the newer
 `{"code", "message", "param"}`, each declared in `objects.errors`.
 """
 

@@ -2,9 +2,9 @@
 
 Cursors are keyset positions, base64 of `<sort key, 9-digit fraction>Z&<row key>` like the real API's
 (`MjAxNi0wMS0wMVQxMjowMDowMC4wMDAwMDAwMDBaJjExNDE2NzQ1MA==`). The row key is an internal integer id for the older
-lists and the object's own uuid for the newer ones (contacts: `...Z&con_36399f04-...`, §0.3 of the newer
-reference), which also list newest first. A page holds the rows strictly after the position in (sort key, key)
-order (or before it, newest first), so rows inserted or deleted between requests never shift a row already seen
+lists and the object's own uuid for the newer ones (contacts: `...Z&con_36399f04-...`, as recorded), which also
+list newest first. A page holds the rows strictly after the position in (sort key, key) order (or before it,
+newest first), so rows inserted or deleted between requests never shift a row already seen
 or not yet seen: no skips, no repeats. The deprecated `page` parameter is a plain offset (Airbyte's connector pages
 customers that way and stops at a short page).
 """
@@ -34,7 +34,7 @@ _ROW_ID = re.compile(r"\d{1,18}")
 RowKey = int | str
 LEGACY_KEYS = frozenset({"current_page", "total_pages", "per_page", "page"})
 
-# Top-level key order of each list, as recorded (§2.2, §2.5, §5). Legacy keys appear only without a cursor.
+# Top-level key order of each list, as recorded. Legacy keys appear only without a cursor.
 CUSTOMERS = ("current_page", "total_pages", "has_more", "per_page", "page", "cursor")
 PLANS = ("current_page", "total_pages", "cursor", "has_more")
 INVOICES = ("total_pages", "current_page", "cursor", "has_more")

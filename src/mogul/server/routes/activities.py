@@ -1,4 +1,4 @@
-"""`/v1/activities`, `/v1/customers/{uuid}/activities` and `/v1/customers/{uuid}/subscriptions` (§2.5, §3)."""
+"""`/v1/activities`, `/v1/customers/{uuid}/activities` and `/v1/customers/{uuid}/subscriptions`."""
 
 from __future__ import annotations
 

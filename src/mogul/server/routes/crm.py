@@ -20,7 +20,7 @@ from ..responses import json
 from ..store.crm import CrmStore
 from .common import CURSOR, EMPTY_OBJECT, PER_PAGE, apply_body, create_from_body, delete_by_uuid, envelope, list_page
 
-# `{"entries": [...], "cursor": "...", "has_more": bool}`: no page keys, even on the first page (§1.2).
+# `{"entries": [...], "cursor": "...", "has_more": bool}`: no page keys, even on the first page.
 LAYOUT = ("cursor", "has_more")
 DAY = {"type": "string", "pattern": f"^(?:{calendar_date()})?$"}
 INVALID = Reply("The input breaks a rule of the resource, or names a customer that does not exist.", CODED_ERROR)

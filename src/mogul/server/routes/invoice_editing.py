@@ -1,4 +1,4 @@
-"""Editing invoices, line items and transactions one by one (newer reference §10): by uuid in the path, or by
+"""Editing invoices, line items and transactions one by one: by uuid in the path, or by
 `data_source_uuid` and `external_id` in the query."""
 
 from __future__ import annotations

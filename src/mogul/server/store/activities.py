@@ -146,7 +146,7 @@ def _page(rows: Sequence[Any], per_page: int) -> ActivityPage:
 
 
 def _customer_entry(row: Row[Any]) -> dict[str, Any]:
-    """The per-customer view of a stored `/activities` entry (§3.2): its `id`, `currency-sign`, and the keys
+    """The per-customer view of a stored `/activities` entry: its `id`, `currency-sign`, and the keys
     `CustomerActivity` declares (no customer, plan or data source keys)."""
     entry = orjson.loads(row.body)
     values = {f.attr: entry[f.name] for f in _SHARED}

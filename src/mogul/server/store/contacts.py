@@ -21,7 +21,7 @@ ds = schema.data_sources
 
 POSITION_MAX = field_of(Contact, "position").maximum
 PROFILE = ("external_id", "first_name", "last_name", "title", "email", "phone", "linked_in", "twitter", "notes")
-# Kept from the contact merged into unless it has none (§1.6); `notes` are joined instead.
+# Kept from the contact merged into unless it has none; `notes` are joined instead.
 MERGED_FROM_EITHER = tuple(name for name in PROFILE if name != "notes")
 
 
@@ -30,7 +30,7 @@ def _blank(value: Any) -> bool:
 
 
 def primary_contact(conn: Connection, customer_id: int, data_source_id: int, values: Values, now: int) -> None:
-    """A customer's `primary_contact` (newer reference §11.1): its first contact, by position, gets the fields sent;
+    """A customer's `primary_contact`: its first contact, by position, gets the fields sent;
     a customer without one gets a new contact of its own data source."""
     first = conn.execute(
         select(t.c.id).where(t.c.customer_id == customer_id).order_by(t.c.position, t.c.id).limit(1)
@@ -146,7 +146,7 @@ class Contacts(CrmStore):
         return changes
 
     def merge(self, into_uuid: str, _body: dict[str, Any], *, from_uuid: str) -> dict[str, Any]:
-        """`POST /contacts/{into}/merge/{from}`: fold `from` into `into` and delete `from` (§1.6). Answers the merged
+        """`POST /contacts/{into}/merge/{from}`: fold `from` into `into` and delete `from`. Answers the merged
         contact with `customer_uuid` null, as every recording does."""
         with self.db.begin() as conn:
             into = self._row(conn, into_uuid)

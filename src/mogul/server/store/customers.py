@@ -103,7 +103,7 @@ _URL = "https://app.chartmogul.com/#/customers/"
 
 
 def not_found(uuid: str) -> ApiError:
-    """404 as recorded (newer reference §0.4): `Customer "<uuid without cus_>" does not exist`, param
+    """404 as recorded: `Customer "<uuid without cus_>" does not exist`, param
     `customer_id`."""
     return coded(404, f'Customer "{uuid.removeprefix("cus_")}" does not exist', "customer_id")
 

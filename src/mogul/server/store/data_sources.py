@@ -21,7 +21,7 @@ from .schema import customer_results, processing_queue
 NOT_FOUND = "Data source not found"
 NAME = field_of(DataSource, "name")
 
-# What a new custom source reports under `invoice_handling_setting` (the recorded shape, §1.1). New subscribers
+# What a new custom source reports under `invoice_handling_setting` (the recorded shape). New subscribers
 # need a fully paid first invoice, the default of ChartMogul's "Invoice handling" page (docs/metrics.md).
 DEFAULT_INVOICE_HANDLING: dict[str, Any] = {
     mode: {

@@ -1,4 +1,4 @@
-"""Editing imported invoices, their line items and transactions one by one (newer reference §10).
+"""Editing imported invoices, their line items and transactions one by one.
 
 Each record is named by its uuid or by its data source's uuid and its external id (a `Target`). Every change is
 one transaction that also queues the customer for recomputation, as an import does. Values are checked by the

@@ -269,7 +269,7 @@ class Invoices:
             _drop_orphan_subscriptions(conn, customer_id)
             enqueue(conn, [(customer_id, _own_source(conn, customer_id))])
 
-    # --- editing (newer reference §10)
+    # --- editing
 
     def set_status(self, ds_uuid: str, external_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """`PUT /data_sources/{uuid}/invoices/{external_id}/status`: `voided` or `written_off`, which the metrics

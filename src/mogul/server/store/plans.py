@@ -61,7 +61,7 @@ class Plans:
         values = checked(Plan, body, "create", legacy)
         ds_uuid = values.pop("data_source_uuid")
         uuid = new_uuid("pl_")
-        # Without an external_id the real API uses the plan's own uuid, unprefixed (§0.8).
+        # Without an external_id the real API uses the plan's own uuid, unprefixed.
         values.update(uuid=uuid, external_id=values.get("external_id") or uuid[3:], created_at=now_us())
         try:
             with self.db.begin() as conn:
