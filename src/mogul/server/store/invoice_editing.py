@@ -23,7 +23,7 @@ from . import schema
 from .database import Database
 from .ids import new_uuid
 from .invoice_input import DUP_LINE_ITEM, parse_invoice, parse_transaction
-from .invoices import NOT_FOUND, ImportPlan, Invoices, invoice_query, line_item_values, load_invoices
+from .invoices import NOT_FOUND, ImportPlan, Invoices, invoice_query, line_item_query, line_item_values, load_invoices
 
 Target = Mapping[str, str | None]
 """`{"uuid": ...}`, or `{"data_source_uuid": ..., "external_id": ...}`."""
@@ -112,16 +112,8 @@ def render_transaction(row: Mapping[str, Any]) -> dict[str, Any]:
 
 def _line_item_query() -> Select[Any]:
     return (
-        select(
-            li_t,
-            plans.c.uuid.label("plan_uuid"),
-            sub_t.c.uuid.label("sub_uuid"),
-            sub_t.c.external_id.label("sub_external_id"),
-            sub_t.c.set_external_id.label("sub_set_external_id"),
-            uc_t.c.line_item_id.label("user_created_id"),
-        )
-        .outerjoin(plans, plans.c.id == li_t.c.plan_id)
-        .outerjoin(sub_t, sub_t.c.id == li_t.c.subscription_id)
+        line_item_query()
+        .add_columns(uc_t.c.line_item_id.label("user_created_id"))
         .outerjoin(uc_t, uc_t.c.line_item_id == li_t.c.id)
     )
 

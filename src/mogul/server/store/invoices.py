@@ -154,6 +154,21 @@ def invoice_query() -> Select[Any]:
     )
 
 
+def line_item_query() -> Select[Any]:
+    """Line items with the uuids and external ids of their plan and subscription, as they are rendered."""
+    return (
+        select(
+            li_t,
+            plans.c.uuid.label("plan_uuid"),
+            sub_t.c.uuid.label("sub_uuid"),
+            sub_t.c.external_id.label("sub_external_id"),
+            sub_t.c.set_external_id.label("sub_set_external_id"),
+        )
+        .outerjoin(plans, plans.c.id == li_t.c.plan_id)
+        .outerjoin(sub_t, sub_t.c.id == li_t.c.subscription_id)
+    )
+
+
 def load_invoices(conn: Connection, rows: Iterable[Row[Any]]) -> list[dict[str, Any]]:
     """Render invoice rows with their line items and transactions: two queries for the whole page."""
     rows = list(rows)
@@ -161,19 +176,7 @@ def load_invoices(conn: Connection, rows: Iterable[Row[Any]]) -> list[dict[str, 
     items: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
     txs: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
     if ids:
-        li_query = (
-            select(
-                li_t,
-                plans.c.uuid.label("plan_uuid"),
-                sub_t.c.uuid.label("sub_uuid"),
-                sub_t.c.external_id.label("sub_external_id"),
-                sub_t.c.set_external_id.label("sub_set_external_id"),
-            )
-            .outerjoin(plans, plans.c.id == li_t.c.plan_id)
-            .outerjoin(sub_t, sub_t.c.id == li_t.c.subscription_id)
-            .where(li_t.c.invoice_id.in_(ids))
-            .order_by(li_t.c.id)
-        )
+        li_query = line_item_query().where(li_t.c.invoice_id.in_(ids)).order_by(li_t.c.id)
         for li in conn.execute(li_query):
             m = li._mapping
             sub = (
