@@ -8,12 +8,13 @@ import's own validation (`invoice_input`), so an edit accepts exactly what an im
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import ColumnElement, Connection, Row, Select, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ...objects import DisabledState, OneTimeLineItem, SubscriptionLineItem, Transaction
+from ...objects import DisabledState, Invoice, OneTimeLineItem, SubscriptionLineItem, Transaction, fields
+from ...objects.invoices import CollectionMethod
 from ..errors import ApiError, not_found
 from ..processing import enqueue
 from ..render import render
@@ -35,16 +36,10 @@ NOT_DISABLEABLE = (
     "SaaSync) can be disabled; this data source is fed through the API: delete the {} instead."
 )
 FIXED = "cannot be changed: delete the line item and add another"
-COLLECTION_METHODS = ("automatic", "manual")
-INVOICE_EDITS = ("date", "due_date", "currency")
-TRANSACTION_EDITS = (
-    "type",
-    "date",
-    "result",
-    "amount_in_cents",
-    "transaction_fees_in_cents",
-    "transaction_fees_currency",
-)
+COLLECTION_METHODS: tuple[str, ...] = get_args(CollectionMethod)
+# What an update may change, as declared (`update=True`); `collection_method` is stored apart from the invoice.
+INVOICE_EDITS = tuple(f.name for f in fields(Invoice, "update") if f.name != "collection_method")
+TRANSACTION_EDITS = tuple(f.name for f in fields(Transaction, "update"))
 LINE_ITEM_EDITS = (
     "external_id",
     "amount_in_cents",
