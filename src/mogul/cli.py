@@ -49,8 +49,8 @@ COMMANDS = {
 }
 EXTRAS = {
     "server": ("starlette", "uvicorn", "sqlalchemy", "psycopg"),
-    "sync": ("duckdb", "pyarrow", "numpy", "msgspec", "psycopg"),
-    "demo": ("starlette", "uvicorn", "sqlalchemy", "duckdb", "pyarrow", "numpy", "msgspec", "matplotlib", "plotext"),
+    "sync": ("duckdb", "pyarrow", "numpy", "psycopg"),
+    "demo": ("starlette", "uvicorn", "sqlalchemy", "duckdb", "pyarrow", "numpy", "matplotlib", "plotext"),
 }
 """The modules of each extra's packages: the absence of one means the extra is missing, not a bug."""
 OPTIONAL = frozenset(module for modules in EXTRAS.values() for module in modules)

@@ -12,7 +12,7 @@ import pytest
 from ..conftest import subprocess_env
 
 SERVER = ["starlette", "uvicorn", "sqlalchemy", "psycopg"]
-SYNC = ["duckdb", "pyarrow", "numpy", "msgspec", "psycopg"]
+SYNC = ["duckdb", "pyarrow", "numpy", "psycopg"]
 DEMO = ["matplotlib", "plotext"]
 
 CHILD = """

@@ -43,6 +43,45 @@ def test_any_httpx_transport_carries_the_calls() -> None:
     assert request.headers["user-agent"].startswith("mogul/")
 
 
+def test_json_pages_give_each_item_as_the_api_sent_it_and_follow_the_cursor() -> None:
+    bodies = {
+        None: b'{"entries": [{"uuid": "cus_1", "name": "A\\u00e9"},\n {"uuid": "cus_2"}], "has_more": true, '
+        b'"cursor": "c2", "total_pages": 2}',
+        "c2": b'{"entries": [], "has_more": false, "cursor": null}',
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=bodies[request.url.params.get("cursor")])
+
+    with Client("KEY", "http://x.test", transport=httpx.MockTransport(handler)) as client:
+        first, last = client.listing("/v1/customers").json_pages()
+    assert first.items == [b'{"uuid": "cus_1", "name": "A\\u00e9"}', b'{"uuid": "cus_2"}']
+    assert (first.has_more, first.cursor, first.raw) == (
+        True,
+        "c2",
+        {"has_more": True, "cursor": "c2", "total_pages": 2},
+    )
+    assert (last.items, last.has_more) == ([], False)
+
+
+@pytest.mark.parametrize(
+    ("body", "items"),
+    [(b"", []), (b'{"entries": null, "has_more": false}', []), (b'{"has_more": false}', [])],
+)
+def test_json_page_without_items(body: bytes, items: list[bytes]) -> None:
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+    with Client("KEY", "http://x.test", transport=transport) as client:
+        assert client.listing("/v1/customers").json_page().items == items
+
+
+@pytest.mark.parametrize("body", [b"<html>edge error</html>", b'["a", "list"]', b'{"entries": {"not": "a list"}}'])
+def test_json_page_refuses_what_is_not_a_list_page(body: bytes) -> None:
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+    with Client("KEY", "http://x.test", transport=transport) as client, pytest.raises(TransportError) as failure:
+        client.listing("/v1/customers").json_page()
+    assert "expected JSON from /v1/customers" in str(failure.value)
+
+
 def test_retries_stay_the_clients_own_over_an_injected_transport() -> None:
     answers = iter([httpx.Response(503, headers={"Retry-After": "0"}), httpx.Response(200, json={"data": "pong!"})])
     events: list[RetryEvent] = []
@@ -99,10 +138,11 @@ def proxy() -> Iterator[Proxy]:
     stub.sock.close()
 
 
-def test_http_proxy_from_the_environment(proxy: Proxy, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HTTP_PROXY", proxy.url)
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY"])
+def test_http_proxy_from_the_environment(proxy: Proxy, monkeypatch: pytest.MonkeyPatch, variable: str) -> None:
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(variable, proxy.url)
     with Client("KEY", "http://chartmogul.invalid:8080", retry=FAST) as client:
         assert client.ping() == "pong!"  # the host does not resolve: only the proxy could answer
     assert proxy.lines == ["GET http://chartmogul.invalid:8080/v1/ping HTTP/1.1"]

@@ -8,6 +8,7 @@ import threading
 import time
 from datetime import UTC, datetime
 
+import orjson
 import pytest
 
 from mogul.source.catalog import CatalogError, parse_catalog, parse_state
@@ -16,8 +17,10 @@ from mogul.source.cursor import Boundary, keep_in_window, parse_cursor_date, to_
 from mogul.source.customers import STATUSES, CustomerRead
 from mogul.source.fetch import Workers
 from mogul.source.plan import Partition, plan, window_priority
+from mogul.source.protocol import RecordBatch
 from mogul.source.ratelimit import HIGH, NORMAL, RateLimiter
 from mogul.source.reader import limiter_burst
+from mogul.source.records import keys_reader, uuid_of, with_key
 from mogul.source.streams import BY_NAME
 
 ACT = {"date": "2024-01-05T00:00:00Z", "boundary_uuids": ["a"]}
@@ -195,23 +198,29 @@ def test_windows_with_more_pages_left_go_first() -> None:
     assert HIGH < NORMAL < early < late < done <= NORMAL + 1
 
 
+def texts(*records: object) -> list[bytes]:
+    """Records as the reader holds them: the JSON text the API sent."""
+    return [orjson.dumps(record) for record in records]
+
+
 def test_the_date_filter_keeps_the_window_skips_the_emitted_boundary_and_tracks_the_cursor() -> None:
     at = "2024-01-10T00:00:00+00:00"
-    items = [
+    items = texts(
         {"uuid": "before", "date": "2024-01-01T23:59:59Z"},
         {"uuid": "first", "date": "2024-01-02T00:00:00+00:00"},
         {"uuid": "emitted", "date": at},
         {"uuid": "new-at-boundary", "date": "2024-01-10T02:00:00+02:00"},  # the same instant, another offset
         {"uuid": "undated", "date": None},
         {"uuid": "end", "date": "2024-01-20T00:00:00Z"},
-    ]
+        ["not", "an", "object"],  # kept, like any record without a date
+    )
     lo, hi = datetime(2024, 1, 2, tzinfo=UTC), datetime(2024, 1, 20, tzinfo=UTC)
     emitted = Boundary(datetime(2024, 1, 10, tzinfo=UTC), frozenset({"emitted"}))
     kept, boundary = keep_in_window(items, "date", lo, hi, emitted)
-    assert [i["uuid"] for i in kept] == ["first", "new-at-boundary", "undated"]
+    assert [orjson.loads(i) for i in kept] == [orjson.loads(i) for i in items[1:2] + items[3:5] + items[6:]]
     assert boundary == Boundary(datetime(2024, 1, 10, tzinfo=UTC), frozenset({"new-at-boundary"}))
     assert keep_in_window([], "date", None, None, None) == ([], None)
-    fraction = [{"uuid": "x", "date": "2024-01-02T00:00:00.500Z"}]
+    fraction = texts({"uuid": "x", "date": "2024-01-02T00:00:00.500Z"})
     assert keep_in_window(fraction, "date", datetime(2024, 1, 2, 0, 0, 1, tzinfo=UTC), None, None) == ([], None)
 
 
@@ -250,13 +259,14 @@ def test_the_customers_read_splits_large_accounts_and_checks_them_again() -> Non
     assert count.role == "count" and count.params == {"per_page": 1}
     [chain], _ = small.counted("count", 30)  # 3 pages: one unfiltered chain, nothing to check after
     assert chain.params == {} and small.chain_done() == []
-    assert small.fresh([{"uuid": "a"}, {"uuid": "a"}, {"uuid": None}, {"uuid": "b"}]) == [{"uuid": "a"}, {"uuid": "b"}]
+    page = texts({"uuid": "a"}, {"uuid": "a", "name": "again"}, {"uuid": None}, {"name": "no uuid"}, {"uuid": "b"})
+    assert small.fresh(page) == [page[0], page[4]]
 
     def read(first: int, second: int | None, seen: int) -> tuple[list[str], str | None]:
         large = CustomerRead(page_size=10)
         chains, _ = large.counted("count", first)
         assert [c.params["status"] for c in chains] == list(STATUSES)
-        large.fresh([{"uuid": f"c{n}"} for n in range(seen)])
+        large.fresh(texts(*({"uuid": f"c{n}"} for n in range(seen))))
         for _ in chains[:-1]:
             assert large.chain_done() == []
         [recount] = large.chain_done()
@@ -270,3 +280,35 @@ def test_the_customers_read_splits_large_accounts_and_checks_them_again() -> Non
     assert read(40, 41, 41)[0] == ["{}"]  # one created: the count moved
     assert read(40, None, 40)[0] == ["{}"]  # no count to compare with
     assert "changed while being read (39 seen, counted 40 at the end)" in (read(40, 40, 39)[1] or "")
+
+
+def test_record_lines_carry_each_record_as_the_api_sent_it_and_decode_for_dict_consumers() -> None:
+    batch = RecordBatch("customers", [b'{"uuid":"a","name":"\\u00c9mile"}', b'{"uuid":"b"}'], 7)
+    lines = batch.lines().splitlines()
+    assert lines == [
+        b'{"type":"RECORD","record":{"stream":"customers","data":{"uuid":"a","name":"\\u00c9mile"},"emitted_at":7}}',
+        b'{"type":"RECORD","record":{"stream":"customers","data":{"uuid":"b"},"emitted_at":7}}',
+    ]
+    assert batch.records == [{"uuid": "a", "name": "Émile"}, {"uuid": "b"}]
+    assert [m["record"]["data"] for m in batch.messages()] == batch.records
+    assert RecordBatch("customers", [], 7).lines() == b""
+
+
+def test_record_lines_stay_one_a_line_when_the_api_formats_with_line_breaks() -> None:
+    batch = RecordBatch("customers", [b'{\n  "uuid": "a",\r\n  "tags": ["x"]\n}', b'{"uuid": "b"}'], 7)
+    lines = batch.lines().splitlines()
+    assert [orjson.loads(line)["record"]["data"] for line in lines] == [{"uuid": "a", "tags": ["x"]}, {"uuid": "b"}]
+
+
+def test_a_records_keys_are_read_without_decoding_it_and_a_key_can_be_added() -> None:
+    read = keys_reader("date")
+    assert read(b'{"uuid":"u1","nested":{"date":"no"},"date":"2024-01-01"}') == ("u1", "2024-01-01")
+    assert read(b'{"name":"no keys"}') == (None, None)
+    assert read(b'["not", "an", "object"]') == (None, None)
+    assert uuid_of(b'{"uuid":"u2"}') == "u2" and uuid_of(b"[]") is None
+    assert keys_reader("uuid")(b'{"uuid":"u3"}') == ("u3", "u3")
+    assert orjson.loads(with_key(b'{"uuid":"u1","customer_uuid":"old"}', "customer_uuid", "cus_1")) == {
+        "uuid": "u1",
+        "customer_uuid": "cus_1",
+    }
+    assert orjson.loads(with_key(b'{"uuid":"u1"}', "plan_uuids", ["p1"])) == {"uuid": "u1", "plan_uuids": ["p1"]}

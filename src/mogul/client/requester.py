@@ -10,6 +10,7 @@ import base64
 import http.cookiejar
 import ssl
 import time
+import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -105,9 +106,18 @@ class Requester:
         self.retry = retry or RetryPolicy()
         self.on_retry = on_retry
         self.before_request = before_request
+        verify: ssl.SSLContext | bool = True if self.base_url.startswith("https://") else _plain_http_context()
+        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        if transport is None and not urllib.request.getproxies():
+            transport = httpx.HTTPTransport(verify=verify, limits=limits, trust_env=True)
+        # Given a transport, or with no proxy in the environment, httpx.Client would send every call through that
+        # one transport, so it is called directly: the client's layers in between (auth flow, redirects, cookies,
+        # event hooks) do nothing for these calls. With a proxy anywhere in the environment, httpx.Client chooses
+        # the transport per URL, as HTTP(S)_PROXY, ALL_PROXY and NO_PROXY say.
+        self._transport = transport
         self.http = httpx.Client(
             base_url=self.base_url,
-            verify=True if self.base_url.startswith("https://") else _plain_http_context(),
+            verify=verify,
             headers={
                 # The header itself rather than httpx.BasicAuth, whose auth flow runs on every request.
                 "Authorization": "Basic " + base64.b64encode(f"{api_key}:".encode()).decode(),
@@ -115,7 +125,7 @@ class Requester:
                 "Accept": "application/json",
             },
             timeout=timeout,
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            limits=limits,
             transport=transport,
             cookies=_NoCookies(),
         )
@@ -141,6 +151,17 @@ class Requester:
         json: Any = None,
     ) -> Any:
         """Send one API call, retrying per the policy; returns the decoded JSON body (None when empty)."""
+        return _decode(self.send(method, path, params=params, json=json), path)
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> httpx.Response:
+        """Send one API call, retrying per the policy; returns the successful response, its body read."""
         method = method.upper()
         content = None if json is None else orjson.dumps(json)
         headers = self._headers if json is None else self._json_headers
@@ -157,7 +178,7 @@ class Requester:
             retry_after = None
             try:
                 request = httpx.Request(method, url, headers=headers, content=content, extensions=self._extensions)
-                response = self.http.send(request)
+                response = self._send_once(request)
             except httpx.RequestError as exc:
                 status = None
                 failure: ChartMogulError = self._transport_error(exc)
@@ -166,7 +187,7 @@ class Requester:
             else:
                 status = response.status_code
                 if status < 400:
-                    return _decode(response, path)
+                    return response
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
                 body = _error_body(response)
                 failure = error_for(status, body, reason=response.reason_phrase, retry_after=retry_after)
@@ -183,6 +204,16 @@ class Requester:
             if self.on_retry:
                 self.on_retry(RetryEvent(method, path, attempt, wait, status, failure))
             self.retry.sleep(wait)
+
+    def _send_once(self, request: httpx.Request) -> httpx.Response:
+        if self._transport is None:
+            return self.http.send(request)
+        response = self._transport.handle_request(request)
+        try:
+            response.read()
+        finally:
+            response.close()
+        return response
 
     def _transport_error(self, exc: httpx.RequestError) -> TransportError:
         certificate = _certificate_error(exc)
@@ -230,11 +261,16 @@ def _decode(response: httpx.Response, path: str) -> Any:
     try:
         return orjson.loads(response.content)
     except orjson.JSONDecodeError as exc:
-        raise TransportError(
-            f"expected JSON from {path}, got {response.headers.get('content-type')!r}",
-            status=response.status_code,
-            body=_text(response),
-        ) from exc
+        raise not_json(response, path) from exc
+
+
+def not_json(response: httpx.Response, path: str) -> TransportError:
+    """The error for a successful response whose body is not the JSON the API sends."""
+    return TransportError(
+        f"expected JSON from {path}, got {response.headers.get('content-type')!r}",
+        status=response.status_code,
+        body=_text(response),
+    )
 
 
 def _error_body(response: httpx.Response) -> Any:

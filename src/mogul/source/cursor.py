@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from .records import Record, keys_reader
+
 MAX_BOUNDARY_UUIDS = 1000
 
 
@@ -70,28 +72,30 @@ def to_cursor(boundary: Boundary, with_uuids: bool, *, dates_only: bool) -> dict
 
 
 def keep_in_window(
-    items: list[dict[str, Any]],
+    items: list[Record],
     field: str,
     lo: datetime | None,
     hi: datetime | None,
     emitted: Boundary | None,
-) -> tuple[list[dict[str, Any]], Boundary | None]:
+) -> tuple[list[Record], Boundary | None]:
     """The records dated in [lo, hi) (the API's date filters may be coarser than a partition's window), less
     those at the saved boundary that were emitted already; and the page's own boundary: its latest date and the
     uuids at it. A record without a parsable date is kept and does not move the boundary."""
     kept = []
     latest: datetime | None = None
     at_latest: list[Any] = []
+    keys = keys_reader(field)
     for item in items:
-        when = parse_cursor_date(item.get(field))
+        uuid, value = keys(item)
+        when = parse_cursor_date(value)
         if when is not None:
             if (lo is not None and when < lo) or (hi is not None and when >= hi):
                 continue
-            if emitted is not None and when == emitted.when and item.get("uuid") in emitted.uuids:
+            if emitted is not None and when == emitted.when and uuid in emitted.uuids:
                 continue
             if latest is None or when > latest:
-                latest, at_latest = when, [item.get("uuid")]
+                latest, at_latest = when, [uuid]
             elif when == latest:
-                at_latest.append(item.get("uuid"))
+                at_latest.append(uuid)
         kept.append(item)
     return kept, None if latest is None else Boundary(latest, frozenset(at_latest))

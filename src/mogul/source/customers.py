@@ -26,6 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .records import Record, uuid_of
+
 # The `status` filter's values, underscores as the filter spells them.
 STATUSES = ("Active", "Cancelled", "New_Lead", "Working_Lead", "Qualified_Lead", "Unqualified_Lead", "Past_Due")
 SPLIT_ABOVE_PAGES = 3
@@ -74,12 +76,12 @@ class CustomerRead:
         self.split = True
         return [self._chain({"status": status}) for status in STATUSES], None
 
-    def fresh(self, items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    def fresh(self, items: Iterable[Record]) -> list[Record]:
         """The page's customers not emitted yet."""
         out = []
         seen = self.seen
         for item in items:
-            uuid = item.get("uuid")
+            uuid = uuid_of(item)
             if isinstance(uuid, str) and uuid not in seen:
                 seen.add(uuid)
                 out.append(item)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .cursor import Boundary
 from .plan import Partition
+from .records import Record
 
 if TYPE_CHECKING:
     from .reader import Run
@@ -18,7 +19,7 @@ class PageRead:
 
     run: Run
     part: Partition
-    records: list[dict[str, Any]]
+    records: list[Record]
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,9 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+import orjson
 
 from ..client import Client, RetryEvent
 from .config import Config
@@ -26,6 +28,8 @@ from .cursor import Boundary, keep_in_window
 from .events import Counted, Event, PageRead, PartitionDone, PartitionFailed, RateLimited
 from .plan import Partition, window_priority
 from .ratelimit import NORMAL, RateLimiter
+from .records import Record, uuid_of, with_key
+from .streams import Members
 
 if TYPE_CHECKING:
     from .reader import Run
@@ -104,14 +108,17 @@ class Fetcher:
                 total = (client.request("GET", part.path, params=part.params) or {}).get("total_pages")
                 self.put(Counted(run, part, total if type(total) is int else None))
             elif part.kind == "request":
-                body = client.request("GET", part.path, params=part.params) or {}
                 key = run.stream.records_key
-                records = (body.get(key) or []) if key else [body] if body else []  # no key: the body is the record
+                if key:
+                    records = client.listing(part.path, key=key, params=part.params, per_page=None).json_page().items
+                else:  # the body is the record
+                    body = client.request("GET", part.path, params=part.params)
+                    records = [orjson.dumps(body)] if body else []
                 boundary = self._page(client, run, part, records, boundary, 1)
             else:
                 key = "entries" if part.step else run.stream.records_key
                 listing = client.listing(part.path, key=key, params=part.params, per_page=self.config.page_size)
-                for pages, page in enumerate(listing.pages(), 1):
+                for pages, page in enumerate(listing.json_pages(), 1):
                     if run.cancel.is_set():
                         raise Cancelled
                     boundary = self._page(client, run, part, page.items, boundary, pages)
@@ -128,7 +135,7 @@ class Fetcher:
         client: Client,
         run: Run,
         part: Partition,
-        records: list[dict[str, Any]],
+        records: list[Record],
         boundary: Boundary | None,
         pages: int,
     ) -> Boundary | None:
@@ -142,16 +149,17 @@ class Fetcher:
                 end = self.config.end(self.now)
                 self._local.priority = window_priority(part, pages, boundary.when, end)
         if part.customer_uuid is not None:
-            for record in records:
-                record["customer_uuid"] = part.customer_uuid
+            records = [with_key(record, "customer_uuid", part.customer_uuid) for record in records]
         members = stream.members
         if members is not None and not part.parents:
-            for record in records:
-                path = members.path.format(uuid=record["uuid"])
-                found = client.listing(path, key=members.records_key, per_page=self.config.page_size)
-                record[members.field] = [member.get("uuid") for member in found]
+            records = [self._with_members(client, members, record) for record in records]
         self.put(PageRead(run, part, records))
         return boundary
+
+    def _with_members(self, client: Client, members: Members, record: Record) -> Record:
+        path = members.path.format(uuid=uuid_of(record))
+        found = client.listing(path, key=members.records_key, per_page=self.config.page_size)
+        return with_key(record, members.field, [member.get("uuid") for member in found])
 
     def put(self, event: Event) -> None:
         while not self.stop.is_set():

@@ -13,6 +13,8 @@ from typing import Any
 
 import orjson
 
+from .records import Record, decode
+
 Message = dict[str, Any]
 
 FAILURE_TYPES = ("system_error", "config_error", "transient_error")
@@ -28,23 +30,33 @@ def record(stream: str, data: dict[str, Any], emitted_at: int) -> Message:
 
 @dataclass(frozen=True, slots=True)
 class RecordBatch:
-    """One page of records. `read()` expands it into RECORD messages; the entrypoint writes it in one go."""
+    """One page of records, each the JSON text the API sent. `read()` expands it into RECORD messages; the
+    entrypoint writes it in one go."""
 
     stream: str
-    records: list[dict[str, Any]]
+    texts: list[Record]
     emitted_at: int
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        """The records as dicts (decoded at each call)."""
+        return decode(self.texts)
 
     def messages(self) -> Iterator[Message]:
         for data in self.records:
             yield record(self.stream, data, self.emitted_at)
 
     def lines(self) -> bytes:
-        """The RECORD messages, one a line."""
-        if not self.records:
+        """The RECORD messages, one a line: each record's text as it came, unless it holds a line break (JSON
+        whitespace, which the API may format with), when it is written again without one."""
+        texts = self.texts
+        if not texts:
             return b""
+        if any(b"\n" in text or b"\r" in text for text in texts):
+            texts = [orjson.dumps(orjson.loads(text)) for text in texts]
         head = b'{"type":"RECORD","record":{"stream":' + orjson.dumps(self.stream) + b',"data":'
         tail = b',"emitted_at":' + str(self.emitted_at).encode() + b"}}\n"
-        return b"".join((head, (tail + head).join(map(orjson.dumps, self.records)), tail))
+        return b"".join((head, (tail + head).join(texts), tail))
 
 
 def stream_state(stream: str, state: dict[str, Any], record_count: int) -> Message:

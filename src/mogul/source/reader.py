@@ -28,6 +28,7 @@ from .fetch import Fetcher, Workers
 from .plan import Partition, customer_step, per_customer, plan
 from .protocol import Message, RecordBatch
 from .ratelimit import RateLimiter
+from .records import uuid_of
 from .streams import Stream
 
 FULL_REFRESH_STATE = {"__ab_no_cursor_state_message": True}
@@ -137,7 +138,7 @@ class Reader:
                 records = run.customers.fresh(records)
             if part.parents:
                 for customer in records:
-                    submit(run, per_customer(run.stream, customer["uuid"]))
+                    submit(run, per_customer(run.stream, uuid_of(customer)))
             elif records:
                 yield RecordBatch(run.stream.name, records, protocol.now_ms())
                 run.records += len(records)
