@@ -113,7 +113,7 @@ class SharedRead:
             return True
         if isinstance(message, RecordBatch):
             target = self.buffers.get(message.stream)
-            if target is not None and message.records:
+            if target is not None and message.texts:
                 target.pages.append(message.records)
             return target is waiting
         return self._control(message, waiting)
