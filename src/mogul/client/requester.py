@@ -84,8 +84,8 @@ class Requester:
     """Sends API calls through one `httpx.Client` and retries them per a `RetryPolicy`.
 
     `transport` is any httpx transport (`httpx.MockTransport`, `httpx.ASGITransport`, an `httpx.HTTPTransport`
-    with its own TLS or proxy settings); without one, httpx builds its own from `max_connections` and the
-    environment (HTTP(S)_PROXY, NO_PROXY, SSL_CERT_FILE).
+    with its own TLS or proxy settings); without one, the transports are httpx's, from `max_connections` and the
+    environment (HTTP(S)_PROXY, NO_PROXY, SSL_CERT_FILE), as `httpx.Client` would build them.
     """
 
     def __init__(
