@@ -7,7 +7,7 @@ import's own validation (`invoice_input`), so an edit accepts exactly what an im
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, get_args
 
 from sqlalchemy import ColumnElement, Connection, Row, Select, delete, insert, select, update
@@ -40,27 +40,17 @@ COLLECTION_METHODS: tuple[str, ...] = get_args(CollectionMethod)
 # What an update may change, as declared (`update=True`); `collection_method` is stored apart from the invoice.
 INVOICE_EDITS = tuple(f.name for f in fields(Invoice, "update") if f.name != "collection_method")
 TRANSACTION_EDITS = tuple(f.name for f in fields(Transaction, "update"))
-LINE_ITEM_EDITS = (
-    "external_id",
-    "amount_in_cents",
-    "quantity",
-    "prorated",
-    "proration_type",
-    "cancelled_at",
-    "discount_code",
-    "discount_amount_in_cents",
-    "discount_description",
-    "tax_amount_in_cents",
-    "transaction_fees_in_cents",
-    "transaction_fees_currency",
-    "account_code",
-    "description",
-    "event_order",
-    "service_period_start",
-    "service_period_end",
-)
 # What ties a line item to its subscription and plan: changing it would move the item to another subscription.
 LINE_ITEM_FIXED = ("type", "subscription_external_id", "subscription_set_external_id", "plan_uuid")
+# What a line item edit may change: whatever an import may set on either kind of item, less what ties it.
+LINE_ITEM_EDITS = tuple(
+    dict.fromkeys(
+        f.name
+        for cls in (SubscriptionLineItem, OneTimeLineItem)
+        for f in fields(cls, "create")
+        if f.name not in LINE_ITEM_FIXED
+    )
+)
 # A well-formed invoice stands around a line item so that the import's parser checks the item alone.
 _HOST_INVOICE = {"external_id": "edit", "date": "2000-01-01", "currency": "USD"}
 _ITEM_PREFIX = "line_items."
@@ -123,6 +113,17 @@ def render_line_item(row: Row[Any]) -> dict[str, Any]:
     values = line_item_values(dict(row._mapping), row.plan_uuid, sub)
     cls = SubscriptionLineItem if row.type == "subscription" else OneTimeLineItem
     return render(cls, {**values, **_ENABLED, "user_created": row.user_created_id is not None})
+
+
+def _only_enabled(
+    body: Mapping[str, Any], answer: Callable[[], dict[str, Any]], plural: str, singular: str
+) -> dict[str, Any]:
+    """A `disabled` body checked, then the object found (404 otherwise): enabling answers it, disabling is refused."""
+    disabled = checked(DisabledState, body, "create", detailed)["disabled"]
+    found = answer()
+    if disabled:
+        raise detailed([Problem("disabled", "invalid", NOT_DISABLEABLE.format(plural, singular))])
+    return found
 
 
 def _parse_line_item(item: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
@@ -211,11 +212,7 @@ class InvoiceEditing:
 
     def set_transaction_disabled(self, target: Target, body: Mapping[str, Any]) -> dict[str, Any]:
         """As for invoices: enabling answers the transaction, disabling is refused (mogul's are API sources)."""
-        disabled = checked(DisabledState, body, "create", detailed)["disabled"]
-        answer = self.get_transaction(target)
-        if disabled:
-            raise detailed([Problem("disabled", "invalid", NOT_DISABLEABLE.format("transactions", "transaction"))])
-        return answer
+        return _only_enabled(body, lambda: self.get_transaction(target), "transactions", "transaction")
 
     # --- line items
 
@@ -322,8 +319,4 @@ class InvoiceEditing:
             _recompute(conn, row.customer_id)
 
     def set_line_item_disabled(self, target: Target, body: Mapping[str, Any]) -> dict[str, Any]:
-        disabled = checked(DisabledState, body, "create", detailed)["disabled"]
-        answer = self.get_line_item(target)
-        if disabled:
-            raise detailed([Problem("disabled", "invalid", NOT_DISABLEABLE.format("line items", "line item"))])
-        return answer
+        return _only_enabled(body, lambda: self.get_line_item(target), "line items", "line item")
